@@ -1,0 +1,189 @@
+//! The eframe application: each frame drains the worker's events into the state, runs the
+//! time-driven work, draws the panels and sends the commands they produced. It repaints once a
+//! second for the countdown, not every frame.
+
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use egui::{Key, KeyboardShortcut, Modifiers, RichText};
+
+use crate::message::{Command, Event};
+use crate::state::{AppState, Prefs};
+use crate::ui::session::{session_ui, RED};
+use crate::ui::sign_in::sign_in_ui;
+use crate::worker::Channels;
+
+/// Where the app reads the time (the system clock in the app, a settable one in tests).
+pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
+/// The key of the preferences in eframe's storage.
+pub const PREFS_KEY: &str = "keyfob.prefs";
+
+const FOCUS_CODE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::L);
+const COPY_EXPORTS: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::C);
+
+/// The keyfob window.
+pub struct KeyfobApp {
+    /// Everything shown; public so tests can inspect it.
+    pub state: AppState,
+    commands: Sender<Command>,
+    events: Receiver<Event>,
+    clock: Clock,
+    title: String,
+}
+
+impl std::fmt::Debug for KeyfobApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyfobApp").field("state", &self.state).finish_non_exhaustive()
+    }
+}
+
+impl KeyfobApp {
+    /// Creates the app on a running worker, restoring saved preferences, and asks for the profiles.
+    #[must_use]
+    pub fn new(cc: &eframe::CreationContext<'_>, channels: Channels, clock: Clock) -> Self {
+        let prefs: Prefs = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, PREFS_KEY))
+            .unwrap_or_default();
+        let app = Self {
+            state: AppState::from_prefs(prefs),
+            commands: channels.commands,
+            events: channels.events,
+            clock,
+            title: String::new(),
+        };
+        app.send(Command::LoadProfiles);
+        app
+    }
+
+    fn send(&self, command: Command) {
+        if self.commands.send(command).is_err() {
+            tracing::error!("the worker has stopped; the request was not sent");
+        }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context, now: SystemTime) -> Option<crate::secret::Secret> {
+        if ctx.input_mut(|i| i.consume_shortcut(&FOCUS_CODE)) {
+            self.state.focus_code = true;
+        }
+        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape))
+            && let Some(c) = self.state.cancel()
+        {
+            self.send(c);
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&COPY_EXPORTS)) {
+            return self.state.copy_exports(now);
+        }
+        None
+    }
+
+    fn schedule_repaint(&self, ctx: &egui::Context, now: SystemTime) {
+        let mut next: Option<Duration> = None;
+        if let Some(s) = self.state.live_session(now) {
+            // Wake just after the displayed second changes; no continuous repainting.
+            let left = s.remaining(now);
+            let to_next_second = Duration::from_nanos(u64::from(left.subsec_nanos())) + Duration::from_millis(5);
+            next = Some(to_next_second.min(left + Duration::from_millis(5)));
+        }
+        if let Some(mark) = self.state.clipboard {
+            let d = mark.clear_at.duration_since(now).unwrap_or_default();
+            next = Some(next.map_or(d, |n| n.min(d)));
+        }
+        if let Some(d) = next {
+            ctx.request_repaint_after(d);
+        }
+    }
+}
+
+impl eframe::App for KeyfobApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let now = (self.clock)();
+        while let Ok(event) = self.events.try_recv() {
+            self.state.apply(event, now);
+        }
+        if let Some(c) = self.state.tick(now) {
+            self.send(c);
+        }
+        let mut copy = self.shortcuts(&ctx, now);
+
+        let title = self.state.title(now);
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+
+        let mut commands = Vec::new();
+        egui::Panel::bottom("status").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                let text = self.state.status.clone().unwrap_or_else(|| "Ready".to_owned());
+                ui.label(RichText::new(text).small());
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    ui.label(RichText::new(concat!("keyfob ", env!("CARGO_PKG_VERSION"))).small().weak());
+                });
+            });
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+                self.messages_ui(ui);
+                let wide = ui.available_width() > 900.0 && self.state.session.is_some();
+                if wide {
+                    ui.columns(2, |cols| {
+                        if let [left, right] = cols {
+                            commands.extend(sign_in_ui(left, &mut self.state, now));
+                            let actions = session_ui(right, &mut self.state, now);
+                            commands.extend(actions.commands);
+                            copy = copy.take().or(actions.copy);
+                        }
+                    });
+                } else {
+                    commands.extend(sign_in_ui(ui, &mut self.state, now));
+                    ui.add_space(12.0);
+                    let actions = session_ui(ui, &mut self.state, now);
+                    commands.extend(actions.commands);
+                    copy = copy.take().or(actions.copy);
+                }
+            });
+        });
+        if let Some(text) = copy {
+            ctx.copy_text(text.expose().to_owned());
+        }
+        for c in commands {
+            self.send(c);
+        }
+        self.schedule_repaint(&ctx, now);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, PREFS_KEY, &self.state.prefs());
+    }
+}
+
+impl KeyfobApp {
+    fn messages_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(err) = &self.state.error {
+            let mut toggle = false;
+            egui::Frame::group(ui.style()).stroke(egui::Stroke::new(1.0, RED)).show(ui, |ui| {
+                ui.label(RichText::new(&err.message).color(RED).strong());
+                if !err.detail.is_empty() {
+                    let label = if self.state.show_error_detail { "Hide details" } else { "Show details" };
+                    toggle = ui.small_button(label).on_hover_text("The error code and the SDK's message").clicked();
+                    if self.state.show_error_detail {
+                        ui.label(RichText::new(&err.detail).monospace().small());
+                    }
+                }
+            });
+            if toggle {
+                self.state.show_error_detail = !self.state.show_error_detail;
+            }
+            ui.add_space(6.0);
+        }
+        if let Some(note) = &self.state.notice {
+            ui.label(RichText::new(note).italics());
+            ui.add_space(6.0);
+        }
+    }
+}

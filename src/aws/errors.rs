@@ -1,0 +1,253 @@
+//! Turns an SDK error into one readable sentence plus a technical detail, including error bodies
+//! the SDK could not parse (moto's STS auth errors put the code only in the raw body).
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+
+/// What went wrong, for choosing the sentence and for tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The MFA code was wrong or already used.
+    MfaRejected,
+    /// The caller may not do this (role trust policy, IAM policy).
+    AccessDenied,
+    /// The source access key id is unknown or inactive.
+    InvalidKey,
+    /// The source secret key is wrong.
+    BadSignature,
+    /// The session token is invalid or forged.
+    InvalidToken,
+    /// The credentials have expired.
+    Expired,
+    /// No credentials could be found to sign the call.
+    NoCredentials,
+    /// The endpoint could not be reached (refused, DNS, TLS).
+    Unreachable,
+    /// The server did not answer in time.
+    Timeout,
+    /// AWS throttled the calls, even after retries.
+    Throttled,
+    /// The server failed (5xx), even after retries.
+    ServerError,
+    /// The request was refused as invalid (bad parameter the local checks missed).
+    Invalid,
+    /// Anything else.
+    Other,
+}
+
+/// An AWS failure as the UI shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AwsError {
+    /// The category.
+    pub kind: ErrorKind,
+    /// One sentence for the user.
+    pub message: String,
+    /// The technical detail (error code, HTTP status, the SDK's error chain), behind a toggle.
+    pub detail: String,
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StdError for AwsError {}
+
+impl AwsError {
+    /// An error keyfob itself raises.
+    #[must_use]
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            detail: String::new(),
+        }
+    }
+
+    /// Maps an SDK error from `action` (e.g. "Signing in") to a readable error.
+    pub fn from_sdk<E>(action: &str, err: &SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + StdError + 'static,
+    {
+        let chain = DisplayErrorContext(err).to_string();
+        match err {
+            SdkError::ConstructionFailure(_) => {
+                if chain.contains("credentials") || chain.contains("Credentials") {
+                    Self {
+                        kind: ErrorKind::NoCredentials,
+                        message: "No source credentials were found: choose a profile with keys, or set up the default credential chain".to_owned(),
+                        detail: chain,
+                    }
+                } else {
+                    Self {
+                        kind: ErrorKind::Other,
+                        message: format!("{action} failed before anything was sent"),
+                        detail: chain,
+                    }
+                }
+            }
+            SdkError::TimeoutError(_) => Self {
+                kind: ErrorKind::Timeout,
+                message: "The server did not answer in time; check your network and try again"
+                    .to_owned(),
+                detail: chain,
+            },
+            SdkError::DispatchFailure(d) if d.is_timeout() => Self {
+                kind: ErrorKind::Timeout,
+                message: "The connection timed out; check your network and try again".to_owned(),
+                detail: chain,
+            },
+            SdkError::DispatchFailure(_) => Self {
+                kind: ErrorKind::Unreachable,
+                message: "Could not reach AWS; check your network (or AWS_ENDPOINT_URL)".to_owned(),
+                detail: chain,
+            },
+            SdkError::ResponseError(r) => {
+                let raw = r.raw();
+                let (code, message) = parse_body(raw.body().bytes().unwrap_or_default());
+                Self::from_code(action, code.as_deref(), message.as_deref(), raw.status().as_u16(), &chain)
+            }
+            SdkError::ServiceError(s) => {
+                let raw = s.raw();
+                let (body_code, body_message) = parse_body(raw.body().bytes().unwrap_or_default());
+                let code = s.err().code().map(str::to_owned).or(body_code);
+                let message = s.err().message().map(str::to_owned).or(body_message);
+                Self::from_code(action, code.as_deref(), message.as_deref(), raw.status().as_u16(), &chain)
+            }
+            _ => Self {
+                kind: ErrorKind::Other,
+                message: format!("{action} failed"),
+                detail: chain,
+            },
+        }
+    }
+
+    /// Maps an AWS error code (and message, HTTP status) to a sentence.
+    fn from_code(action: &str, code: Option<&str>, message: Option<&str>, status: u16, chain: &str) -> Self {
+        let msg = message.unwrap_or("");
+        let detail = format!(
+            "{} (HTTP {status}){}{}\n{chain}",
+            code.unwrap_or("no error code"),
+            if msg.is_empty() { "" } else { ": " },
+            msg
+        );
+        let (kind, sentence) = match code.unwrap_or("") {
+            "AccessDenied" | "AccessDeniedException" if msg.contains("MultiFactorAuthentication") => (
+                ErrorKind::MfaRejected,
+                "That code was rejected — wait for the next one".to_owned(),
+            ),
+            "AccessDenied" | "AccessDeniedException" => (
+                ErrorKind::AccessDenied,
+                format!("Access denied: {}", if msg.is_empty() { "you are not allowed to do this" } else { msg }),
+            ),
+            "InvalidClientTokenId" | "InvalidAccessKeyId" | "UnrecognizedClientException" => (
+                ErrorKind::InvalidKey,
+                "The source access key is not valid (unknown or deactivated)".to_owned(),
+            ),
+            "SignatureDoesNotMatch" | "IncompleteSignature" => (
+                ErrorKind::BadSignature,
+                "The source secret key is wrong: AWS could not verify the signature".to_owned(),
+            ),
+            "InvalidToken" => (
+                ErrorKind::InvalidToken,
+                "The session token is not valid".to_owned(),
+            ),
+            "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => (
+                ErrorKind::Expired,
+                "The credentials have expired: sign in again".to_owned(),
+            ),
+            "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException"
+            | "SlowDown" => (
+                ErrorKind::Throttled,
+                "AWS is throttling requests; wait a minute and try again".to_owned(),
+            ),
+            "ValidationError" | "InvalidParameterValue" | "MalformedPolicyDocument"
+            | "RegionDisabledException" => (
+                ErrorKind::Invalid,
+                format!("AWS refused the request: {}", if msg.is_empty() { "invalid parameters" } else { msg }),
+            ),
+            _ if status >= 500 => (
+                ErrorKind::ServerError,
+                format!("The AWS service failed (HTTP {status}); try again in a moment"),
+            ),
+            "" => (
+                ErrorKind::Other,
+                format!("{action} failed: the server answered HTTP {status} with no error keyfob could read"),
+            ),
+            other => (ErrorKind::Other, format!("{action} failed: {other}{}{msg}", if msg.is_empty() { "" } else { ": " })),
+        };
+        Self { kind, message: sentence, detail }
+    }
+}
+
+/// Finds `<Code>` and `<Message>` in an XML error body, or `__type`/`code` and `message` in JSON,
+/// whatever the envelope (`<ErrorResponse><Error>` or moto's `<ErrorResponse><Errors><Error>`).
+#[must_use]
+pub fn parse_body(body: &[u8]) -> (Option<String>, Option<String>) {
+    let text = String::from_utf8_lossy(body);
+    let code = xml_tag(&text, "Code").or_else(|| json_field(&text, "__type")).or_else(|| json_field(&text, "code"));
+    let code = code.map(|c| c.rsplit('#').next().unwrap_or(&c).to_owned());
+    let message = xml_tag(&text, "Message").or_else(|| json_field(&text, "message"));
+    (code, message)
+}
+
+fn xml_tag(text: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let start = text.find(&open)? + open.len();
+    let end = text.get(start..)?.find(&close)? + start;
+    let value = text.get(start..end)?.trim();
+    (!value.is_empty()).then(|| unescape_xml(value))
+}
+
+fn json_field(text: &str, field: &str) -> Option<String> {
+    let key = format!("\"{field}\"");
+    let after = text.get(text.find(&key)? + key.len()..)?;
+    let after = after.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    let end = after.find('"')?;
+    Some(after.get(..end)?.to_owned())
+}
+
+fn unescape_xml(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_moto_and_aws_envelopes() {
+        let moto = br#"<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></Errors></ErrorResponse>"#;
+        assert_eq!(
+            parse_body(moto),
+            (Some("InvalidClientTokenId".to_owned()), Some("The security token included in the request is invalid.".to_owned()))
+        );
+        let aws = br#"<ErrorResponse xmlns="x"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>a &amp; b</Message></Error></ErrorResponse>"#;
+        assert_eq!(parse_body(aws), (Some("AccessDenied".to_owned()), Some("a & b".to_owned())));
+        let json = br#"{"__type":"com.amazon#ThrottlingException","message":"Rate exceeded"}"#;
+        assert_eq!(parse_body(json), (Some("ThrottlingException".to_owned()), Some("Rate exceeded".to_owned())));
+        assert_eq!(parse_body(b"<html>502 Bad Gateway</html>"), (None, None));
+    }
+
+    #[test]
+    fn codes_become_sentences() {
+        let e = AwsError::from_code("Signing in", Some("AccessDenied"), Some("MultiFactorAuthentication failed with invalid MFA one time pass code."), 403, "");
+        assert_eq!(e.kind, ErrorKind::MfaRejected);
+        assert_eq!(e.message, "That code was rejected — wait for the next one");
+        let e = AwsError::from_code("Signing in", None, None, 503, "");
+        assert_eq!(e.kind, ErrorKind::ServerError);
+        let e = AwsError::from_code("Signing in", Some("SignatureDoesNotMatch"), None, 403, "");
+        assert_eq!(e.kind, ErrorKind::BadSignature);
+        let e = AwsError::from_code("Signing in", None, None, 418, "");
+        assert!(e.message.contains("HTTP 418"), "{}", e.message);
+    }
+}

@@ -1,0 +1,179 @@
+//! Everything that talks to AWS: where to reach it ([`AwsEnv`]), which credentials sign the first
+//! call ([`SourceCredentials`]), and the SDK configuration built from both.
+
+pub mod errors;
+pub mod profiles;
+pub mod sts;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use aws_config::meta::region::RegionProviderChain;
+use aws_runtime::env_config::file::{EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles};
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+use crate::session::Credentials;
+
+/// The region used when neither the form, the profile nor the environment names one. STS, IAM and
+/// ListBuckets answer from any region.
+pub const FALLBACK_REGION: &str = "us-east-1";
+
+/// Network limits. A refused connection fails fast; a server that accepts and never answers is cut
+/// off by the attempt timeout; 5xx and throttling get the SDK's standard retries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetConfig {
+    /// Time to establish a TCP/TLS connection.
+    pub connect_timeout: Duration,
+    /// Time for one attempt, response included.
+    pub attempt_timeout: Duration,
+    /// Time for the whole operation, retries included.
+    pub operation_timeout: Duration,
+    /// Attempts in all (1 = no retry).
+    pub max_attempts: u32,
+    /// First retry back-off.
+    pub initial_backoff: Duration,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(3),
+            attempt_timeout: Duration::from_secs(10),
+            operation_timeout: Duration::from_secs(30),
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Where the profile files are. `None` means the SDK's own rules (`AWS_CONFIG_FILE`,
+/// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and `~/.aws/credentials`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProfileFilesSpec {
+    /// An explicit config file (tests, or a user's override).
+    pub config: Option<PathBuf>,
+    /// An explicit credentials file.
+    pub credentials: Option<PathBuf>,
+}
+
+impl ProfileFilesSpec {
+    fn to_sdk(&self) -> Option<ProfileFiles> {
+        if self.config.is_none() && self.credentials.is_none() {
+            return None;
+        }
+        // An explicit file that does not exist means "no profiles there", as a missing
+        // ~/.aws/config does, rather than an error.
+        let mut b = ProfileFiles::builder();
+        match &self.config {
+            Some(p) if p.exists() => b = b.with_file(ProfileFileKind::Config, p),
+            Some(_) => b = b.include_default_config_file(false),
+            None => b = b.include_default_config_file(true),
+        }
+        match &self.credentials {
+            Some(p) if p.exists() => b = b.with_file(ProfileFileKind::Credentials, p),
+            Some(_) => b = b.include_default_credentials_file(false),
+            None => b = b.include_default_credentials_file(true),
+        }
+        // The SDK's builder panics on an empty set: give it an empty config instead.
+        let nothing = matches!(&self.config, Some(p) if !p.exists())
+            && matches!(&self.credentials, Some(p) if !p.exists());
+        if nothing {
+            b = b.with_contents(ProfileFileKind::Config, "");
+        }
+        Some(b.build())
+    }
+}
+
+/// How keyfob reaches AWS. The app uses the defaults (the SDK honours `AWS_ENDPOINT_URL`); tests
+/// point it at a local server.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AwsEnv {
+    /// An endpoint for every service, overriding `AWS_ENDPOINT_URL`.
+    pub endpoint_url: Option<String>,
+    /// Where the profile files are.
+    pub profile_files: ProfileFilesSpec,
+    /// Timeouts and retries.
+    pub net: NetConfig,
+}
+
+/// Which credentials sign the first STS call.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum SourceCredentials {
+    /// The SDK's default chain (environment, profile files, SSO, IMDS …).
+    #[default]
+    DefaultChain,
+    /// A named profile's credentials (normally its long-term keys).
+    Profile(String),
+    /// Keys given directly (an MFA session for role chaining; the keyring later).
+    Static(Credentials),
+}
+
+impl SourceCredentials {
+    /// A short label for the UI.
+    #[must_use]
+    pub fn label(&self) -> String {
+        match self {
+            Self::DefaultChain => "Default credential chain".to_owned(),
+            Self::Profile(p) => format!("Profile {p}"),
+            Self::Static(c) => format!("Keys {}", c.access_key_id),
+        }
+    }
+}
+
+impl AwsEnv {
+    /// The SDK configuration for `source` credentials in `region` (or the usual region chain).
+    pub async fn sdk_config(&self, source: &SourceCredentials, region: Option<&str>) -> SdkConfig {
+        let net = &self.net;
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(net.connect_timeout)
+                    .operation_attempt_timeout(net.attempt_timeout)
+                    .operation_timeout(net.operation_timeout)
+                    .build(),
+            )
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(net.max_attempts)
+                    .with_initial_backoff(net.initial_backoff),
+            );
+        let files = self.profile_files.to_sdk();
+        if let Some(files) = &files {
+            loader = loader.profile_files(files.clone());
+        }
+        if let Some(url) = &self.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let chain = RegionProviderChain::first_try(region.map(|r| Region::new(r.to_owned())))
+            .or_default_provider()
+            .or_else(Region::from_static(FALLBACK_REGION));
+        loader = loader.region(chain);
+        loader = match source {
+            SourceCredentials::DefaultChain => loader,
+            SourceCredentials::Profile(name) => {
+                let mut p = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(name);
+                if let Some(files) = files {
+                    p = p.profile_files(files);
+                }
+                loader.credentials_provider(p.build())
+            }
+            SourceCredentials::Static(c) => loader.credentials_provider(to_sdk_credentials(c)),
+        };
+        loader.load().await
+    }
+}
+
+/// keyfob's credentials as the SDK's static credentials.
+#[must_use]
+pub fn to_sdk_credentials(c: &Credentials) -> aws_credential_types::Credentials {
+    aws_credential_types::Credentials::new(
+        c.access_key_id.clone(),
+        c.secret_access_key.expose().to_owned(),
+        c.session_token.as_ref().map(|t| t.expose().to_owned()),
+        None,
+        "keyfob",
+    )
+}

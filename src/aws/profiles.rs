@@ -1,0 +1,131 @@
+//! What the user's AWS config says: the profiles and the sign-in settings each one holds, read
+//! with aws-config's own profile loader (so `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE` and
+//! `AWS_PROFILE` mean what they mean to the AWS CLI).
+
+use aws_config::profile::ProfileSet;
+use aws_types::os_shim_internal::{Env, Fs};
+
+use super::ProfileFilesSpec;
+
+/// One profile's sign-in settings. Holds no secret: only whether keys are present.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProfileInfo {
+    /// The profile's name (`default`, `dev`, …).
+    pub name: String,
+    /// `mfa_serial`.
+    pub mfa_serial: Option<String>,
+    /// `role_arn`.
+    pub role_arn: Option<String>,
+    /// `source_profile`.
+    pub source_profile: Option<String>,
+    /// `external_id`.
+    pub external_id: Option<String>,
+    /// `role_session_name`.
+    pub role_session_name: Option<String>,
+    /// `duration_seconds`, as written.
+    pub duration_seconds: Option<String>,
+    /// `region`.
+    pub region: Option<String>,
+    /// Whether the profile holds `aws_access_key_id` (long-term keys, usable as a source).
+    pub has_keys: bool,
+}
+
+/// The profiles found and the one the environment selects.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profiles {
+    /// Every profile, sorted by name.
+    pub list: Vec<ProfileInfo>,
+    /// `AWS_PROFILE` (or `default`) when such a profile exists.
+    pub selected: Option<String>,
+}
+
+impl Profiles {
+    /// A profile by name.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&ProfileInfo> {
+        self.list.iter().find(|p| p.name == name)
+    }
+
+    /// The profiles that hold keys (the choices for "Source credentials").
+    pub fn with_keys(&self) -> impl Iterator<Item = &ProfileInfo> {
+        self.list.iter().filter(|p| p.has_keys)
+    }
+}
+
+/// Loads the profiles from `spec` (or the SDK's default locations), honouring the process
+/// environment.
+pub async fn load(spec: &ProfileFilesSpec) -> Result<Profiles, String> {
+    load_with_env(spec, &Env::real()).await
+}
+
+/// Loads the profiles with an explicit environment (for tests).
+pub async fn load_with_env(spec: &ProfileFilesSpec, env: &Env) -> Result<Profiles, String> {
+    let files = spec.to_sdk().unwrap_or_default();
+    let set = aws_config::profile::load(&Fs::real(), env, &files, None)
+        .await
+        .map_err(|e| format!("Could not read your AWS config: {e}"))?;
+    Ok(from_set(&set))
+}
+
+fn from_set(set: &ProfileSet) -> Profiles {
+    let mut list: Vec<ProfileInfo> = set
+        .profiles()
+        .filter_map(|name| set.get_profile(name))
+        .map(|p| {
+            let get = |key: &str| p.get(key).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+            ProfileInfo {
+                name: p.name().to_owned(),
+                mfa_serial: get("mfa_serial"),
+                role_arn: get("role_arn"),
+                source_profile: get("source_profile"),
+                external_id: get("external_id"),
+                role_session_name: get("role_session_name"),
+                duration_seconds: get("duration_seconds"),
+                region: get("region"),
+                has_keys: get("aws_access_key_id").is_some(),
+            }
+        })
+        .collect();
+    list.sort_by(|a, b| a.name.cmp(&b.name));
+    let selected = Some(set.selected_profile().to_owned()).filter(|s| list.iter().any(|p| &p.name == s));
+    Profiles { list, selected }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn reads_both_files_and_aws_profile() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("config");
+        let creds = dir.path().join("credentials");
+        std::fs::write(
+            &config,
+            "[default]\nregion = eu-west-1\n\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nexternal_id = ext-1\nrole_session_name = alice\nduration_seconds = 7200\n",
+        )
+        .expect("write");
+        std::fs::write(&creds, "[base]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s3cr3t\n").expect("write");
+        let spec = ProfileFilesSpec { config: Some(config), credentials: Some(creds) };
+        let p = load_with_env(&spec, &Env::from_slice(&[("AWS_PROFILE", "admin")])).await.expect("load");
+        let names: Vec<&str> = p.list.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["admin", "base", "default"]);
+        assert_eq!(p.selected.as_deref(), Some("admin"));
+        let admin = p.get("admin").expect("admin");
+        assert_eq!(admin.source_profile.as_deref(), Some("base"));
+        assert_eq!(admin.duration_seconds.as_deref(), Some("7200"));
+        assert_eq!(admin.external_id.as_deref(), Some("ext-1"));
+        assert!(!admin.has_keys);
+        assert!(p.get("base").is_some_and(|b| b.has_keys));
+        assert!(!format!("{p:?}").contains("s3cr3t"));
+    }
+
+    #[tokio::test]
+    async fn missing_files_mean_no_profiles() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let spec = ProfileFilesSpec { config: Some(dir.path().join("none")), credentials: Some(dir.path().join("nope")) };
+        let p = load_with_env(&spec, &Env::from_slice(&[])).await.expect("load");
+        assert!(p.list.is_empty());
+        assert_eq!(p.selected, None);
+    }
+}

@@ -1,0 +1,21 @@
+//! keyfob: sign in to AWS with MFA and use the session at once.
+//!
+//! Data flows one way: UI → [`message::Command`] → [`worker`] → [`message::Event`] →
+//! [`state::AppState::apply`] → UI. The UI never waits on the network; time is always passed in.
+
+pub mod app;
+pub mod aws;
+pub mod clipboard;
+pub mod message;
+pub mod secret;
+pub mod session;
+pub mod state;
+pub mod ui;
+pub mod validate;
+pub mod worker;
+
+/// The application id: window class on X11/Wayland, the .desktop file's name, the AppStream id.
+pub const APP_ID: &str = "io.github.keyfob.Keyfob";
+
+/// The app icon (256 px PNG), used as the window icon.
+pub const ICON_PNG: &[u8] = include_bytes!("../assets/icon-256.png");

@@ -1,0 +1,62 @@
+//! The keyfob binary: parses the command line, sets up logging, and opens the window.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+use clap::Parser;
+
+use keyfob::app::KeyfobApp;
+use keyfob::aws::AwsEnv;
+use keyfob::clipboard::{ClipboardAccess, SystemClipboard};
+
+/// Sign in to AWS with MFA and use the session at once.
+///
+/// With no arguments keyfob opens its window. It honours the AWS CLI's environment:
+/// AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL.
+/// Logs go to stderr; set KEYFOB_LOG (e.g. `debug`) for more. Secrets are never logged.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {}
+
+fn main() -> anyhow::Result<()> {
+    let _cli = Cli::parse();
+    init_logging();
+    run_gui()
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KEYFOB_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,keyfob=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn run_gui() -> anyhow::Result<()> {
+    let icon = eframe::icon_data::from_png_bytes(keyfob::ICON_PNG).context("decoding the app icon")?;
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("keyfob")
+            .with_app_id(keyfob::APP_ID)
+            .with_inner_size([1000.0, 700.0])
+            .with_min_inner_size([560.0, 420.0])
+            .with_icon(icon),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "keyfob",
+        options,
+        Box::new(|cc| {
+            let ctx = cc.egui_ctx.clone();
+            let channels = keyfob::worker::spawn(
+                AwsEnv::default(),
+                Arc::new(move || ctx.request_repaint()),
+                Arc::new(|| Box::new(SystemClipboard) as Box<dyn ClipboardAccess>),
+            )?;
+            Ok(Box::new(KeyfobApp::new(cc, channels, Arc::new(SystemTime::now))))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))
+}

@@ -1,0 +1,471 @@
+//! A signed-in session: its credentials, expiry and identity, the time left at a given `now`,
+//! and the export lines for each shell.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
+
+/// An AWS key pair, with a session token when it is temporary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    /// `AKIA…` (long-term) or `ASIA…` (temporary). Not secret on its own.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: Secret,
+    /// The session token of temporary credentials.
+    pub session_token: Option<Secret>,
+}
+
+/// Who a set of credentials belongs to, from GetCallerIdentity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    /// The 12-digit account id.
+    pub account: String,
+    /// The caller's ARN (`…:user/NAME` or `…:assumed-role/ROLE/SESSION`).
+    pub arn: String,
+    /// The unique id of the caller.
+    pub user_id: String,
+}
+
+impl Identity {
+    /// The short name of the caller: the user name, or `ROLE/SESSION` for an assumed role.
+    #[must_use]
+    pub fn short_name(&self) -> &str {
+        let resource = self.arn.splitn(6, ':').nth(5).unwrap_or(&self.arn);
+        resource
+            .strip_prefix("assumed-role/")
+            .or_else(|| resource.rsplit('/').next())
+            .unwrap_or(resource)
+    }
+}
+
+/// Which STS call made a session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionKind {
+    /// GetSessionToken; `mfa` says whether a code was given (only then can it chain roles with MFA).
+    SessionToken {
+        /// Whether the session was made with an MFA code.
+        mfa: bool,
+    },
+    /// AssumeRole with the source's long-term credentials.
+    AssumedRole {
+        /// The role.
+        role_arn: String,
+        /// Whether the call carried an MFA code.
+        mfa: bool,
+    },
+    /// AssumeRole called with an MFA session's credentials (role chaining, at most 1 h).
+    Chained {
+        /// The role.
+        role_arn: String,
+    },
+}
+
+impl SessionKind {
+    /// A short description for the UI.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Self::SessionToken { mfa: true } => "MFA session (GetSessionToken)".to_owned(),
+            Self::SessionToken { mfa: false } => "Session token without MFA".to_owned(),
+            Self::AssumedRole { mfa: true, .. } => "Role assumed with MFA".to_owned(),
+            Self::AssumedRole { mfa: false, .. } => "Role assumed without MFA".to_owned(),
+            Self::Chained { .. } => "Role chained from your MFA session".to_owned(),
+        }
+    }
+}
+
+/// A live (or expired) set of temporary credentials and what keyfob knows about them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// The temporary credentials.
+    pub credentials: Credentials,
+    /// When keyfob received them (for the countdown bar's full length).
+    pub issued_at: SystemTime,
+    /// When STS says they stop working.
+    pub expires_at: SystemTime,
+    /// Who the session is (GetCallerIdentity with the session's credentials); `None` when that
+    /// call failed (the credentials are still good).
+    pub identity: Option<Identity>,
+    /// Who signed in to make it (GetCallerIdentity with the source credentials), when known.
+    pub source_identity: Option<Identity>,
+    /// The call that made it.
+    pub kind: SessionKind,
+    /// The region the session was made for, exported as `AWS_REGION`.
+    pub region: Option<String>,
+}
+
+/// How close a session is to its end, for colouring the countdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Urgency {
+    /// 15 minutes or more left.
+    Calm,
+    /// Under 15 minutes left: amber.
+    Soon,
+    /// Under 5 minutes left: red.
+    Urgent,
+    /// Nothing left: keyfob no longer uses the session.
+    Expired,
+}
+
+impl Session {
+    /// Time left at `now` (zero once expired).
+    #[must_use]
+    pub fn remaining(&self, now: SystemTime) -> Duration {
+        self.expires_at.duration_since(now).unwrap_or(Duration::ZERO)
+    }
+
+    /// Whether the session has ended at `now`. keyfob enforces this itself: neither the SDK (for
+    /// static credentials) nor the test server refuses expired credentials.
+    #[must_use]
+    pub fn is_expired(&self, now: SystemTime) -> bool {
+        now >= self.expires_at
+    }
+
+    /// The share of the session's life left at `now`, from 1.0 down to 0.0 (for the bar).
+    #[must_use]
+    pub fn fraction_left(&self, now: SystemTime) -> f32 {
+        let total = self.expires_at.duration_since(self.issued_at).unwrap_or(Duration::ZERO);
+        if total.is_zero() {
+            return 0.0;
+        }
+        (self.remaining(now).as_secs_f32() / total.as_secs_f32()).clamp(0.0, 1.0)
+    }
+
+    /// The countdown's colour band at `now`.
+    #[must_use]
+    pub fn urgency(&self, now: SystemTime) -> Urgency {
+        let left = self.remaining(now);
+        if self.is_expired(now) {
+            Urgency::Expired
+        } else if left < Duration::from_secs(5 * 60) {
+            Urgency::Urgent
+        } else if left < Duration::from_secs(15 * 60) {
+            Urgency::Soon
+        } else {
+            Urgency::Calm
+        }
+    }
+
+    /// The expiry as RFC 3339 (`2026-11-22T13:00:00Z`), as `AWS_CREDENTIAL_EXPIRATION` wants it.
+    #[must_use]
+    pub fn expiration_rfc3339(&self) -> String {
+        rfc3339(self.expires_at)
+    }
+
+    /// The variables a shell needs to use this session, in export order.
+    #[must_use]
+    pub fn export_vars(&self) -> Vec<(&'static str, ExportValue<'_>)> {
+        let mut vars = vec![
+            (
+                "AWS_ACCESS_KEY_ID",
+                ExportValue::Plain(self.credentials.access_key_id.clone()),
+            ),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                ExportValue::Secret(self.credentials.secret_access_key.expose()),
+            ),
+        ];
+        if let Some(token) = &self.credentials.session_token {
+            vars.push(("AWS_SESSION_TOKEN", ExportValue::Secret(token.expose())));
+        }
+        if let Some(region) = &self.region {
+            vars.push(("AWS_REGION", ExportValue::Plain(region.clone())));
+        }
+        vars.push((
+            "AWS_CREDENTIAL_EXPIRATION",
+            ExportValue::Plain(self.expiration_rfc3339()),
+        ));
+        vars
+    }
+
+    /// The export lines in `format`, ready for the clipboard.
+    pub fn export(&self, format: ExportFormat) -> Result<Secret, ExportError> {
+        let vars: Vec<(&str, String)> = self
+            .export_vars()
+            .into_iter()
+            .map(|(k, v)| (k, v.reveal().to_owned()))
+            .collect();
+        format.render(&vars).map(Secret::new)
+    }
+
+    /// The export lines with the secret key and token masked, for an on-screen preview.
+    #[must_use]
+    pub fn export_preview(&self, format: ExportFormat) -> String {
+        let vars: Vec<(&str, String)> = self
+            .export_vars()
+            .into_iter()
+            .map(|(k, v)| (k, v.masked()))
+            .collect();
+        format
+            .render(&vars)
+            .unwrap_or_else(|e| format!("(cannot be written in this format: {e})"))
+    }
+}
+
+/// A value to export: plain, or secret (masked in previews).
+#[derive(Debug)]
+pub enum ExportValue<'a> {
+    /// Shown as is.
+    Plain(String),
+    /// Masked in previews.
+    Secret(&'a str),
+}
+
+impl ExportValue<'_> {
+    fn reveal(&self) -> &str {
+        match self {
+            Self::Plain(s) => s,
+            Self::Secret(s) => s,
+        }
+    }
+
+    fn masked(&self) -> String {
+        match self {
+            Self::Plain(s) => s.clone(),
+            Self::Secret(s) => {
+                let head: String = s.chars().take(4).collect();
+                format!("{head}…({} chars hidden)", s.chars().count().saturating_sub(4))
+            }
+        }
+    }
+}
+
+/// `hh:mm:ss` for a countdown.
+#[must_use]
+pub fn countdown_text(left: Duration) -> String {
+    let s = left.as_secs();
+    format!("{:02}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
+}
+
+/// RFC 3339 in UTC with second precision.
+#[must_use]
+pub fn rfc3339(t: SystemTime) -> String {
+    let dt = aws_smithy_types::DateTime::from(t);
+    let whole = aws_smithy_types::DateTime::from_secs(dt.secs());
+    whole
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_else(|_| format!("{}s since 1970", dt.secs()))
+}
+
+/// The shells and files keyfob writes export lines for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ExportFormat {
+    /// `export NAME='value'` for bash, zsh and other POSIX shells.
+    #[default]
+    Bash,
+    /// `set -gx NAME 'value'`.
+    Fish,
+    /// `$Env:NAME = "value"`.
+    PowerShell,
+    /// `set "NAME=value"` for cmd.exe.
+    Cmd,
+    /// `NAME='value'` for `.env` files.
+    DotEnv,
+}
+
+/// A value that a format cannot express safely.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{name} holds a character ({found}) that {format} cannot quote safely")]
+pub struct ExportError {
+    /// The variable.
+    pub name: String,
+    /// The offending character, described.
+    pub found: String,
+    /// The format's name.
+    pub format: &'static str,
+}
+
+impl ExportFormat {
+    /// Every format, in menu order.
+    pub const ALL: [Self; 5] = [Self::Bash, Self::Fish, Self::PowerShell, Self::Cmd, Self::DotEnv];
+
+    /// The menu label.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Bash => "bash / zsh",
+            Self::Fish => "fish",
+            Self::PowerShell => "PowerShell",
+            Self::Cmd => "cmd.exe",
+            Self::DotEnv => ".env",
+        }
+    }
+
+    /// Renders `NAME=value` pairs as lines of this format, one per variable, each ending in `\n`.
+    pub fn render(self, vars: &[(&str, String)]) -> Result<String, ExportError> {
+        let mut out = String::new();
+        for (name, value) in vars {
+            let line = match self {
+                Self::Bash => format!("export {name}={}", posix_quote(value)),
+                Self::Fish => format!("set -gx {name} {}", fish_quote(value)),
+                Self::PowerShell => format!("$Env:{name} = {}", powershell_quote(value)),
+                Self::Cmd => format!("set \"{name}={}\"", self.checked(name, value, "\"%\r\n")?),
+                Self::DotEnv => format!("{name}='{}'", self.checked(name, value, "'\r\n")?),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        Ok(out)
+    }
+
+    /// The value itself, or an error if it holds one of `forbidden`.
+    fn checked<'v>(self, name: &str, value: &'v str, forbidden: &str) -> Result<&'v str, ExportError> {
+        match value.chars().find(|c| forbidden.contains(*c)) {
+            None => Ok(value),
+            Some(c) => Err(ExportError {
+                name: name.to_owned(),
+                found: format!("{c:?}"),
+                format: self.label(),
+            }),
+        }
+    }
+}
+
+/// POSIX single quotes: nothing inside expands; a `'` becomes `'\''`.
+fn posix_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// fish single quotes: only `\\` and `\'` are escapes inside them.
+fn fish_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'"))
+}
+
+/// PowerShell double quotes: the backtick escapes `` ` ``, `$` and every double-quote character
+/// (PowerShell also treats the typographic quotes “ ” „ as `"`).
+fn powershell_quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if matches!(c, '`' | '$' | '"' | '\u{201C}' | '\u{201D}' | '\u{201E}') {
+            out.push('`');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+impl fmt::Display for ExportFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(secret: &str, token: &str) -> Session {
+        Session {
+            credentials: Credentials {
+                access_key_id: "ASIAEXAMPLE".to_owned(),
+                secret_access_key: Secret::new(secret),
+                session_token: Some(Secret::new(token)),
+            },
+            issued_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000 - 3600),
+            expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000),
+            identity: Some(Identity {
+                account: "123456789012".to_owned(),
+                arn: "arn:aws:sts::123456789012:assumed-role/admin/alice".to_owned(),
+                user_id: "AROA:alice".to_owned(),
+            }),
+            source_identity: None,
+            kind: SessionKind::SessionToken { mfa: true },
+            region: Some("eu-west-1".to_owned()),
+        }
+    }
+
+    const TRICKY: &str = r#"a'b"c$d%e f\g`h"#;
+
+    fn line(format: ExportFormat, value: &str) -> Result<String, ExportError> {
+        format.render(&[("V", value.to_owned())])
+    }
+
+    #[test]
+    fn bash_quotes_every_special_character() {
+        assert_eq!(line(ExportFormat::Bash, TRICKY).as_deref(), Ok("export V='a'\\''b\"c$d%e f\\g`h'\n"));
+    }
+
+    #[test]
+    fn fish_escapes_backslash_and_quote_only() {
+        assert_eq!(line(ExportFormat::Fish, TRICKY).as_deref(), Ok("set -gx V 'a\\'b\"c$d%e f\\\\g`h'\n"));
+    }
+
+    #[test]
+    fn powershell_escapes_dollar_quote_and_backtick() {
+        assert_eq!(
+            line(ExportFormat::PowerShell, TRICKY).as_deref(),
+            Ok("$Env:V = \"a'b`\"c`$d%e f\\g``h\"\n")
+        );
+        assert_eq!(line(ExportFormat::PowerShell, "x\u{201C}y").as_deref(), Ok("$Env:V = \"x`\u{201C}y\"\n"));
+    }
+
+    #[test]
+    fn cmd_keeps_spaces_and_refuses_what_it_cannot_quote() {
+        assert_eq!(line(ExportFormat::Cmd, "a b$c'd&e").as_deref(), Ok("set \"V=a b$c'd&e\"\n"));
+        for bad in ["50%", "say \"hi\"", "two\nlines"] {
+            let err = line(ExportFormat::Cmd, bad).expect_err(bad);
+            assert_eq!(err.format, "cmd.exe");
+        }
+    }
+
+    #[test]
+    fn dotenv_single_quotes_and_refuses_a_quote() {
+        assert_eq!(line(ExportFormat::DotEnv, "a b\"c$d%e").as_deref(), Ok("V='a b\"c$d%e'\n"));
+        assert!(line(ExportFormat::DotEnv, "it's").is_err());
+    }
+
+    #[test]
+    fn export_has_every_variable_in_order() {
+        let s = session("wJalr/K7+secret", "FwoGZXIvYXdzEP//token=");
+        let text = s.export(ExportFormat::Bash).expect("bash");
+        let names: Vec<&str> = text
+            .expose()
+            .lines()
+            .map(|l| l.trim_start_matches("export ").split('=').next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            names,
+            ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_CREDENTIAL_EXPIRATION"]
+        );
+        assert!(text.expose().contains("export AWS_SESSION_TOKEN='FwoGZXIvYXdzEP//token='"));
+        assert!(text.expose().contains("export AWS_CREDENTIAL_EXPIRATION='2026-11-18T"), "{}", text.expose());
+    }
+
+    #[test]
+    fn preview_masks_secrets() {
+        let s = session("wJalrSECRETSECRET", "FwoGTOKENTOKENTOKEN");
+        for f in ExportFormat::ALL {
+            let p = s.export_preview(f);
+            assert!(!p.contains("SECRETSECRET") && !p.contains("TOKENTOKEN"), "{p}");
+            assert!(p.contains("ASIAEXAMPLE"), "{p}");
+        }
+    }
+
+    #[test]
+    fn urgency_bands_and_expiry() {
+        let s = session("s", "t");
+        let at = |left: u64| s.expires_at - Duration::from_secs(left);
+        assert_eq!(s.urgency(at(3600)), Urgency::Calm);
+        assert_eq!(s.urgency(at(15 * 60)), Urgency::Calm);
+        assert_eq!(s.urgency(at(15 * 60 - 1)), Urgency::Soon);
+        assert_eq!(s.urgency(at(5 * 60 - 1)), Urgency::Urgent);
+        assert_eq!(s.urgency(s.expires_at), Urgency::Expired);
+        assert!(s.is_expired(s.expires_at + Duration::from_secs(1)));
+        assert_eq!(s.remaining(s.expires_at + Duration::from_secs(5)), Duration::ZERO);
+        assert_eq!(countdown_text(Duration::from_secs(3 * 3600 + 61)), "03:01:01");
+    }
+
+    #[test]
+    fn short_names() {
+        let s = session("s", "t");
+        assert_eq!(s.identity.as_ref().map(Identity::short_name), Some("admin/alice"));
+        let user = Identity { account: "1".into(), arn: "arn:aws:iam::123456789012:user/ops/bob".into(), user_id: "x".into() };
+        assert_eq!(user.short_name(), "bob");
+    }
+}

@@ -1,0 +1,283 @@
+//! The sign-in form as typed, and its one conversion into a checked [`SignInRequest`] (or a
+//! message per field). No egui, no I/O.
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use crate::aws::profiles::ProfileInfo;
+use crate::aws::sts::{Flow, Mfa, RoleRequest, SignInRequest};
+use crate::aws::SourceCredentials;
+use crate::session::{Session, SessionKind};
+use crate::validate;
+
+/// A field of the form, for attaching messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    /// Source credentials.
+    Source,
+    /// MFA device.
+    MfaSerial,
+    /// Role ARN.
+    RoleArn,
+    /// Session name.
+    SessionName,
+    /// ExternalId.
+    ExternalId,
+    /// Duration.
+    Duration,
+    /// Region.
+    Region,
+    /// The six-digit code.
+    Code,
+}
+
+impl Field {
+    /// The field's label, as on screen.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Source => "Source credentials",
+            Self::MfaSerial => "MFA device",
+            Self::RoleArn => "Role ARN",
+            Self::SessionName => "Session name",
+            Self::ExternalId => "ExternalId",
+            Self::Duration => "Duration",
+            Self::Region => "Region",
+            Self::Code => "MFA code",
+        }
+    }
+}
+
+/// Where the source credentials come from, as chosen in the form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SourceChoice {
+    /// The SDK's default chain.
+    #[default]
+    DefaultChain,
+    /// A profile's keys.
+    Profile(String),
+}
+
+/// The sign-in form exactly as typed. Holds no secret but the short-lived code, which is never
+/// persisted (see [`crate::state::Prefs`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignInForm {
+    /// The profile the fields were filled from, if any.
+    pub profile: Option<String>,
+    /// Source credentials.
+    pub source: SourceChoice,
+    /// MFA device ARN or serial.
+    pub mfa_serial: String,
+    /// Whether `mfa_serial` was guessed from the user name rather than found in IAM.
+    pub mfa_guessed: bool,
+    /// Role ARN (empty: no role).
+    pub role_arn: String,
+    /// Role session name.
+    pub session_name: String,
+    /// ExternalId (optional).
+    pub external_id: String,
+    /// Duration (empty: AWS's default for the flow).
+    pub duration: String,
+    /// Region (empty: the usual chain).
+    pub region: String,
+    /// The six-digit code.
+    pub code: String,
+    /// With a role and a live MFA session: assume the role from that session (no new code).
+    pub chain: bool,
+}
+
+impl Default for SignInForm {
+    fn default() -> Self {
+        Self {
+            profile: None,
+            source: SourceChoice::DefaultChain,
+            mfa_serial: String::new(),
+            mfa_guessed: false,
+            role_arn: String::new(),
+            session_name: "keyfob".to_owned(),
+            external_id: String::new(),
+            duration: String::new(),
+            region: String::new(),
+            code: String::new(),
+            chain: true,
+        }
+    }
+}
+
+/// Which STS call the form describes right now (shown in the UI before signing in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// GetSessionToken (with MFA when `mfa`).
+    SessionToken {
+        /// Whether a device is given.
+        mfa: bool,
+    },
+    /// AssumeRole with the source credentials (with MFA when `mfa`).
+    AssumeRole {
+        /// Whether a device is given.
+        mfa: bool,
+    },
+    /// AssumeRole from the live MFA session.
+    Chained,
+}
+
+impl Plan {
+    /// One line for the UI.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::SessionToken { mfa: true } => "GetSessionToken with your MFA code",
+            Self::SessionToken { mfa: false } => "GetSessionToken without MFA",
+            Self::AssumeRole { mfa: true } => "AssumeRole with your MFA code",
+            Self::AssumeRole { mfa: false } => "AssumeRole without MFA",
+            Self::Chained => "AssumeRole from your MFA session (no code needed; at most 1 hour)",
+        }
+    }
+
+    /// Whether this plan needs a code typed.
+    #[must_use]
+    pub fn needs_code(self) -> bool {
+        matches!(self, Self::SessionToken { mfa: true } | Self::AssumeRole { mfa: true })
+    }
+}
+
+/// Messages per field; empty when the form is good.
+pub type FieldErrors = BTreeMap<Field, String>;
+
+impl SignInForm {
+    /// Fills the fields from a profile. Every field stays editable; the code is cleared.
+    pub fn fill_from(&mut self, p: &ProfileInfo) {
+        self.profile = Some(p.name.clone());
+        self.source = match (&p.source_profile, p.has_keys) {
+            (Some(src), _) => SourceChoice::Profile(src.clone()),
+            (None, true) => SourceChoice::Profile(p.name.clone()),
+            (None, false) => SourceChoice::DefaultChain,
+        };
+        self.mfa_serial = p.mfa_serial.clone().unwrap_or_default();
+        self.mfa_guessed = false;
+        self.role_arn = p.role_arn.clone().unwrap_or_default();
+        self.external_id = p.external_id.clone().unwrap_or_default();
+        if let Some(name) = &p.role_session_name {
+            self.session_name.clone_from(name);
+        }
+        self.duration = p.duration_seconds.clone().unwrap_or_default();
+        self.region = p.region.clone().unwrap_or_default();
+        self.code.clear();
+    }
+
+    /// The STS call the fields describe, given the MFA session that could be chained from.
+    #[must_use]
+    pub fn plan(&self, chainable: Option<&Session>) -> Plan {
+        let mfa = !self.mfa_serial.trim().is_empty();
+        if self.role_arn.trim().is_empty() {
+            Plan::SessionToken { mfa }
+        } else if self.chain && chainable.is_some() {
+            Plan::Chained
+        } else {
+            Plan::AssumeRole { mfa }
+        }
+    }
+
+    /// Checks every field and builds the request, or returns a message per bad field. `chainable`
+    /// is the live MFA session (if any) that a role could be assumed from.
+    pub fn check(&self, chainable: Option<&Session>) -> Result<SignInRequest, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let plan = self.plan(chainable);
+
+        let serial = (!self.mfa_serial.trim().is_empty())
+            .then(|| keep(&mut errors, Field::MfaSerial, validate::mfa_serial(&self.mfa_serial)))
+            .flatten();
+        let code = if plan.needs_code() {
+            keep(&mut errors, Field::Code, validate::code(&self.code))
+        } else {
+            None
+        };
+        let role = if self.role_arn.trim().is_empty() {
+            None
+        } else {
+            let arn = keep(&mut errors, Field::RoleArn, validate::role_arn(&self.role_arn));
+            let name = keep(&mut errors, Field::SessionName, validate::session_name(&self.session_name));
+            let ext = (!self.external_id.trim().is_empty())
+                .then(|| keep(&mut errors, Field::ExternalId, validate::external_id(&self.external_id)))
+                .flatten();
+            arn.zip(name).map(|(role_arn, session_name)| RoleRequest {
+                role_arn,
+                session_name,
+                external_id: ext,
+            })
+        };
+        if self.role_arn.trim().is_empty() && !self.external_id.trim().is_empty() {
+            errors.insert(Field::ExternalId, "An ExternalId only applies when assuming a role".to_owned());
+        }
+        let region = (!self.region.trim().is_empty())
+            .then(|| keep(&mut errors, Field::Region, validate::region(&self.region)))
+            .flatten();
+        let duration = self.check_duration(plan, &mut errors);
+        if let SourceChoice::Profile(p) = &self.source
+            && p.trim().is_empty()
+        {
+            errors.insert(Field::Source, "Choose a profile".to_owned());
+        }
+
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mfa = serial.zip(code).map(|(serial, code)| Mfa { serial, code });
+        let flow = match (plan, role, chainable) {
+            (Plan::Chained, Some(role), Some(parent)) => Flow::Chained { role, parent: Box::new(parent.clone()) },
+            (Plan::AssumeRole { .. }, Some(role), _) => Flow::AssumeRole { role, mfa },
+            (Plan::SessionToken { .. }, None, _) => Flow::SessionToken { mfa },
+            _ => {
+                errors.insert(Field::RoleArn, "Internal error: the form changed while checking it".to_owned());
+                return Err(errors);
+            }
+        };
+        let source = match &self.source {
+            SourceChoice::DefaultChain => SourceCredentials::DefaultChain,
+            SourceChoice::Profile(p) => SourceCredentials::Profile(p.trim().to_owned()),
+        };
+        Ok(SignInRequest { source, region, duration, flow })
+    }
+
+    fn check_duration(&self, plan: Plan, errors: &mut FieldErrors) -> Option<u32> {
+        if self.duration.trim().is_empty() {
+            return None;
+        }
+        let (max, flow) = match plan {
+            Plan::SessionToken { .. } => (validate::MAX_SESSION_TOKEN_DURATION, "A session token"),
+            Plan::AssumeRole { .. } => (validate::MAX_ASSUME_ROLE_DURATION, "A role session"),
+            Plan::Chained => (validate::MAX_CHAINED_DURATION, "A chained role session"),
+        };
+        let checked = validate::parse_duration(&self.duration).and_then(|s| validate::duration_in(s, max, flow));
+        match checked {
+            Ok(s) => Some(s),
+            Err(mut e) => {
+                if plan == Plan::Chained && validate::parse_duration(&self.duration).is_ok_and(|s| s > max) {
+                    e = "AWS caps a role assumed from an MFA session at 1 hour: shorten it, or assume the role directly with a new code".to_owned();
+                }
+                errors.insert(Field::Duration, e);
+                None
+            }
+        }
+    }
+}
+
+/// The checked value, or `None` with the message recorded for `field`.
+fn keep(errors: &mut FieldErrors, field: Field, result: Result<String, String>) -> Option<String> {
+    match result {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errors.insert(field, e);
+            None
+        }
+    }
+}
+
+/// Whether a session can be the source of chained role sessions: made by GetSessionToken with MFA,
+/// and still live at `now`.
+#[must_use]
+pub fn can_chain_from(session: &Session, now: SystemTime) -> bool {
+    matches!(session.kind, SessionKind::SessionToken { mfa: true }) && !session.is_expired(now)
+}

@@ -1,0 +1,267 @@
+//! The Sign in panel: profile, source credentials, MFA device (with Detect), role fields, and the
+//! six-digit code that signs in by itself on the sixth digit.
+
+use std::time::SystemTime;
+
+use egui::{Color32, RichText, TextEdit};
+
+use crate::message::Command;
+use crate::state::form::{Field, FieldErrors, Plan, SourceChoice};
+use crate::state::{AppState, PendingKind};
+use crate::validate;
+
+const FIELD_WIDTH: f32 = 380.0;
+
+/// Draws the Sign in panel; returns the commands the user's actions produced.
+pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> Vec<Command> {
+    let mut commands = Vec::new();
+    ui.heading("Sign in");
+    ui.add_space(4.0);
+    let errors = state.form_errors(now);
+    let busy = state.pending.is_some();
+    let chainable = state.chainable(now).is_some();
+    let plan = state.form.plan(state.chainable(now));
+
+    egui::Grid::new("sign_in_grid")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            profile_row(ui, state);
+            source_row(ui, state);
+            mfa_row(ui, state, &errors, &mut commands, busy);
+            let show = |f: Field, value: &str| shown_error(&errors, f, value, state.attempted);
+            let e = show(Field::RoleArn, &state.form.role_arn);
+            text_row(ui, Field::RoleArn, &mut state.form.role_arn, "arn:aws:iam::123456789012:role/NAME (optional)",
+                "The role to assume. Leave empty for a plain MFA session (GetSessionToken).", e.as_deref());
+            let has_role = !state.form.role_arn.trim().is_empty();
+            if has_role {
+                let e = show(Field::SessionName, &state.form.session_name);
+                text_row(ui, Field::SessionName, &mut state.form.session_name, "keyfob",
+                    "RoleSessionName: 2 to 64 of letters, digits and + = , . @ _ -. It shows up in CloudTrail.", e.as_deref());
+                let e = show(Field::ExternalId, &state.form.external_id);
+                text_row(ui, Field::ExternalId, &mut state.form.external_id, "optional",
+                    "Only when the role's trust policy asks for an ExternalId.", e.as_deref());
+            }
+            let e = show(Field::Duration, &state.form.duration);
+            let hint = match plan {
+                Plan::SessionToken { .. } => "default 12 h (900 s to 36 h)",
+                Plan::AssumeRole { .. } => "default 1 h (900 s to the role's maximum)",
+                Plan::Chained => "default 1 h (at most 1 h)",
+            };
+            text_row(ui, Field::Duration, &mut state.form.duration, hint,
+                "Seconds (3600) or hours and minutes (1h, 90m, 1h30m). Empty: AWS's default.", e.as_deref());
+            let e = show(Field::Region, &state.form.region);
+            text_row(ui, Field::Region, &mut state.form.region, "default from your config, else us-east-1",
+                "The region for STS and for the exported AWS_REGION.", e.as_deref());
+            if has_role && chainable {
+                ui.label("");
+                ui.checkbox(&mut state.form.chain, "Use my MFA session (no new code; AWS caps it at 1 hour)")
+                    .on_hover_text("Assume the role with the credentials of your live MFA session: one code serves many roles.");
+                ui.end_row();
+            }
+            code_row(ui, state, &errors, plan, now, &mut commands);
+        });
+
+    if plan == Plan::Chained
+        && errors.contains_key(&Field::Duration)
+        && ui
+            .button("Assume the role directly with a new code instead")
+            .on_hover_text("AssumeRole with your MFA device allows up to 12 h, the role permitting.")
+            .clicked()
+    {
+        state.form.chain = false;
+        state.focus_code = true;
+    }
+
+    ui.add_space(6.0);
+    ui.label(RichText::new(format!("Will call: {}", plan.describe())).weak());
+    ui.horizontal(|ui| {
+        let signing_in = state.pending.is_some_and(|p| p.kind == PendingKind::SignIn);
+        let label = if signing_in { "Signing in…" } else { "Sign in" };
+        let enabled = !busy && errors.is_empty();
+        let button = ui
+            .add_enabled(enabled, egui::Button::new(label))
+            .on_hover_text("Call AWS STS with these settings (Enter in the code field does the same)");
+        let button = match disabled_reason(&errors, busy) {
+            Some(reason) => button.on_disabled_hover_text(reason),
+            None => button,
+        };
+        if button.clicked() {
+            commands.extend(state.submit(now));
+        }
+        if busy {
+            ui.spinner();
+            if ui.button("Cancel").on_hover_text("Stop waiting for AWS (Esc)").clicked() {
+                commands.extend(state.cancel());
+            }
+        }
+    });
+    if let Some(reason) = disabled_reason(&errors, busy).filter(|_| !busy) {
+        ui.label(RichText::new(reason).small().weak());
+    }
+    commands
+}
+
+/// The message to show for `field`: always for a non-empty bad value, for an empty one only
+/// after the user tried to sign in.
+fn shown_error(errors: &FieldErrors, field: Field, value: &str, attempted: bool) -> Option<String> {
+    errors
+        .get(&field)
+        .filter(|_| attempted || !value.trim().is_empty())
+        .cloned()
+}
+
+fn disabled_reason(errors: &FieldErrors, busy: bool) -> Option<String> {
+    if busy {
+        return Some("Waiting for AWS…".to_owned());
+    }
+    errors
+        .iter()
+        .next()
+        .map(|(field, msg)| format!("Sign in is unavailable until {} is fixed: {msg}", field.label()))
+}
+
+fn error_label(ui: &mut egui::Ui, error: Option<&str>) {
+    if let Some(e) = error {
+        ui.label(RichText::new(e).color(ui.visuals().error_fg_color).small());
+    }
+}
+
+fn text_row(ui: &mut egui::Ui, field: Field, value: &mut String, hint: &str, tip: &str, error: Option<&str>) -> egui::Response {
+    let label = ui.label(field.label());
+    let response = ui
+        .vertical(|ui| {
+            let r = ui
+                .add(TextEdit::singleline(value).hint_text(hint).desired_width(FIELD_WIDTH))
+                .labelled_by(label.id)
+                .on_hover_text(tip);
+            error_label(ui, error);
+            r
+        })
+        .inner;
+    ui.end_row();
+    response
+}
+
+fn profile_row(ui: &mut egui::Ui, state: &mut AppState) {
+    let label = ui.label("Profile");
+    ui.vertical(|ui| {
+        let current = state.form.profile.clone().unwrap_or_else(|| "(none: type the fields)".to_owned());
+        let mut chosen = None;
+        let combo = egui::ComboBox::from_id_salt("profile")
+            .selected_text(current)
+            .width(FIELD_WIDTH)
+            .show_ui(ui, |ui| {
+                for p in &state.profiles.list {
+                    let mut text = p.name.clone();
+                    if p.role_arn.is_some() {
+                        text.push_str("  (role)");
+                    } else if p.mfa_serial.is_some() {
+                        text.push_str("  (MFA)");
+                    }
+                    if ui.selectable_label(state.form.profile.as_deref() == Some(p.name.as_str()), text).clicked() {
+                        chosen = Some(p.name.clone());
+                    }
+                }
+            });
+        combo
+            .response
+            .labelled_by(label.id)
+            .on_hover_text("A profile from your AWS config: choosing one fills the fields below, which stay editable.");
+        if let Some(name) = chosen {
+            state.select_profile(&name);
+        }
+        if let Some(e) = &state.profiles_error {
+            error_label(ui, Some(e));
+        } else if state.profiles.list.is_empty() {
+            ui.label(RichText::new("No profiles found in your AWS config").small().weak());
+        }
+    });
+    ui.end_row();
+}
+
+fn source_row(ui: &mut egui::Ui, state: &mut AppState) {
+    let label = ui.label(Field::Source.label());
+    let text = match &state.form.source {
+        SourceChoice::DefaultChain => "Default credential chain".to_owned(),
+        SourceChoice::Profile(p) => format!("Keys of profile {p}"),
+    };
+    let combo = egui::ComboBox::from_id_salt("source")
+        .selected_text(text)
+        .width(FIELD_WIDTH)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut state.form.source, SourceChoice::DefaultChain, "Default credential chain");
+            for p in state.profiles.with_keys() {
+                ui.selectable_value(&mut state.form.source, SourceChoice::Profile(p.name.clone()), format!("Keys of profile {}", p.name));
+            }
+        });
+    combo.response.labelled_by(label.id).on_hover_text(
+        "The long-term credentials that sign the STS call: the SDK's default chain (environment, files, SSO…) or a profile's keys.",
+    );
+    ui.end_row();
+}
+
+fn mfa_row(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, commands: &mut Vec<Command>, busy: bool) {
+    let label = ui.label(Field::MfaSerial.label());
+    ui.vertical(|ui| {
+        ui.horizontal(|ui| {
+            let r = ui
+                .add(
+                    TextEdit::singleline(&mut state.form.mfa_serial)
+                        .hint_text("arn:aws:iam::123456789012:mfa/NAME or serial")
+                        .desired_width(FIELD_WIDTH - 70.0),
+                )
+                .labelled_by(label.id)
+                .on_hover_text("Your MFA device's ARN (virtual devices) or serial number (hardware). Empty: no MFA.");
+            if r.changed() {
+                state.form.mfa_guessed = false;
+            }
+            let detecting = state.pending.is_some_and(|p| p.kind == PendingKind::Detect);
+            let detect = ui
+                .add_enabled(!busy, egui::Button::new(if detecting { "Detecting…" } else { "Detect" }))
+                .on_hover_text("Find your MFA device with the source credentials (IAM ListMFADevices, else a guess from your user name)");
+            if detect.clicked() {
+                commands.extend(state.detect());
+            }
+        });
+        if state.form.mfa_guessed {
+            ui.label(RichText::new("Guessed from your user name: check it").small().color(Color32::from_rgb(0xd0, 0x90, 0x20)));
+        }
+        error_label(ui, shown_error(errors, Field::MfaSerial, &state.form.mfa_serial, state.attempted).as_deref());
+    });
+    ui.end_row();
+}
+
+fn code_row(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, plan: Plan, now: SystemTime, commands: &mut Vec<Command>) {
+    let label = ui.label(Field::Code.label());
+    ui.vertical(|ui| {
+        let needs = plan.needs_code();
+        let hint = if needs { "6 digits" } else { "not needed for this sign-in" };
+        let before = state.form.code.clone();
+        let response = ui
+            .add_enabled(
+                needs,
+                TextEdit::singleline(&mut state.form.code)
+                    .hint_text(hint)
+                    .desired_width(120.0)
+                    .font(egui::TextStyle::Monospace),
+            )
+            .labelled_by(label.id)
+            .on_hover_text("The code your MFA device shows now. Paste works; keyfob signs in on the sixth digit. Ctrl+L jumps here.");
+        if state.focus_code && needs {
+            response.request_focus();
+            state.focus_code = false;
+        }
+        if response.changed() {
+            state.form.code = validate::clean_code(&state.form.code);
+            if state.form.code.len() == 6 && before != state.form.code {
+                commands.extend(state.submit(now));
+            }
+        }
+        if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            commands.extend(state.submit(now));
+        }
+        error_label(ui, shown_error(errors, Field::Code, &state.form.code, state.attempted).as_deref());
+    });
+    ui.end_row();
+}
