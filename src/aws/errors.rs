@@ -109,14 +109,16 @@ impl AwsError {
             SdkError::ResponseError(r) => {
                 let raw = r.raw();
                 let (code, message) = parse_body(raw.body().bytes().unwrap_or_default());
-                Self::from_code(action, code.as_deref(), message.as_deref(), raw.status().as_u16(), &chain)
+                let status = raw.status().as_u16();
+                Self::from_code(action, code.as_deref(), message.as_deref(), status, &request_id(raw))
             }
             SdkError::ServiceError(s) => {
                 let raw = s.raw();
                 let (body_code, body_message) = parse_body(raw.body().bytes().unwrap_or_default());
                 let code = s.err().code().map(str::to_owned).or(body_code);
                 let message = s.err().message().map(str::to_owned).or(body_message);
-                Self::from_code(action, code.as_deref(), message.as_deref(), raw.status().as_u16(), &chain)
+                let status = raw.status().as_u16();
+                Self::from_code(action, code.as_deref(), message.as_deref(), status, &request_id(raw))
             }
             _ => Self {
                 kind: ErrorKind::Other,
@@ -126,14 +128,16 @@ impl AwsError {
         }
     }
 
-    /// Maps an AWS error code (and message, HTTP status) to a sentence.
-    fn from_code(action: &str, code: Option<&str>, message: Option<&str>, status: u16, chain: &str) -> Self {
+    /// Maps an AWS error code (and message, HTTP status) to a sentence. `extra` ends the detail
+    /// (the request id).
+    fn from_code(action: &str, code: Option<&str>, message: Option<&str>, status: u16, extra: &str) -> Self {
         let msg = message.unwrap_or("");
         let detail = format!(
-            "{} (HTTP {status}){}{}\n{chain}",
+            "{} (HTTP {status}){}{}{}{extra}",
             code.unwrap_or("no error code"),
             if msg.is_empty() { "" } else { ": " },
-            msg
+            msg,
+            if extra.is_empty() { "" } else { "\n" },
         );
         let (kind, sentence) = match code.unwrap_or("") {
             "AccessDenied" | "AccessDeniedException" if msg.contains("MultiFactorAuthentication") => (
@@ -182,6 +186,15 @@ impl AwsError {
         };
         Self { kind, message: sentence, detail }
     }
+}
+
+/// `request id: …` from the response headers, for reports to AWS support.
+fn request_id(raw: &HttpResponse) -> String {
+    raw.headers()
+        .get("x-amzn-requestid")
+        .or_else(|| raw.headers().get("x-amz-request-id"))
+        .map(|id| format!("request id: {id}"))
+        .unwrap_or_default()
 }
 
 /// Finds `<Code>` and `<Message>` in an XML error body, or `__type`/`code` and `message` in JSON,

@@ -2,6 +2,8 @@
 //! IAM user, her keys and MFA device, roles and buckets, through the same SDK keyfob uses.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+pub mod fake;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;

@@ -1,0 +1,85 @@
+//! A loopback HTTP server that answers every request the same canned way, for failures a real
+//! moto_server cannot produce (5xx, throttling, a rejected MFA code, silence). It counts requests,
+//! so tests can see the SDK's retries.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// How the fake server answers.
+#[derive(Clone, Debug)]
+pub enum Behaviour {
+    /// An HTTP response with this status and body.
+    Respond(u16, &'static str),
+    /// Accept the connection, read the request, never answer.
+    Silent,
+}
+
+/// A running fake server.
+pub struct FakeServer {
+    pub url: String,
+    pub requests: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FakeServer {
+    /// Starts on a free port of 127.0.0.1 (call inside a tokio runtime).
+    pub async fn start(behaviour: Behaviour) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&requests);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else { return };
+                let count = Arc::clone(&count);
+                let behaviour = behaviour.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    let mut read = 0;
+                    // Read the head and the body (Content-Length) of one request.
+                    loop {
+                        let Ok(n) = sock.read(&mut buf[read..]).await else { return };
+                        if n == 0 { return; }
+                        read += n;
+                        let text = String::from_utf8_lossy(&buf[..read]).to_string();
+                        if let Some(end) = text.find("\r\n\r\n") {
+                            let len = text.lines()
+                                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                                .unwrap_or(0);
+                            if read >= end + 4 + len { break; }
+                        }
+                    }
+                    count.fetch_add(1, Ordering::SeqCst);
+                    match behaviour {
+                        Behaviour::Respond(status, body) => {
+                            let ctype = if body.starts_with('{') { "application/json" } else { "text/xml" };
+                            let resp = format!(
+                                "HTTP/1.1 {status} Status\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nx-amzn-RequestId: fake-1\r\nConnection: close\r\n\r\n{body}",
+                                body.len()
+                            );
+                            let _ = sock.write_all(resp.as_bytes()).await;
+                        }
+                        Behaviour::Silent => {
+                            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                        }
+                    }
+                });
+            }
+        });
+        Self { url, requests, task }
+    }
+
+    /// Requests received so far.
+    pub fn count(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
