@@ -208,9 +208,6 @@ impl SignInForm {
                 external_id: ext,
             })
         };
-        if self.role_arn.trim().is_empty() && !self.external_id.trim().is_empty() {
-            errors.insert(Field::ExternalId, "An ExternalId only applies when assuming a role".to_owned());
-        }
         let region = (!self.region.trim().is_empty())
             .then(|| keep(&mut errors, Field::Region, validate::region(&self.region)))
             .flatten();

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::aws::errors::AwsError;
+use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::profiles::Profiles;
 use crate::aws::SourceCredentials;
 use crate::clipboard;
@@ -314,9 +314,9 @@ impl AppState {
                     return;
                 }
                 self.attempted = false;
-                self.form.code.clear();
                 match result {
                     Ok(session) => {
+                        self.form.code.clear();
                         let session = *session;
                         if can_chain_from(&session, now) {
                             self.mfa_session = Some(session.clone());
@@ -327,6 +327,11 @@ impl AppState {
                     }
                     Err(e) => {
                         tracing::info!(kind = ?e.kind, "sign-in failed: {}", e.message);
+                        // A code is single-use: clear it when AWS rejected it (or the session it
+                        // was for is gone); keep it after a network failure, it may still be good.
+                        if matches!(e.kind, ErrorKind::MfaRejected | ErrorKind::AccessDenied | ErrorKind::Expired) {
+                            self.form.code.clear();
+                        }
                         self.error = Some(e);
                         self.show_error_detail = false;
                         self.focus_code = true;
