@@ -2,15 +2,15 @@
 //! time-driven work, draws the panels and sends the commands they produced. It repaints once a
 //! second for the countdown, not every frame.
 
-use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, SystemTime};
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use crate::message::{Command, Event};
 use crate::state::{AppState, Prefs};
-use crate::ui::session::{session_ui, RED};
+use crate::ui::session::{RED, session_ui};
 use crate::ui::sign_in::sign_in_ui;
 use crate::worker::Channels;
 
@@ -36,7 +36,9 @@ pub struct KeyfobApp {
 
 impl std::fmt::Debug for KeyfobApp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyfobApp").field("state", &self.state).finish_non_exhaustive()
+        f.debug_struct("KeyfobApp")
+            .field("state", &self.state)
+            .finish_non_exhaustive()
     }
 }
 
@@ -85,7 +87,8 @@ impl KeyfobApp {
         if let Some(s) = self.state.live_session(now) {
             // Wake just after the displayed second changes; no continuous repainting.
             let left = s.remaining(now);
-            let to_next_second = Duration::from_nanos(u64::from(left.subsec_nanos())) + Duration::from_millis(5);
+            let to_next_second =
+                Duration::from_nanos(u64::from(left.subsec_nanos())) + Duration::from_millis(5);
             next = Some(to_next_second.min(left + Duration::from_millis(5)));
         }
         if let Some(mark) = self.state.clipboard {
@@ -119,34 +122,44 @@ impl eframe::App for KeyfobApp {
         let mut commands = Vec::new();
         egui::Panel::bottom("status").show(ui, |ui| {
             ui.horizontal(|ui| {
-                let text = self.state.status.clone().unwrap_or_else(|| "Ready".to_owned());
+                let text = self
+                    .state
+                    .status
+                    .clone()
+                    .unwrap_or_else(|| "Ready".to_owned());
                 ui.label(RichText::new(text).small());
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    ui.label(RichText::new(concat!("keyfob ", env!("CARGO_PKG_VERSION"))).small().weak());
+                    ui.label(
+                        RichText::new(concat!("keyfob ", env!("CARGO_PKG_VERSION")))
+                            .small()
+                            .weak(),
+                    );
                 });
             });
         });
         egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-                self.messages_ui(ui);
-                let wide = ui.available_width() > 900.0 && self.state.session.is_some();
-                if wide {
-                    ui.columns(2, |cols| {
-                        if let [left, right] = cols {
-                            commands.extend(sign_in_ui(left, &mut self.state, now));
-                            let actions = session_ui(right, &mut self.state, now);
-                            commands.extend(actions.commands);
-                            copy = copy.take().or(actions.copy);
-                        }
-                    });
-                } else {
-                    commands.extend(sign_in_ui(ui, &mut self.state, now));
-                    ui.add_space(12.0);
-                    let actions = session_ui(ui, &mut self.state, now);
-                    commands.extend(actions.commands);
-                    copy = copy.take().or(actions.copy);
-                }
-            });
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    self.messages_ui(ui);
+                    let wide = ui.available_width() > 900.0 && self.state.session.is_some();
+                    if wide {
+                        ui.columns(2, |cols| {
+                            if let [left, right] = cols {
+                                commands.extend(sign_in_ui(left, &mut self.state, now));
+                                let actions = session_ui(right, &mut self.state, now);
+                                commands.extend(actions.commands);
+                                copy = copy.take().or(actions.copy);
+                            }
+                        });
+                    } else {
+                        commands.extend(sign_in_ui(ui, &mut self.state, now));
+                        ui.add_space(12.0);
+                        let actions = session_ui(ui, &mut self.state, now);
+                        commands.extend(actions.commands);
+                        copy = copy.take().or(actions.copy);
+                    }
+                });
         });
         if let Some(text) = copy {
             ctx.copy_text(text.expose().to_owned());
@@ -166,16 +179,25 @@ impl KeyfobApp {
     fn messages_ui(&mut self, ui: &mut egui::Ui) {
         if let Some(err) = &self.state.error {
             let mut toggle = false;
-            egui::Frame::group(ui.style()).stroke(egui::Stroke::new(1.0, RED)).show(ui, |ui| {
-                ui.label(RichText::new(&err.message).color(RED).strong());
-                if !err.detail.is_empty() {
-                    let label = if self.state.show_error_detail { "Hide details" } else { "Show details" };
-                    toggle = ui.small_button(label).on_hover_text("The error code and the SDK's message").clicked();
-                    if self.state.show_error_detail {
-                        ui.label(RichText::new(&err.detail).monospace().small());
+            egui::Frame::group(ui.style())
+                .stroke(egui::Stroke::new(1.0, RED))
+                .show(ui, |ui| {
+                    ui.label(RichText::new(&err.message).color(RED).strong());
+                    if !err.detail.is_empty() {
+                        let label = if self.state.show_error_detail {
+                            "Hide details"
+                        } else {
+                            "Show details"
+                        };
+                        toggle = ui
+                            .small_button(label)
+                            .on_hover_text("The error code and the SDK's message")
+                            .clicked();
+                        if self.state.show_error_detail {
+                            ui.label(RichText::new(&err.detail).monospace().small());
+                        }
                     }
-                }
-            });
+                });
             if toggle {
                 self.state.show_error_detail = !self.state.show_error_detail;
             }

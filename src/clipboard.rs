@@ -40,7 +40,9 @@ impl ClipboardAccess for SystemClipboard {
     }
 
     fn clear(&mut self) -> bool {
-        arboard::Clipboard::new().and_then(|mut c| c.clear()).is_ok()
+        arboard::Clipboard::new()
+            .and_then(|mut c| c.clear())
+            .is_ok()
     }
 }
 

@@ -35,7 +35,8 @@ fn init_logging() {
 }
 
 fn run_gui() -> anyhow::Result<()> {
-    let icon = eframe::icon_data::from_png_bytes(keyfob::ICON_PNG).context("decoding the app icon")?;
+    let icon =
+        eframe::icon_data::from_png_bytes(keyfob::ICON_PNG).context("decoding the app icon")?;
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("keyfob")
@@ -55,7 +56,11 @@ fn run_gui() -> anyhow::Result<()> {
                 Arc::new(move || ctx.request_repaint()),
                 Arc::new(|| Box::new(SystemClipboard) as Box<dyn ClipboardAccess>),
             )?;
-            Ok(Box::new(KeyfobApp::new(cc, channels, Arc::new(SystemTime::now))))
+            Ok(Box::new(KeyfobApp::new(
+                cc,
+                channels,
+                Arc::new(SystemTime::now),
+            )))
         }),
     )
     .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))

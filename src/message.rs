@@ -1,10 +1,10 @@
 //! The two message types of the one-way flow: [`Command`] (UI → worker) and [`Event`]
 //! (worker → UI). Requests carry an id so a newer request wins over an older one.
 
+use crate::aws::SourceCredentials;
 use crate::aws::errors::AwsError;
 use crate::aws::profiles::Profiles;
 use crate::aws::sts::{DetectedMfa, SignInRequest};
-use crate::aws::SourceCredentials;
 use crate::session::Session;
 
 /// Tags a request so its answer can be matched, and dropped when a newer request replaced it.

@@ -115,7 +115,9 @@ impl Session {
     /// Time left at `now` (zero once expired).
     #[must_use]
     pub fn remaining(&self, now: SystemTime) -> Duration {
-        self.expires_at.duration_since(now).unwrap_or(Duration::ZERO)
+        self.expires_at
+            .duration_since(now)
+            .unwrap_or(Duration::ZERO)
     }
 
     /// Whether the session has ended at `now`. keyfob enforces this itself: neither the SDK (for
@@ -128,7 +130,10 @@ impl Session {
     /// The share of the session's life left at `now`, from 1.0 down to 0.0 (for the bar).
     #[must_use]
     pub fn fraction_left(&self, now: SystemTime) -> f32 {
-        let total = self.expires_at.duration_since(self.issued_at).unwrap_or(Duration::ZERO);
+        let total = self
+            .expires_at
+            .duration_since(self.issued_at)
+            .unwrap_or(Duration::ZERO);
         if total.is_zero() {
             return 0.0;
         }
@@ -173,7 +178,9 @@ impl Session {
             vars.push(("AWS_SESSION_TOKEN", ExportValue::Secret(token.expose())));
         }
         if let Some(region) = &self.region {
+            // The SDKs and AWS CLI v2 read AWS_REGION; AWS CLI v1 and boto3 only AWS_DEFAULT_REGION.
             vars.push(("AWS_REGION", ExportValue::Plain(region.clone())));
+            vars.push(("AWS_DEFAULT_REGION", ExportValue::Plain(region.clone())));
         }
         vars.push((
             "AWS_CREDENTIAL_EXPIRATION",
@@ -228,7 +235,10 @@ impl ExportValue<'_> {
             Self::Plain(s) => s.clone(),
             Self::Secret(s) => {
                 let head: String = s.chars().take(4).collect();
-                format!("{head}…({} chars hidden)", s.chars().count().saturating_sub(4))
+                format!(
+                    "{head}…({} chars hidden)",
+                    s.chars().count().saturating_sub(4)
+                )
             }
         }
     }
@@ -281,7 +291,13 @@ pub struct ExportError {
 
 impl ExportFormat {
     /// Every format, in menu order.
-    pub const ALL: [Self; 5] = [Self::Bash, Self::Fish, Self::PowerShell, Self::Cmd, Self::DotEnv];
+    pub const ALL: [Self; 5] = [
+        Self::Bash,
+        Self::Fish,
+        Self::PowerShell,
+        Self::Cmd,
+        Self::DotEnv,
+    ];
 
     /// The menu label.
     #[must_use]
@@ -313,7 +329,12 @@ impl ExportFormat {
     }
 
     /// The value itself, or an error if it holds one of `forbidden`.
-    fn checked<'v>(self, name: &str, value: &'v str, forbidden: &str) -> Result<&'v str, ExportError> {
+    fn checked<'v>(
+        self,
+        name: &str,
+        value: &'v str,
+        forbidden: &str,
+    ) -> Result<&'v str, ExportError> {
         match value.chars().find(|c| forbidden.contains(*c)) {
             None => Ok(value),
             Some(c) => Err(ExportError {
@@ -388,12 +409,18 @@ mod tests {
 
     #[test]
     fn bash_quotes_every_special_character() {
-        assert_eq!(line(ExportFormat::Bash, TRICKY).as_deref(), Ok("export V='a'\\''b\"c$d%e f\\g`h'\n"));
+        assert_eq!(
+            line(ExportFormat::Bash, TRICKY).as_deref(),
+            Ok("export V='a'\\''b\"c$d%e f\\g`h'\n")
+        );
     }
 
     #[test]
     fn fish_escapes_backslash_and_quote_only() {
-        assert_eq!(line(ExportFormat::Fish, TRICKY).as_deref(), Ok("set -gx V 'a\\'b\"c$d%e f\\\\g`h'\n"));
+        assert_eq!(
+            line(ExportFormat::Fish, TRICKY).as_deref(),
+            Ok("set -gx V 'a\\'b\"c$d%e f\\\\g`h'\n")
+        );
     }
 
     #[test]
@@ -402,12 +429,18 @@ mod tests {
             line(ExportFormat::PowerShell, TRICKY).as_deref(),
             Ok("$Env:V = \"a'b`\"c`$d%e f\\g``h\"\n")
         );
-        assert_eq!(line(ExportFormat::PowerShell, "x\u{201C}y").as_deref(), Ok("$Env:V = \"x`\u{201C}y\"\n"));
+        assert_eq!(
+            line(ExportFormat::PowerShell, "x\u{201C}y").as_deref(),
+            Ok("$Env:V = \"x`\u{201C}y\"\n")
+        );
     }
 
     #[test]
     fn cmd_keeps_spaces_and_refuses_what_it_cannot_quote() {
-        assert_eq!(line(ExportFormat::Cmd, "a b$c'd&e").as_deref(), Ok("set \"V=a b$c'd&e\"\n"));
+        assert_eq!(
+            line(ExportFormat::Cmd, "a b$c'd&e").as_deref(),
+            Ok("set \"V=a b$c'd&e\"\n")
+        );
         for bad in ["50%", "say \"hi\"", "two\nlines"] {
             let err = line(ExportFormat::Cmd, bad).expect_err(bad);
             assert_eq!(err.format, "cmd.exe");
@@ -416,7 +449,10 @@ mod tests {
 
     #[test]
     fn dotenv_single_quotes_and_refuses_a_quote() {
-        assert_eq!(line(ExportFormat::DotEnv, "a b\"c$d%e").as_deref(), Ok("V='a b\"c$d%e'\n"));
+        assert_eq!(
+            line(ExportFormat::DotEnv, "a b\"c$d%e").as_deref(),
+            Ok("V='a b\"c$d%e'\n")
+        );
         assert!(line(ExportFormat::DotEnv, "it's").is_err());
     }
 
@@ -427,14 +463,34 @@ mod tests {
         let names: Vec<&str> = text
             .expose()
             .lines()
-            .map(|l| l.trim_start_matches("export ").split('=').next().unwrap_or(""))
+            .map(|l| {
+                l.trim_start_matches("export ")
+                    .split('=')
+                    .next()
+                    .unwrap_or("")
+            })
             .collect();
         assert_eq!(
             names,
-            ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_CREDENTIAL_EXPIRATION"]
+            [
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+                "AWS_SESSION_TOKEN",
+                "AWS_REGION",
+                "AWS_DEFAULT_REGION",
+                "AWS_CREDENTIAL_EXPIRATION"
+            ]
         );
-        assert!(text.expose().contains("export AWS_SESSION_TOKEN='FwoGZXIvYXdzEP//token='"));
-        assert!(text.expose().contains("export AWS_CREDENTIAL_EXPIRATION='2026-11-18T"), "{}", text.expose());
+        assert!(
+            text.expose()
+                .contains("export AWS_SESSION_TOKEN='FwoGZXIvYXdzEP//token='")
+        );
+        assert!(
+            text.expose()
+                .contains("export AWS_CREDENTIAL_EXPIRATION='2026-11-18T"),
+            "{}",
+            text.expose()
+        );
     }
 
     #[test]
@@ -442,7 +498,10 @@ mod tests {
         let s = session("wJalrSECRETSECRET", "FwoGTOKENTOKENTOKEN");
         for f in ExportFormat::ALL {
             let p = s.export_preview(f);
-            assert!(!p.contains("SECRETSECRET") && !p.contains("TOKENTOKEN"), "{p}");
+            assert!(
+                !p.contains("SECRETSECRET") && !p.contains("TOKENTOKEN"),
+                "{p}"
+            );
             assert!(p.contains("ASIAEXAMPLE"), "{p}");
         }
     }
@@ -457,15 +516,28 @@ mod tests {
         assert_eq!(s.urgency(at(5 * 60 - 1)), Urgency::Urgent);
         assert_eq!(s.urgency(s.expires_at), Urgency::Expired);
         assert!(s.is_expired(s.expires_at + Duration::from_secs(1)));
-        assert_eq!(s.remaining(s.expires_at + Duration::from_secs(5)), Duration::ZERO);
-        assert_eq!(countdown_text(Duration::from_secs(3 * 3600 + 61)), "03:01:01");
+        assert_eq!(
+            s.remaining(s.expires_at + Duration::from_secs(5)),
+            Duration::ZERO
+        );
+        assert_eq!(
+            countdown_text(Duration::from_secs(3 * 3600 + 61)),
+            "03:01:01"
+        );
     }
 
     #[test]
     fn short_names() {
         let s = session("s", "t");
-        assert_eq!(s.identity.as_ref().map(Identity::short_name), Some("admin/alice"));
-        let user = Identity { account: "1".into(), arn: "arn:aws:iam::123456789012:user/ops/bob".into(), user_id: "x".into() };
+        assert_eq!(
+            s.identity.as_ref().map(Identity::short_name),
+            Some("admin/alice")
+        );
+        let user = Identity {
+            account: "1".into(),
+            arn: "arn:aws:iam::123456789012:user/ops/bob".into(),
+            user_id: "x".into(),
+        };
         assert_eq!(user.short_name(), "bob");
     }
 }

@@ -123,7 +123,9 @@ pub fn parse_duration(input: &str) -> Result<u32, String> {
         return Err(bad());
     }
     if s.chars().all(|c| c.is_ascii_digit()) {
-        return s.parse::<u32>().map_err(|_| "That duration is far too long".to_owned());
+        return s
+            .parse::<u32>()
+            .map_err(|_| "That duration is far too long".to_owned());
     }
     let mut total: u64 = 0;
     let mut digits = String::new();
@@ -170,18 +172,16 @@ pub fn region(input: &str) -> Result<String, String> {
     let s = input.trim();
     let parts: Vec<&str> = s.split('-').collect();
     let ok = parts.len() >= 3
-        && parts.first().is_some_and(|p| {
-            p.len() == 2 && p.chars().all(|c| c.is_ascii_lowercase())
-        })
-        && parts.last().is_some_and(|p| {
-            (1..=2).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit())
-        })
         && parts
-            .get(1..parts.len() - 1)
-            .is_some_and(|mid| {
-                mid.iter()
-                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-            });
+            .first()
+            .is_some_and(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|p| (1..=2).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit()))
+        && parts.get(1..parts.len() - 1).is_some_and(|mid| {
+            mid.iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        });
     if ok {
         Ok(s.to_owned())
     } else {
@@ -213,9 +213,9 @@ fn iam_arn_resource(s: &str) -> Option<&str> {
         parts.next()?,
     );
     let partition_ok = partition == "aws"
-        || partition
-            .strip_prefix("aws-")
-            .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+        || partition.strip_prefix("aws-").is_some_and(|p| {
+            !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+        });
     let ok = arn == "arn"
         && partition_ok
         && service == "iam"
@@ -260,19 +260,31 @@ mod tests {
     fn bad_values_say_why() {
         let cases: Vec<(Result<String, String>, &str)> = vec![
             (mfa_serial(""), "Enter the MFA"),
-            (mfa_serial("arn:aws:iam::12345:mfa/a"), "expected arn:aws:iam"),
+            (
+                mfa_serial("arn:aws:iam::12345:mfa/a"),
+                "expected arn:aws:iam",
+            ),
             (mfa_serial("arn:aws:iam::123456789012:user/a"), ":mfa/"),
             (mfa_serial("arn:aws:iam::123456789012:mfa/"), "device name"),
-            (mfa_serial("arn:aws:iam::123456789012:mfa/a b"), "device name"),
+            (
+                mfa_serial("arn:aws:iam::123456789012:mfa/a b"),
+                "device name",
+            ),
             (mfa_serial("arn:aws:s3::123456789012:mfa/a"), "expected arn"),
-            (mfa_serial("arn:aws:iam:us-east-1:123456789012:mfa/a"), "expected arn"),
+            (
+                mfa_serial("arn:aws:iam:us-east-1:123456789012:mfa/a"),
+                "expected arn",
+            ),
             (mfa_serial("GAHT 1234 5678"), "no spaces"),
             (mfa_serial("short"), "hardware serial"),
             (role_arn("admin"), "Not a role ARN"),
             (role_arn("arn:aws:iam::123456789012:user/admin"), ":role/"),
             (role_arn("arn:aws:iam::123456789012:role/"), "role name"),
             (role_arn("arn:aws:iam::123456789012:role/a/"), "role name"),
-            (role_arn("arn:aws:iam::abcdefghijkl:role/a"), "Not a role ARN"),
+            (
+                role_arn("arn:aws:iam::abcdefghijkl:role/a"),
+                "Not a role ARN",
+            ),
             (code(""), "6-digit"),
             (code("12345"), "5 so far"),
             (code("1234567"), "7 so far"),

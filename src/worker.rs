@@ -3,13 +3,13 @@
 //! detection aborts the one it replaces.
 
 use std::collections::HashMap;
-use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender};
 
 use tokio::runtime::Runtime;
 use tokio::task::AbortHandle;
 
-use crate::aws::{profiles, sts, AwsEnv};
+use crate::aws::{AwsEnv, profiles, sts};
 use crate::clipboard::{self, ClipboardAccess};
 use crate::message::{Command, Event, RequestId};
 
@@ -41,7 +41,10 @@ pub fn spawn(env: AwsEnv, waker: Waker, clipboard: ClipboardFactory) -> std::io:
     std::thread::Builder::new()
         .name("keyfob-dispatch".to_owned())
         .spawn(move || dispatch(&runtime, &env, &cmd_rx, &ev_tx, &waker, &clipboard))?;
-    Ok(Channels { commands: cmd_tx, events: ev_rx })
+    Ok(Channels {
+        commands: cmd_tx,
+        events: ev_rx,
+    })
 }
 
 fn dispatch(

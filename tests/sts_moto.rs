@@ -1,21 +1,29 @@
 //! Every sign-in flow end to end against a real moto_server on 127.0.0.1: GetSessionToken with and
 //! without MFA, AssumeRole with MFA, role chaining, profile sources, MFA detection, and moto's
 //! auth enforcement refusing a wrong secret and a forged token.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{list_buckets, seed, Moto, BUCKETS};
-use keyfob::aws::errors::ErrorKind;
-use keyfob::aws::sts::{detect_mfa, sign_in, whoami, Flow, Mfa, RoleRequest, SignInRequest};
+use common::{BUCKETS, Moto, list_buckets, seed};
 use keyfob::aws::SourceCredentials;
+use keyfob::aws::errors::ErrorKind;
+use keyfob::aws::sts::{Flow, Mfa, RoleRequest, SignInRequest, detect_mfa, sign_in, whoami};
 use keyfob::secret::Secret;
 use keyfob::session::{Credentials, SessionKind};
 
 fn mfa(serial: &str) -> Option<Mfa> {
-    Some(Mfa { serial: serial.to_owned(), code: "123456".to_owned() })
+    Some(Mfa {
+        serial: serial.to_owned(),
+        code: "123456".to_owned(),
+    })
 }
 
 fn role(arn: &str, external_id: Option<&str>) -> RoleRequest {
@@ -42,20 +50,33 @@ async fn get_session_token_with_mfa_then_list_buckets() {
         source: SourceCredentials::Static(seed.alice.clone()),
         region: Some("us-east-1".to_owned()),
         duration: Some(3600),
-        flow: Flow::SessionToken { mfa: mfa(&seed.alice_mfa) },
+        flow: Flow::SessionToken {
+            mfa: mfa(&seed.alice_mfa),
+        },
     };
     let s = sign_in(&env, &req).await.expect("sign in");
     assert_eq!(s.kind, SessionKind::SessionToken { mfa: true });
-    assert!(s.credentials.session_token.as_ref().is_some_and(|t| !t.is_empty()));
+    assert!(
+        s.credentials
+            .session_token
+            .as_ref()
+            .is_some_and(|t| !t.is_empty())
+    );
     assert_ne!(s.credentials.access_key_id, seed.alice.access_key_id);
     let left = s.expires_at.duration_since(before).expect("future");
-    assert!(left > Duration::from_secs(3500) && left <= Duration::from_secs(3700), "{left:?}");
+    assert!(
+        left > Duration::from_secs(3500) && left <= Duration::from_secs(3700),
+        "{left:?}"
+    );
     let source = s.source_identity.as_ref().expect("source identity");
     assert_eq!(source.arn, "arn:aws:iam::123456789012:user/alice");
     assert!(s.identity.is_some());
     assert_eq!(s.region.as_deref(), Some("us-east-1"));
     // The seed's last step: the temporary credentials list the account's buckets.
-    assert_eq!(list_buckets(&env, &s.credentials).await.expect("list"), expected_buckets());
+    assert_eq!(
+        list_buckets(&env, &s.credentials).await.expect("list"),
+        expected_buckets()
+    );
 }
 
 #[tokio::test]
@@ -71,10 +92,16 @@ async fn get_session_token_without_mfa_is_the_plain_branch() {
     };
     let s = sign_in(&env, &req).await.expect("sign in");
     assert_eq!(s.kind, SessionKind::SessionToken { mfa: false });
-    assert_eq!(s.source_identity.expect("source").arn, "arn:aws:iam::123456789012:user/bob");
+    assert_eq!(
+        s.source_identity.expect("source").arn,
+        "arn:aws:iam::123456789012:user/bob"
+    );
     // No region given: the fallback region is used and exported.
     assert_eq!(s.region.as_deref(), Some("us-east-1"));
-    assert_eq!(list_buckets(&env, &s.credentials).await.expect("list"), expected_buckets());
+    assert_eq!(
+        list_buckets(&env, &s.credentials).await.expect("list"),
+        expected_buckets()
+    );
 }
 
 #[tokio::test]
@@ -86,17 +113,38 @@ async fn assume_role_with_mfa_and_external_id() {
         source: SourceCredentials::Static(seed.alice.clone()),
         region: Some("eu-west-1".to_owned()),
         duration: Some(1800),
-        flow: Flow::AssumeRole { role: role(&seed.admin_role, Some("tenant-42")), mfa: mfa(&seed.alice_mfa) },
+        flow: Flow::AssumeRole {
+            role: role(&seed.admin_role, Some("tenant-42")),
+            mfa: mfa(&seed.alice_mfa),
+        },
     };
     let s = sign_in(&env, &req).await.expect("assume role");
-    assert_eq!(s.kind, SessionKind::AssumedRole { role_arn: seed.admin_role.clone(), mfa: true });
+    assert_eq!(
+        s.kind,
+        SessionKind::AssumedRole {
+            role_arn: seed.admin_role.clone(),
+            mfa: true
+        }
+    );
     let id = s.identity.clone().expect("identity");
-    assert_eq!(id.arn, "arn:aws:sts::123456789012:assumed-role/admin/alice-session");
+    assert_eq!(
+        id.arn,
+        "arn:aws:sts::123456789012:assumed-role/admin/alice-session"
+    );
     assert_eq!(id.account, "123456789012");
     assert_eq!(s.region.as_deref(), Some("eu-west-1"));
-    let who = whoami(&env, &SourceCredentials::Static(s.credentials.clone()), None).await.expect("whoami");
+    let who = whoami(
+        &env,
+        &SourceCredentials::Static(s.credentials.clone()),
+        None,
+    )
+    .await
+    .expect("whoami");
     assert_eq!(who.arn, id.arn);
-    assert_eq!(list_buckets(&env, &s.credentials).await.expect("list"), expected_buckets());
+    assert_eq!(
+        list_buckets(&env, &s.credentials).await.expect("list"),
+        expected_buckets()
+    );
 }
 
 #[tokio::test]
@@ -110,22 +158,38 @@ async fn one_mfa_code_serves_several_chained_roles() {
             source: SourceCredentials::Static(seed.alice.clone()),
             region: None,
             duration: None,
-            flow: Flow::SessionToken { mfa: mfa(&seed.alice_mfa) },
+            flow: Flow::SessionToken {
+                mfa: mfa(&seed.alice_mfa),
+            },
         },
     )
     .await
     .expect("mfa session");
-    for (arn, name) in [(&seed.admin_role, "admin"), (&seed.readonly_role, "readonly")] {
+    for (arn, name) in [
+        (&seed.admin_role, "admin"),
+        (&seed.readonly_role, "readonly"),
+    ] {
         let req = SignInRequest {
             // The source is ignored for a chained flow: the parent session signs the call.
             source: SourceCredentials::DefaultChain,
             region: None,
             duration: Some(3600),
-            flow: Flow::Chained { role: role(arn, None), parent: Box::new(parent.clone()) },
+            flow: Flow::Chained {
+                role: role(arn, None),
+                parent: Box::new(parent.clone()),
+            },
         };
         let s = sign_in(&env, &req).await.expect("chained");
-        assert_eq!(s.kind, SessionKind::Chained { role_arn: arn.clone() });
-        assert_eq!(s.identity.expect("id").arn, format!("arn:aws:sts::123456789012:assumed-role/{name}/alice-session"));
+        assert_eq!(
+            s.kind,
+            SessionKind::Chained {
+                role_arn: arn.clone()
+            }
+        );
+        assert_eq!(
+            s.identity.expect("id").arn,
+            format!("arn:aws:sts::123456789012:assumed-role/{name}/alice-session")
+        );
         // The source identity shown is the MFA session's.
         assert_eq!(s.source_identity, parent.identity);
     }
@@ -151,7 +215,9 @@ async fn a_profile_with_keys_is_a_source() {
         format!("[profile admin]\nrole_arn = {}\nsource_profile = base\nmfa_serial = {}\nregion = us-west-2\n", seed.admin_role, seed.alice_mfa),
     )
     .expect("write config");
-    let profiles = keyfob::aws::profiles::load(&env.profile_files).await.expect("profiles");
+    let profiles = keyfob::aws::profiles::load(&env.profile_files)
+        .await
+        .expect("profiles");
     let admin = profiles.get("admin").expect("admin profile");
     let mut form = keyfob::state::form::SignInForm::default();
     form.fill_from(admin);
@@ -159,9 +225,17 @@ async fn a_profile_with_keys_is_a_source() {
     let req = form.check(None).expect("form is valid");
     assert_eq!(req.source, SourceCredentials::Profile("base".to_owned()));
     let s = sign_in(&env, &req).await.expect("sign in via profile");
-    assert_eq!(s.source_identity.expect("source").arn, "arn:aws:iam::123456789012:user/alice");
+    assert_eq!(
+        s.source_identity.expect("source").arn,
+        "arn:aws:iam::123456789012:user/alice"
+    );
     assert_eq!(s.region.as_deref(), Some("us-west-2"));
-    assert!(s.identity.expect("id").arn.contains("assumed-role/admin/keyfob"));
+    assert!(
+        s.identity
+            .expect("id")
+            .arn
+            .contains("assumed-role/admin/keyfob")
+    );
 }
 
 #[tokio::test]
@@ -169,11 +243,15 @@ async fn detect_finds_the_device_or_guesses() {
     let moto = Moto::start();
     let seed = seed(&moto).await;
     let env = moto.env();
-    let found = detect_mfa(&env, &SourceCredentials::Static(seed.alice.clone()), None).await.expect("alice");
+    let found = detect_mfa(&env, &SourceCredentials::Static(seed.alice.clone()), None)
+        .await
+        .expect("alice");
     assert_eq!(found.serial, seed.alice_mfa);
     assert!(!found.guessed);
     // bob has no device in IAM: the naming convention gives a guess, marked as such.
-    let guess = detect_mfa(&env, &SourceCredentials::Static(seed.bob.clone()), None).await.expect("bob");
+    let guess = detect_mfa(&env, &SourceCredentials::Static(seed.bob.clone()), None)
+        .await
+        .expect("bob");
     assert_eq!(guess.serial, "arn:aws:iam::123456789012:mfa/bob");
     assert!(guess.guessed);
 }
@@ -191,7 +269,10 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
             source: SourceCredentials::Static(seed.alice.clone()),
             region: None,
             duration: None,
-            flow: Flow::AssumeRole { role: role(&seed.admin_role, None), mfa: mfa(&seed.alice_mfa) },
+            flow: Flow::AssumeRole {
+                role: role(&seed.admin_role, None),
+                mfa: mfa(&seed.alice_mfa),
+            },
         },
     )
     .await
@@ -200,8 +281,16 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
 
     // Sanity: with the right keys and the real token, calls still work under enforcement.
     let ok = whoami(&env, &SourceCredentials::Static(seed.alice.clone()), None).await;
-    assert_eq!(ok.expect("right keys").arn, "arn:aws:iam::123456789012:user/alice");
-    let ok = whoami(&env, &SourceCredentials::Static(role_session.credentials.clone()), None).await;
+    assert_eq!(
+        ok.expect("right keys").arn,
+        "arn:aws:iam::123456789012:user/alice"
+    );
+    let ok = whoami(
+        &env,
+        &SourceCredentials::Static(role_session.credentials.clone()),
+        None,
+    )
+    .await;
     assert!(ok.is_ok(), "{ok:?}");
 
     let wrong_secret = Credentials {
@@ -215,22 +304,42 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
             source: SourceCredentials::Static(wrong_secret),
             region: None,
             duration: None,
-            flow: Flow::SessionToken { mfa: mfa(&seed.alice_mfa) },
+            flow: Flow::SessionToken {
+                mfa: mfa(&seed.alice_mfa),
+            },
         },
     )
     .await
     .expect_err("wrong secret must fail");
     assert_eq!(err.kind, ErrorKind::BadSignature, "{err:?}");
-    assert_eq!(err.message, "The source secret key is wrong: AWS could not verify the signature");
-    assert!(err.detail.contains("SignatureDoesNotMatch"), "{}", err.detail);
+    assert_eq!(
+        err.message,
+        "The source secret key is wrong: AWS could not verify the signature"
+    );
+    assert!(
+        err.detail.contains("SignatureDoesNotMatch"),
+        "{}",
+        err.detail
+    );
 
     let mut forged = role_session.credentials.clone();
-    let token = forged.session_token.as_ref().expect("token").expose().to_owned();
+    let token = forged
+        .session_token
+        .as_ref()
+        .expect("token")
+        .expose()
+        .to_owned();
     forged.session_token = Some(Secret::new(format!("{}FORGED", &token[..token.len() / 2])));
-    let err = whoami(&env, &SourceCredentials::Static(forged), None).await.expect_err("forged token must fail");
+    let err = whoami(&env, &SourceCredentials::Static(forged), None)
+        .await
+        .expect_err("forged token must fail");
     assert!(
         matches!(err.kind, ErrorKind::InvalidToken | ErrorKind::InvalidKey),
         "{err:?}"
     );
-    assert!(!err.message.is_empty() && !err.message.contains("failed:"), "{}", err.message);
+    assert!(
+        !err.message.is_empty() && !err.message.contains("failed:"),
+        "{}",
+        err.message
+    );
 }

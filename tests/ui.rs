@@ -5,18 +5,23 @@
 //!
 //! The worker is replaced by channels here (the test plays the worker), except in
 //! `the_ui_stays_responsive_while_a_server_hangs`, which runs the real worker.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
 use std::collections::HashMap;
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use egui::accesskit::Role;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use keyfob::app::{KeyfobApp, PREFS_KEY};
 use keyfob::aws::errors::{AwsError, ErrorKind};
 use keyfob::aws::profiles::{ProfileInfo, Profiles};
@@ -54,17 +59,34 @@ impl Rig {
         let (ev_tx, ev_rx) = channel();
         let now = Arc::new(Mutex::new(t(0)));
         let clock_now = Arc::clone(&now);
-        let h = Harness::builder().with_size([1200.0, 1000.0]).build_eframe(move |cc| {
-            if let Some(p) = prefs {
-                let mut s = MemStorage::default();
-                s.0.insert(PREFS_KEY.to_owned(), p);
-                cc.storage = Some(Box::leak(Box::new(s)));
-            }
-            KeyfobApp::new(cc, Channels { commands: cmd_tx, events: ev_rx }, Arc::new(move || *clock_now.lock().unwrap()))
-        });
-        let mut rig = Self { h, commands: cmd_rx, events: ev_tx, now };
+        let h = Harness::builder()
+            .with_size([1200.0, 1000.0])
+            .build_eframe(move |cc| {
+                if let Some(p) = prefs {
+                    let mut s = MemStorage::default();
+                    s.0.insert(PREFS_KEY.to_owned(), p);
+                    cc.storage = Some(Box::leak(Box::new(s)));
+                }
+                KeyfobApp::new(
+                    cc,
+                    Channels {
+                        commands: cmd_tx,
+                        events: ev_rx,
+                    },
+                    Arc::new(move || *clock_now.lock().unwrap()),
+                )
+            });
+        let mut rig = Self {
+            h,
+            commands: cmd_rx,
+            events: ev_tx,
+            now,
+        };
         rig.h.run();
-        assert!(matches!(rig.sent().as_slice(), [Command::LoadProfiles]), "the app asks for profiles at start");
+        assert!(
+            matches!(rig.sent().as_slice(), [Command::LoadProfiles]),
+            "the app asks for profiles at start"
+        );
         rig
     }
 
@@ -86,15 +108,21 @@ impl Rig {
     }
 
     fn input_value(&self, label: &str) -> String {
-        self.h.get_by_role_and_label(Role::TextInput, label).value().unwrap_or_default()
+        self.h
+            .get_by_role_and_label(Role::TextInput, label)
+            .value()
+            .unwrap_or_default()
     }
 
     fn clear_and_type(&mut self, label: &str, text: &str) {
         self.h.get_by_role_and_label(Role::TextInput, label).focus();
         self.h.run();
-        self.h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        self.h
+            .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
         self.h.key_press(egui::Key::Backspace);
-        self.h.get_by_role_and_label(Role::TextInput, label).type_text(text);
+        self.h
+            .get_by_role_and_label(Role::TextInput, label)
+            .type_text(text);
         self.settle();
     }
 
@@ -110,7 +138,13 @@ impl Rig {
     /// Presses a shortcut as one key event, so the frame that handles it is the one whose output
     /// the harness keeps (it runs a frame per queued event).
     fn shortcut_frame(&mut self, modifiers: egui::Modifiers, key: egui::Key) {
-        self.h.event(egui::Event::Key { key, pressed: true, modifiers, repeat: false, physical_key: None });
+        self.h.event(egui::Event::Key {
+            key,
+            pressed: true,
+            modifiers,
+            repeat: false,
+            physical_key: None,
+        });
         self.h.step();
     }
 
@@ -137,8 +171,15 @@ impl Rig {
         rig.h.run();
         rig.clear_and_type("MFA code", "123456");
         let cmds = rig.sent();
-        let Some(Command::SignIn { id, .. }) = cmds.first() else { panic!("no sign-in sent: {cmds:?}") };
-        rig.events.send(Event::SignedIn { id: *id, result: Ok(Box::new(session(kind, t(3600))) ) }).unwrap();
+        let Some(Command::SignIn { id, .. }) = cmds.first() else {
+            panic!("no sign-in sent: {cmds:?}")
+        };
+        rig.events
+            .send(Event::SignedIn {
+                id: *id,
+                result: Ok(Box::new(session(kind, t(3600)))),
+            })
+            .unwrap();
         rig.h.run();
         rig
     }
@@ -228,7 +269,9 @@ fn aws_profile_is_preselected_and_fills_every_field() {
     rig.clear_and_type("Region", "eu-central-1");
     assert_eq!(rig.input_value("Region"), "eu-central-1");
     // Choosing another profile through the combo box refills the form.
-    rig.h.get_by_role_and_label(Role::ComboBox, "Profile").click();
+    rig.h
+        .get_by_role_and_label(Role::ComboBox, "Profile")
+        .click();
     rig.h.run();
     rig.h.get_by_label("alice  (MFA)").click();
     rig.h.run();
@@ -239,20 +282,70 @@ fn aws_profile_is_preselected_and_fills_every_field() {
 
 /// (field, typed value, message part, whether the case has no role)
 const BAD_INPUTS: &[(&str, &str, &str, bool)] = &[
-    ("MFA device", "arn:aws:iam::12345:mfa/alice", "expected arn:aws:iam", false),
-    ("MFA device", "arn:aws:iam::123456789012:user/alice", "should contain :mfa/", false),
-    ("MFA device", "arn:aws:iam::123456789012:mfa/", "device name after mfa/", false),
-    ("MFA device", "arn:aws:iam::123456789012:mfa/al ice", "device name after mfa/", false),
+    (
+        "MFA device",
+        "arn:aws:iam::12345:mfa/alice",
+        "expected arn:aws:iam",
+        false,
+    ),
+    (
+        "MFA device",
+        "arn:aws:iam::123456789012:user/alice",
+        "should contain :mfa/",
+        false,
+    ),
+    (
+        "MFA device",
+        "arn:aws:iam::123456789012:mfa/",
+        "device name after mfa/",
+        false,
+    ),
+    (
+        "MFA device",
+        "arn:aws:iam::123456789012:mfa/al ice",
+        "device name after mfa/",
+        false,
+    ),
     ("MFA device", "GAHT 1234", "has no spaces", false),
     ("MFA device", "abc", "hardware serial", false),
-    ("MFA device", "arn:aws:sts::123456789012:mfa/alice", "expected arn:aws:iam", false),
+    (
+        "MFA device",
+        "arn:aws:sts::123456789012:mfa/alice",
+        "expected arn:aws:iam",
+        false,
+    ),
     ("Role ARN", "admin", "Not a role ARN", false),
-    ("Role ARN", "arn:aws:iam::123456789012:user/admin", "should contain :role/", false),
-    ("Role ARN", "arn:aws:iam::123456789012:role/", "role name after role/", false),
-    ("Role ARN", "arn:aws:iam::1234567890123:role/a", "Not a role ARN", false),
-    ("Role ARN", "arn:aws:iam::123456789012:role/a b", "role name after role/", false),
+    (
+        "Role ARN",
+        "arn:aws:iam::123456789012:user/admin",
+        "should contain :role/",
+        false,
+    ),
+    (
+        "Role ARN",
+        "arn:aws:iam::123456789012:role/",
+        "role name after role/",
+        false,
+    ),
+    (
+        "Role ARN",
+        "arn:aws:iam::1234567890123:role/a",
+        "Not a role ARN",
+        false,
+    ),
+    (
+        "Role ARN",
+        "arn:aws:iam::123456789012:role/a b",
+        "role name after role/",
+        false,
+    ),
     ("Session name", "a", "2 to 64 characters", false),
-    ("Session name", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "2 to 64 characters", false),
+    (
+        "Session name",
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "2 to 64 characters",
+        false,
+    ),
     ("Session name", "with space", "' ' is not allowed", false),
     ("Session name", "semi;colon", "';' is not allowed", false),
     ("Session name", "slash/name", "'/' is not allowed", false),
@@ -263,8 +356,18 @@ const BAD_INPUTS: &[(&str, &str, &str, bool)] = &[
     ("Duration", "abc", "Enter seconds", false),
     ("Duration", "1.5h", "Enter seconds", false),
     ("Duration", "-5", "Enter seconds", false),
-    ("Duration", "50000", "A role session lasts at most 12 h", false),
-    ("Duration", "37h", "A session token lasts at most 36 h", true),
+    (
+        "Duration",
+        "50000",
+        "A role session lasts at most 12 h",
+        false,
+    ),
+    (
+        "Duration",
+        "37h",
+        "A session token lasts at most 36 h",
+        true,
+    ),
     ("Duration", "99999999999", "far too long", false),
     ("Region", "useast1", "Not a region", false),
     ("Region", "US-EAST-1", "Not a region", false),
@@ -284,14 +387,23 @@ fn every_bad_input_shows_its_message_and_sends_nothing() {
         }
         rig.h.run();
         rig.clear_and_type(field, value);
-        assert!(rig.has_text(message), "{field} = {value:?}: no message containing {message:?}");
+        assert!(
+            rig.has_text(message),
+            "{field} = {value:?}: no message containing {message:?}"
+        );
         // A full code would sign in by itself if the form were good: it must not.
         rig.clear_and_type("MFA code", "123456");
         let button = rig.h.get_by_role_and_label(Role::Button, "Sign in");
-        assert!(button.accesskit_node().is_disabled(), "{field} = {value:?}: Sign in should be disabled");
+        assert!(
+            button.accesskit_node().is_disabled(),
+            "{field} = {value:?}: Sign in should be disabled"
+        );
         button.click();
         rig.h.run();
-        assert!(rig.has_text("Sign in is unavailable until"), "the button says why");
+        assert!(
+            rig.has_text("Sign in is unavailable until"),
+            "the button says why"
+        );
         let sent = rig.sent();
         assert!(sent.is_empty(), "{field} = {value:?} sent {sent:?}");
     }
@@ -311,12 +423,18 @@ fn the_code_field_takes_a_pasted_code_and_signs_in_on_the_sixth_digit() {
     rig.clear_and_type("MFA code", "12 34");
     assert_eq!(rig.input_value("MFA code"), "1234", "spaces are stripped");
     assert!(rig.sent().is_empty());
-    rig.h.get_by_role_and_label(Role::TextInput, "MFA code").type_text("5x6");
+    rig.h
+        .get_by_role_and_label(Role::TextInput, "MFA code")
+        .type_text("5x6");
     rig.h.run_steps(2);
     assert_eq!(rig.input_value("MFA code"), "123456", "letters are dropped");
     let cmds = rig.sent();
-    let [Command::SignIn { request, .. }] = cmds.as_slice() else { panic!("{cmds:?}") };
-    let Flow::AssumeRole { role, mfa } = &request.flow else { panic!("{:?}", request.flow) };
+    let [Command::SignIn { request, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let Flow::AssumeRole { role, mfa } = &request.flow else {
+        panic!("{:?}", request.flow)
+    };
     assert_eq!(role.role_arn, ROLE);
     assert_eq!(role.external_id.as_deref(), Some("tenant-42"));
     let mfa = mfa.as_ref().expect("mfa");
@@ -335,9 +453,15 @@ fn the_code_field_takes_a_pasted_code_and_signs_in_on_the_sixth_digit() {
 
 #[test]
 fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires() {
-    let mut rig = Rig::signed_in(SessionKind::AssumedRole { role_arn: ROLE.into(), mfa: true });
+    let mut rig = Rig::signed_in(SessionKind::AssumedRole {
+        role_arn: ROLE.into(),
+        mfa: true,
+    });
     assert!(rig.has_text("arn:aws:sts::123456789012:assumed-role/admin/alice-admin"));
-    assert!(rig.has_text("arn:aws:iam::123456789012:user/alice"), "source identity shown");
+    assert!(
+        rig.has_text("arn:aws:iam::123456789012:user/alice"),
+        "source identity shown"
+    );
     assert!(rig.has_text("ASIAEXAMPLEEXAMPLE01"), "access key id shown");
     assert!(rig.has_text("01:00:00 left"));
     let title = |rig: &Rig| rig.h.state().state.title(*rig.now.lock().unwrap());
@@ -345,26 +469,53 @@ fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires
     // Repaints once a second, not every frame.
     rig.set_now(t(1) + Duration::from_millis(300));
     let delay = rig.h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
-    assert!(delay > Duration::from_millis(500) && delay <= Duration::from_millis(1010), "{delay:?}");
+    assert!(
+        delay > Duration::from_millis(500) && delay <= Duration::from_millis(1010),
+        "{delay:?}"
+    );
     assert!(rig.has_text("00:59:58 left"));
     rig.set_now(t(3600 - 14 * 60));
     assert!(rig.has_text("00:14:00 left"));
-    assert_eq!(rig.h.state().state.session.as_ref().unwrap().urgency(t(3600 - 14 * 60)), keyfob::session::Urgency::Soon);
+    assert_eq!(
+        rig.h
+            .state()
+            .state
+            .session
+            .as_ref()
+            .unwrap()
+            .urgency(t(3600 - 14 * 60)),
+        keyfob::session::Urgency::Soon
+    );
     rig.set_now(t(3600 - 4 * 60));
     assert!(rig.has_text("00:04:00 left"));
     assert_eq!(title(&rig), "keyfob — 00:04:00 left");
     rig.set_now(t(3600));
     assert!(rig.has_text("Expired: keyfob no longer uses this session"));
     assert_eq!(title(&rig), "keyfob — session expired");
-    assert!(rig.h.get_by_role_and_label(Role::Button, "Copy export lines").accesskit_node().is_disabled());
-    rig.shortcut_frame(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::C);
-    assert!(!copied_texts(&rig).iter().any(|t| t.contains(SECRET)), "an expired session is never exported");
+    assert!(
+        rig.h
+            .get_by_role_and_label(Role::Button, "Copy export lines")
+            .accesskit_node()
+            .is_disabled()
+    );
+    rig.shortcut_frame(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::C,
+    );
+    assert!(
+        !copied_texts(&rig).iter().any(|t| t.contains(SECRET)),
+        "an expired session is never exported"
+    );
     // Renew keeps the fields and asks for a new code.
     rig.h.get_by_role_and_label(Role::Button, "Renew").click();
     rig.h.run();
     assert!(rig.has_text("Enter a new code to renew the session"));
     assert_eq!(rig.input_value("Region"), "us-east-1");
-    assert!(rig.h.get_by_role_and_label(Role::TextInput, "MFA code").is_focused());
+    assert!(
+        rig.h
+            .get_by_role_and_label(Role::TextInput, "MFA code")
+            .is_focused()
+    );
 }
 
 fn copied_texts(rig: &Rig) -> Vec<String> {
@@ -383,20 +534,36 @@ fn copied_texts(rig: &Rig) -> Vec<String> {
 #[test]
 fn copy_exports_in_the_chosen_format_then_the_clipboard_is_cleared() {
     let mut rig = Rig::signed_in(SessionKind::SessionToken { mfa: true });
-    rig.h.get_by_role_and_label(Role::ComboBox, "Format").click();
+    rig.h
+        .get_by_role_and_label(Role::ComboBox, "Format")
+        .click();
     rig.h.run();
     rig.h.get_by_label("fish").click();
     rig.h.run();
-    assert!(!rig.all_text().contains(SECRET), "the preview masks the secret");
-    assert!(rig.has_text("set -gx AWS_ACCESS_KEY_ID 'ASIAEXAMPLEEXAMPLE01'"), "preview shows the lines");
-    rig.h.get_by_role_and_label(Role::Button, "Copy export lines").click();
+    assert!(
+        !rig.all_text().contains(SECRET),
+        "the preview masks the secret"
+    );
+    assert!(
+        rig.has_text("set -gx AWS_ACCESS_KEY_ID 'ASIAEXAMPLEEXAMPLE01'"),
+        "preview shows the lines"
+    );
+    rig.h
+        .get_by_role_and_label(Role::Button, "Copy export lines")
+        .click();
     rig.h.step();
     let copied = copied_texts(&rig);
-    let [text] = copied.as_slice() else { panic!("{copied:?}") };
-    assert!(text.starts_with("set -gx AWS_ACCESS_KEY_ID 'ASIAEXAMPLEEXAMPLE01'\n"), "{text}");
+    let [text] = copied.as_slice() else {
+        panic!("{copied:?}")
+    };
+    assert!(
+        text.starts_with("set -gx AWS_ACCESS_KEY_ID 'ASIAEXAMPLEEXAMPLE01'\n"),
+        "{text}"
+    );
     assert!(text.contains(&format!("set -gx AWS_SECRET_ACCESS_KEY '{SECRET}'\n")));
     assert!(text.contains(&format!("set -gx AWS_SESSION_TOKEN '{TOKEN}'\n")));
     assert!(text.contains("set -gx AWS_REGION 'eu-west-1'\n"));
+    assert!(text.contains("set -gx AWS_DEFAULT_REGION 'eu-west-1'\n"));
     assert!(text.contains("set -gx AWS_CREDENTIAL_EXPIRATION '2026-11-22T13:00:00Z'\n"));
     rig.h.run();
     assert!(rig.has_text("clipboard is cleared in 60 s"));
@@ -404,25 +571,46 @@ fn copy_exports_in_the_chosen_format_then_the_clipboard_is_cleared() {
     assert!(rig.sent().is_empty(), "not yet");
     rig.set_now(t(61));
     let cmds = rig.sent();
-    let [Command::ClearClipboard { fingerprint }] = cmds.as_slice() else { panic!("{cmds:?}") };
+    let [Command::ClearClipboard { fingerprint }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
     assert_eq!(*fingerprint, keyfob::clipboard::fingerprint(text));
     // Ctrl+Shift+C copies too.
-    rig.shortcut_frame(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::C);
-    assert_eq!(copied_texts(&rig).len(), 1, "status: {:?}", rig.h.state().state.status);
+    rig.shortcut_frame(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::C,
+    );
+    assert_eq!(
+        copied_texts(&rig).len(),
+        1,
+        "status: {:?}",
+        rig.h.state().state.status
+    );
 }
 
 #[test]
 fn sign_out_forgets_the_session_and_clears_our_clipboard() {
     let mut rig = Rig::signed_in(SessionKind::SessionToken { mfa: true });
-    rig.h.get_by_role_and_label(Role::Button, "Copy export lines").click();
+    rig.h
+        .get_by_role_and_label(Role::Button, "Copy export lines")
+        .click();
     rig.h.run();
-    rig.h.get_by_role_and_label(Role::Button, "Sign out").click();
+    rig.h
+        .get_by_role_and_label(Role::Button, "Sign out")
+        .click();
     rig.h.run();
     assert!(rig.h.state().state.session.is_none());
     assert!(rig.h.state().state.mfa_session.is_none());
     assert!(!rig.has_text("assumed-role/admin"));
-    assert!(rig.h.query_by_role_and_label(Role::Button, "Copy export lines").is_none());
-    assert!(matches!(rig.sent().as_slice(), [Command::ClearClipboard { .. }]));
+    assert!(
+        rig.h
+            .query_by_role_and_label(Role::Button, "Copy export lines")
+            .is_none()
+    );
+    assert!(matches!(
+        rig.sent().as_slice(),
+        [Command::ClearClipboard { .. }]
+    ));
     assert_eq!(rig.input_value("MFA device"), MFA, "the form is kept");
 }
 
@@ -431,23 +619,44 @@ fn a_rejected_code_keeps_the_form_and_offers_details() {
     let mut rig = Rig::with_profiles();
     rig.clear_and_type("MFA code", "123456");
     let cmds = rig.sent();
-    let [Command::SignIn { id, .. }] = cmds.as_slice() else { panic!("{cmds:?}") };
+    let [Command::SignIn { id, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
     let err = AwsError {
         kind: ErrorKind::MfaRejected,
         message: "That code was rejected — wait for the next one".into(),
         detail: "AccessDenied (HTTP 403): MultiFactorAuthentication failed".into(),
     };
-    rig.events.send(Event::SignedIn { id: *id, result: Err(err) }).unwrap();
+    rig.events
+        .send(Event::SignedIn {
+            id: *id,
+            result: Err(err),
+        })
+        .unwrap();
     rig.h.run();
     assert!(rig.has_text("That code was rejected — wait for the next one"));
-    assert!(rig.h.get_by_role_and_label(Role::TextInput, "MFA code").is_focused(), "ready for the next code");
-    assert!(!rig.has_text("MultiFactorAuthentication failed"), "detail folded");
-    rig.h.get_by_role_and_label(Role::Button, "Show details").click();
+    assert!(
+        rig.h
+            .get_by_role_and_label(Role::TextInput, "MFA code")
+            .is_focused(),
+        "ready for the next code"
+    );
+    assert!(
+        !rig.has_text("MultiFactorAuthentication failed"),
+        "detail folded"
+    );
+    rig.h
+        .get_by_role_and_label(Role::Button, "Show details")
+        .click();
     rig.h.run();
     assert!(rig.has_text("AccessDenied (HTTP 403): MultiFactorAuthentication failed"));
     assert_eq!(rig.input_value("Role ARN"), ROLE);
     assert_eq!(rig.input_value("ExternalId"), "tenant-42");
-    assert_eq!(rig.input_value("MFA code"), "", "a rejected code is cleared: codes are single-use");
+    assert_eq!(
+        rig.input_value("MFA code"),
+        "",
+        "a rejected code is cleared: codes are single-use"
+    );
 }
 
 #[test]
@@ -455,9 +664,19 @@ fn a_network_failure_keeps_even_the_code() {
     let mut rig = Rig::with_profiles();
     rig.clear_and_type("MFA code", "123456");
     let cmds = rig.sent();
-    let [Command::SignIn { id, .. }] = cmds.as_slice() else { panic!("{cmds:?}") };
-    let err = AwsError::new(ErrorKind::Unreachable, "Could not reach AWS; check your network (or AWS_ENDPOINT_URL)");
-    rig.events.send(Event::SignedIn { id: *id, result: Err(err) }).unwrap();
+    let [Command::SignIn { id, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let err = AwsError::new(
+        ErrorKind::Unreachable,
+        "Could not reach AWS; check your network (or AWS_ENDPOINT_URL)",
+    );
+    rig.events
+        .send(Event::SignedIn {
+            id: *id,
+            result: Err(err),
+        })
+        .unwrap();
     rig.h.run();
     assert!(rig.has_text("Could not reach AWS"));
     assert_eq!(rig.input_value("MFA code"), "123456");
@@ -485,10 +704,32 @@ fn cancel_drops_the_answer_and_a_newer_request_wins() {
         other => panic!("{other:?}"),
     };
     assert_ne!(first, second);
-    rig.events.send(Event::SignedIn { id: first, result: Ok(Box::new(session(SessionKind::SessionToken { mfa: true }, t(900)))) }).unwrap();
+    rig.events
+        .send(Event::SignedIn {
+            id: first,
+            result: Ok(Box::new(session(
+                SessionKind::SessionToken { mfa: true },
+                t(900),
+            ))),
+        })
+        .unwrap();
     rig.h.run_steps(2);
-    assert!(rig.h.state().state.session.is_none(), "the stale answer is dropped");
-    rig.events.send(Event::SignedIn { id: second, result: Ok(Box::new(session(SessionKind::AssumedRole { role_arn: ROLE.into(), mfa: true }, t(3600)))) }).unwrap();
+    assert!(
+        rig.h.state().state.session.is_none(),
+        "the stale answer is dropped"
+    );
+    rig.events
+        .send(Event::SignedIn {
+            id: second,
+            result: Ok(Box::new(session(
+                SessionKind::AssumedRole {
+                    role_arn: ROLE.into(),
+                    mfa: true,
+                },
+                t(3600),
+            ))),
+        })
+        .unwrap();
     rig.h.run();
     assert!(rig.has_text("01:00:00 left"));
 }
@@ -496,30 +737,47 @@ fn cancel_drops_the_answer_and_a_newer_request_wins() {
 #[test]
 fn chaining_needs_no_code_and_offers_the_direct_flow_above_one_hour() {
     let mut rig = Rig::signed_in(SessionKind::SessionToken { mfa: true });
-    assert!(rig.h.state().state.mfa_session.is_some(), "an MFA session can chain");
+    assert!(
+        rig.h.state().state.mfa_session.is_some(),
+        "an MFA session can chain"
+    );
     rig.h.state_mut().state.select_profile("admin");
     rig.h.run();
     assert!(rig.has_text("Will call: AssumeRole from your MFA session"));
     // 7200 s from the profile is over the 1 h chaining cap.
     assert!(rig.has_text("AWS caps a role assumed from an MFA session at 1 hour"));
-    assert!(rig.h.get_by_role_and_label(Role::Button, "Sign in").accesskit_node().is_disabled());
+    assert!(
+        rig.h
+            .get_by_role_and_label(Role::Button, "Sign in")
+            .accesskit_node()
+            .is_disabled()
+    );
     rig.clear_and_type("Duration", "3600");
     rig.h.get_by_role_and_label(Role::Button, "Sign in").click();
     rig.h.run_steps(2);
     let cmds = rig.sent();
-    let [Command::SignIn { request, .. }] = cmds.as_slice() else { panic!("{cmds:?}") };
+    let [Command::SignIn { request, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
     assert!(matches!(&request.flow, Flow::Chained { role, .. } if role.role_arn == ROLE));
     rig.h.key_press(egui::Key::Escape);
     rig.h.run();
     rig.sent();
     // Longer than an hour: take the offered direct flow, which wants a code.
     rig.clear_and_type("Duration", "2h");
-    rig.h.get_by_role_and_label(Role::Button, "Assume the role directly with a new code instead").click();
+    rig.h
+        .get_by_role_and_label(
+            Role::Button,
+            "Assume the role directly with a new code instead",
+        )
+        .click();
     rig.h.run();
     assert!(rig.has_text("Will call: AssumeRole with your MFA code"));
     rig.clear_and_type("MFA code", "654321");
     let cmds = rig.sent();
-    let [Command::SignIn { request, .. }] = cmds.as_slice() else { panic!("{cmds:?}") };
+    let [Command::SignIn { request, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
     assert!(matches!(&request.flow, Flow::AssumeRole { mfa: Some(m), .. } if m.code == "654321"));
     assert_eq!(request.duration, Some(7200));
 }
@@ -532,29 +790,56 @@ fn detect_fills_the_device_and_marks_a_guess() {
     rig.h.get_by_role_and_label(Role::Button, "Detect").click();
     rig.h.run_steps(2);
     let cmds = rig.sent();
-    let [Command::DetectMfa { id, source, .. }] = cmds.as_slice() else { panic!("{cmds:?}") };
-    assert_eq!(*source, keyfob::aws::SourceCredentials::Profile("alice".into()));
-    rig.events.send(Event::MfaDetected { id: *id, result: Ok(DetectedMfa { serial: "arn:aws:iam::123456789012:mfa/bob".into(), guessed: true }) }).unwrap();
+    let [Command::DetectMfa { id, source, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(
+        *source,
+        keyfob::aws::SourceCredentials::Profile("alice".into())
+    );
+    rig.events
+        .send(Event::MfaDetected {
+            id: *id,
+            result: Ok(DetectedMfa {
+                serial: "arn:aws:iam::123456789012:mfa/bob".into(),
+                guessed: true,
+            }),
+        })
+        .unwrap();
     rig.h.run();
-    assert_eq!(rig.input_value("MFA device"), "arn:aws:iam::123456789012:mfa/bob");
+    assert_eq!(
+        rig.input_value("MFA device"),
+        "arn:aws:iam::123456789012:mfa/bob"
+    );
     assert!(rig.has_text("Guessed from your user name: check it"));
 }
 
 #[test]
 fn no_secret_in_the_ui_tree_debug_output_or_persistence() {
     let mut rig = Rig::signed_in(SessionKind::SessionToken { mfa: true });
-    rig.h.get_by_role_and_label(Role::Button, "Copy export lines").click();
+    rig.h
+        .get_by_role_and_label(Role::Button, "Copy export lines")
+        .click();
     rig.h.run();
     let tree = rig.all_text();
     assert!(tree.contains("ASIAEXAMPLEEXAMPLE01"));
-    assert!(!tree.contains(SECRET) && !tree.contains(TOKEN), "accessibility tree leaks a secret");
+    assert!(
+        !tree.contains(SECRET) && !tree.contains(TOKEN),
+        "accessibility tree leaks a secret"
+    );
     let debug = format!("{:?} {:#?}", rig.h.state(), rig.h.state().state);
-    assert!(!debug.contains(SECRET) && !debug.contains(TOKEN), "Debug leaks a secret");
+    assert!(
+        !debug.contains(SECRET) && !debug.contains(TOKEN),
+        "Debug leaks a secret"
+    );
     let mut storage = MemStorage::default();
     eframe::App::save(rig.h.state_mut(), &mut storage);
     let saved = storage.0.get(PREFS_KEY).expect("prefs saved").clone();
     assert!(saved.contains("alice"), "prefs are saved: {saved}");
-    assert!(!saved.contains(SECRET) && !saved.contains(TOKEN) && !saved.contains("123456\""), "{saved}");
+    assert!(
+        !saved.contains(SECRET) && !saved.contains(TOKEN) && !saved.contains("123456\""),
+        "{saved}"
+    );
     // And they come back on the next start.
     let rig2 = Rig::with_storage(Some(saved));
     assert_eq!(rig2.input_value("MFA device"), MFA);
@@ -565,19 +850,32 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     use common::fake::{Behaviour, FakeServer};
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(FakeServer::start(Behaviour::Silent));
-    let mut env = keyfob::aws::AwsEnv { endpoint_url: Some(server.url.clone()), ..Default::default() };
+    let mut env = keyfob::aws::AwsEnv {
+        endpoint_url: Some(server.url.clone()),
+        ..Default::default()
+    };
     let dir = tempfile::tempdir().unwrap();
     env.profile_files.config = Some(dir.path().join("config"));
     env.profile_files.credentials = Some(dir.path().join("credentials"));
-    std::fs::write(dir.path().join("credentials"), "[hang]\naws_access_key_id = AKIAHANGHANGHANGHANG\naws_secret_access_key = x\n").unwrap();
+    std::fs::write(
+        dir.path().join("credentials"),
+        "[hang]\naws_access_key_id = AKIAHANGHANGHANGHANG\naws_secret_access_key = x\n",
+    )
+    .unwrap();
     let now = Arc::new(Mutex::new(t(0)));
     let clock = Arc::clone(&now);
-    let mut h = Harness::builder().with_size([1200.0, 1000.0]).build_eframe(move |cc| {
-        let ctx = cc.egui_ctx.clone();
-        let channels = keyfob::worker::spawn(env, Arc::new(move || ctx.request_repaint()), Arc::new(|| panic!("no clipboard use here")))
+    let mut h = Harness::builder()
+        .with_size([1200.0, 1000.0])
+        .build_eframe(move |cc| {
+            let ctx = cc.egui_ctx.clone();
+            let channels = keyfob::worker::spawn(
+                env,
+                Arc::new(move || ctx.request_repaint()),
+                Arc::new(|| panic!("no clipboard use here")),
+            )
             .expect("worker");
-        KeyfobApp::new(cc, channels, Arc::new(move || *clock.lock().unwrap()))
-    });
+            KeyfobApp::new(cc, channels, Arc::new(move || *clock.lock().unwrap()))
+        });
     h.run_steps(5);
     h.state_mut().state.form.source = keyfob::state::form::SourceChoice::Profile("hang".into());
     h.state_mut().state.form.mfa_serial = MFA.into();
@@ -588,7 +886,10 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     for _ in 0..30 {
         h.step();
     }
-    assert!(h.query_by_role_and_label(Role::Button, "Signing in…").is_some());
+    assert!(
+        h.query_by_role_and_label(Role::Button, "Signing in…")
+            .is_some()
+    );
     h.key_press(egui::Key::Escape);
     h.run_steps(3);
     assert!(h.state().state.pending.is_none());

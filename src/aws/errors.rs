@@ -110,7 +110,13 @@ impl AwsError {
                 let raw = r.raw();
                 let (code, message) = parse_body(raw.body().bytes().unwrap_or_default());
                 let status = raw.status().as_u16();
-                Self::from_code(action, code.as_deref(), message.as_deref(), status, &request_id(raw))
+                Self::from_code(
+                    action,
+                    code.as_deref(),
+                    message.as_deref(),
+                    status,
+                    &request_id(raw),
+                )
             }
             SdkError::ServiceError(s) => {
                 let raw = s.raw();
@@ -118,7 +124,13 @@ impl AwsError {
                 let code = s.err().code().map(str::to_owned).or(body_code);
                 let message = s.err().message().map(str::to_owned).or(body_message);
                 let status = raw.status().as_u16();
-                Self::from_code(action, code.as_deref(), message.as_deref(), status, &request_id(raw))
+                Self::from_code(
+                    action,
+                    code.as_deref(),
+                    message.as_deref(),
+                    status,
+                    &request_id(raw),
+                )
             }
             _ => Self {
                 kind: ErrorKind::Other,
@@ -130,7 +142,13 @@ impl AwsError {
 
     /// Maps an AWS error code (and message, HTTP status) to a sentence. `extra` ends the detail
     /// (the request id).
-    fn from_code(action: &str, code: Option<&str>, message: Option<&str>, status: u16, extra: &str) -> Self {
+    fn from_code(
+        action: &str,
+        code: Option<&str>,
+        message: Option<&str>,
+        status: u16,
+        extra: &str,
+    ) -> Self {
         let msg = message.unwrap_or("");
         let detail = format!(
             "{} (HTTP {status}){}{}{}{extra}",
@@ -140,13 +158,24 @@ impl AwsError {
             if extra.is_empty() { "" } else { "\n" },
         );
         let (kind, sentence) = match code.unwrap_or("") {
-            "AccessDenied" | "AccessDeniedException" if msg.contains("MultiFactorAuthentication") => (
-                ErrorKind::MfaRejected,
-                "That code was rejected — wait for the next one".to_owned(),
-            ),
+            "AccessDenied" | "AccessDeniedException"
+                if msg.contains("MultiFactorAuthentication") =>
+            {
+                (
+                    ErrorKind::MfaRejected,
+                    "That code was rejected — wait for the next one".to_owned(),
+                )
+            }
             "AccessDenied" | "AccessDeniedException" => (
                 ErrorKind::AccessDenied,
-                format!("Access denied: {}", if msg.is_empty() { "you are not allowed to do this" } else { msg }),
+                format!(
+                    "Access denied: {}",
+                    if msg.is_empty() {
+                        "you are not allowed to do this"
+                    } else {
+                        msg
+                    }
+                ),
             ),
             "InvalidClientTokenId" | "InvalidAccessKeyId" | "UnrecognizedClientException" => (
                 ErrorKind::InvalidKey,
@@ -164,15 +193,27 @@ impl AwsError {
                 ErrorKind::Expired,
                 "The credentials have expired: sign in again".to_owned(),
             ),
-            "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequestsException"
+            "Throttling"
+            | "ThrottlingException"
+            | "RequestLimitExceeded"
+            | "TooManyRequestsException"
             | "SlowDown" => (
                 ErrorKind::Throttled,
                 "AWS is throttling requests; wait a minute and try again".to_owned(),
             ),
-            "ValidationError" | "InvalidParameterValue" | "MalformedPolicyDocument"
+            "ValidationError"
+            | "InvalidParameterValue"
+            | "MalformedPolicyDocument"
             | "RegionDisabledException" => (
                 ErrorKind::Invalid,
-                format!("AWS refused the request: {}", if msg.is_empty() { "invalid parameters" } else { msg }),
+                format!(
+                    "AWS refused the request: {}",
+                    if msg.is_empty() {
+                        "invalid parameters"
+                    } else {
+                        msg
+                    }
+                ),
             ),
             _ if status >= 500 => (
                 ErrorKind::ServerError,
@@ -180,11 +221,23 @@ impl AwsError {
             ),
             "" => (
                 ErrorKind::Other,
-                format!("{action} failed: the server answered HTTP {status} with no error keyfob could read"),
+                format!(
+                    "{action} failed: the server answered HTTP {status} with no error keyfob could read"
+                ),
             ),
-            other => (ErrorKind::Other, format!("{action} failed: {other}{}{msg}", if msg.is_empty() { "" } else { ": " })),
+            other => (
+                ErrorKind::Other,
+                format!(
+                    "{action} failed: {other}{}{msg}",
+                    if msg.is_empty() { "" } else { ": " }
+                ),
+            ),
         };
-        Self { kind, message: sentence, detail }
+        Self {
+            kind,
+            message: sentence,
+            detail,
+        }
     }
 }
 
@@ -202,7 +255,9 @@ fn request_id(raw: &HttpResponse) -> String {
 #[must_use]
 pub fn parse_body(body: &[u8]) -> (Option<String>, Option<String>) {
     let text = String::from_utf8_lossy(body);
-    let code = xml_tag(&text, "Code").or_else(|| json_field(&text, "__type")).or_else(|| json_field(&text, "code"));
+    let code = xml_tag(&text, "Code")
+        .or_else(|| json_field(&text, "__type"))
+        .or_else(|| json_field(&text, "code"));
     let code = code.map(|c| c.rsplit('#').next().unwrap_or(&c).to_owned());
     let message = xml_tag(&text, "Message").or_else(|| json_field(&text, "message"));
     (code, message)
@@ -220,7 +275,11 @@ fn xml_tag(text: &str, tag: &str) -> Option<String> {
 fn json_field(text: &str, field: &str) -> Option<String> {
     let key = format!("\"{field}\"");
     let after = text.get(text.find(&key)? + key.len()..)?;
-    let after = after.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    let after = after
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
     let end = after.find('"')?;
     Some(after.get(..end)?.to_owned())
 }
@@ -242,18 +301,36 @@ mod tests {
         let moto = br#"<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></Errors></ErrorResponse>"#;
         assert_eq!(
             parse_body(moto),
-            (Some("InvalidClientTokenId".to_owned()), Some("The security token included in the request is invalid.".to_owned()))
+            (
+                Some("InvalidClientTokenId".to_owned()),
+                Some("The security token included in the request is invalid.".to_owned())
+            )
         );
         let aws = br#"<ErrorResponse xmlns="x"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>a &amp; b</Message></Error></ErrorResponse>"#;
-        assert_eq!(parse_body(aws), (Some("AccessDenied".to_owned()), Some("a & b".to_owned())));
+        assert_eq!(
+            parse_body(aws),
+            (Some("AccessDenied".to_owned()), Some("a & b".to_owned()))
+        );
         let json = br#"{"__type":"com.amazon#ThrottlingException","message":"Rate exceeded"}"#;
-        assert_eq!(parse_body(json), (Some("ThrottlingException".to_owned()), Some("Rate exceeded".to_owned())));
+        assert_eq!(
+            parse_body(json),
+            (
+                Some("ThrottlingException".to_owned()),
+                Some("Rate exceeded".to_owned())
+            )
+        );
         assert_eq!(parse_body(b"<html>502 Bad Gateway</html>"), (None, None));
     }
 
     #[test]
     fn codes_become_sentences() {
-        let e = AwsError::from_code("Signing in", Some("AccessDenied"), Some("MultiFactorAuthentication failed with invalid MFA one time pass code."), 403, "");
+        let e = AwsError::from_code(
+            "Signing in",
+            Some("AccessDenied"),
+            Some("MultiFactorAuthentication failed with invalid MFA one time pass code."),
+            403,
+            "",
+        );
         assert_eq!(e.kind, ErrorKind::MfaRejected);
         assert_eq!(e.message, "That code was rejected — wait for the next one");
         let e = AwsError::from_code("Signing in", None, None, 503, "");

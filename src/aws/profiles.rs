@@ -72,7 +72,12 @@ fn from_set(set: &ProfileSet) -> Profiles {
         .profiles()
         .filter_map(|name| set.get_profile(name))
         .map(|p| {
-            let get = |key: &str| p.get(key).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+            let get = |key: &str| {
+                p.get(key)
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_owned)
+            };
             ProfileInfo {
                 name: p.name().to_owned(),
                 mfa_serial: get("mfa_serial"),
@@ -87,7 +92,8 @@ fn from_set(set: &ProfileSet) -> Profiles {
         })
         .collect();
     list.sort_by(|a, b| a.name.cmp(&b.name));
-    let selected = Some(set.selected_profile().to_owned()).filter(|s| list.iter().any(|p| &p.name == s));
+    let selected =
+        Some(set.selected_profile().to_owned()).filter(|s| list.iter().any(|p| &p.name == s));
     Profiles { list, selected }
 }
 
@@ -105,9 +111,18 @@ mod tests {
             "[default]\nregion = eu-west-1\n\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nexternal_id = ext-1\nrole_session_name = alice\nduration_seconds = 7200\n",
         )
         .expect("write");
-        std::fs::write(&creds, "[base]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s3cr3t\n").expect("write");
-        let spec = ProfileFilesSpec { config: Some(config), credentials: Some(creds) };
-        let p = load_with_env(&spec, &Env::from_slice(&[("AWS_PROFILE", "admin")])).await.expect("load");
+        std::fs::write(
+            &creds,
+            "[base]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s3cr3t\n",
+        )
+        .expect("write");
+        let spec = ProfileFilesSpec {
+            config: Some(config),
+            credentials: Some(creds),
+        };
+        let p = load_with_env(&spec, &Env::from_slice(&[("AWS_PROFILE", "admin")]))
+            .await
+            .expect("load");
         let names: Vec<&str> = p.list.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["admin", "base", "default"]);
         assert_eq!(p.selected.as_deref(), Some("admin"));
@@ -123,8 +138,13 @@ mod tests {
     #[tokio::test]
     async fn missing_files_mean_no_profiles() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let spec = ProfileFilesSpec { config: Some(dir.path().join("none")), credentials: Some(dir.path().join("nope")) };
-        let p = load_with_env(&spec, &Env::from_slice(&[])).await.expect("load");
+        let spec = ProfileFilesSpec {
+            config: Some(dir.path().join("none")),
+            credentials: Some(dir.path().join("nope")),
+        };
+        let p = load_with_env(&spec, &Env::from_slice(&[]))
+            .await
+            .expect("load");
         assert!(p.list.is_empty());
         assert_eq!(p.selected, None);
     }

@@ -21,7 +21,10 @@ pub struct Mfa {
 
 impl std::fmt::Debug for Mfa {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mfa").field("serial", &self.serial).field("code", &"<redacted>").finish()
+        f.debug_struct("Mfa")
+            .field("serial", &self.serial)
+            .field("code", &"<redacted>")
+            .finish()
     }
 }
 
@@ -139,7 +142,10 @@ async fn call_sts(
                 .await
                 .map_err(|e| AwsError::from_sdk(action, &e))?;
             let (c, exp) = convert(out.credentials)?;
-            let kind = SessionKind::AssumedRole { role_arn: role.role_arn.clone(), mfa: mfa.is_some() };
+            let kind = SessionKind::AssumedRole {
+                role_arn: role.role_arn.clone(),
+                mfa: mfa.is_some(),
+            };
             Ok((c, exp, kind))
         }
         Flow::Chained { role, .. } => {
@@ -148,7 +154,13 @@ async fn call_sts(
                 .await
                 .map_err(|e| AwsError::from_sdk(action, &e))?;
             let (c, exp) = convert(out.credentials)?;
-            Ok((c, exp, SessionKind::Chained { role_arn: role.role_arn.clone() }))
+            Ok((
+                c,
+                exp,
+                SessionKind::Chained {
+                    role_arn: role.role_arn.clone(),
+                },
+            ))
         }
     }
 }
@@ -172,11 +184,14 @@ fn to_i32(seconds: u32) -> i32 {
 fn convert(
     creds: Option<aws_sdk_sts::types::Credentials>,
 ) -> Result<(Credentials, SystemTime), AwsError> {
-    let c = creds.ok_or_else(|| {
-        AwsError::new(ErrorKind::Other, "AWS answered without credentials")
+    let c =
+        creds.ok_or_else(|| AwsError::new(ErrorKind::Other, "AWS answered without credentials"))?;
+    let expires_at = SystemTime::try_from(c.expiration).map_err(|_| {
+        AwsError::new(
+            ErrorKind::Other,
+            "AWS answered with an unreadable expiry time",
+        )
     })?;
-    let expires_at = SystemTime::try_from(c.expiration)
-        .map_err(|_| AwsError::new(ErrorKind::Other, "AWS answered with an unreadable expiry time"))?;
     Ok((
         Credentials {
             access_key_id: c.access_key_id,
@@ -202,7 +217,11 @@ pub async fn caller_identity(sts: &StsClient) -> Result<Identity, AwsError> {
 }
 
 /// GetCallerIdentity for given credentials (e.g. to check that a session works).
-pub async fn whoami(env: &AwsEnv, source: &SourceCredentials, region: Option<&str>) -> Result<Identity, AwsError> {
+pub async fn whoami(
+    env: &AwsEnv,
+    source: &SourceCredentials,
+    region: Option<&str>,
+) -> Result<Identity, AwsError> {
     let conf = env.sdk_config(source, region).await;
     caller_identity(&StsClient::new(&conf)).await
 }
@@ -218,13 +237,20 @@ pub struct DetectedMfa {
 
 /// Finds the MFA device of the user behind `source`: IAM ListMFADevices where permitted, else
 /// the virtual-device naming convention (`…:user/NAME` → `…:mfa/NAME`), marked as a guess.
-pub async fn detect_mfa(env: &AwsEnv, source: &SourceCredentials, region: Option<&str>) -> Result<DetectedMfa, AwsError> {
+pub async fn detect_mfa(
+    env: &AwsEnv,
+    source: &SourceCredentials,
+    region: Option<&str>,
+) -> Result<DetectedMfa, AwsError> {
     let conf = env.sdk_config(source, region).await;
     let me = caller_identity(&StsClient::new(&conf)).await?;
     let user = user_name(&me.arn).ok_or_else(|| {
         AwsError::new(
             ErrorKind::Invalid,
-            format!("{} is not an IAM user, so it has no MFA device of its own", me.arn),
+            format!(
+                "{} is not an IAM user, so it has no MFA device of its own",
+                me.arn
+            ),
         )
     })?;
     let iam = aws_sdk_iam::Client::new(&conf);
@@ -235,17 +261,26 @@ pub async fn detect_mfa(env: &AwsEnv, source: &SourceCredentials, region: Option
     match req.send().await {
         Ok(out) => {
             if let Some(device) = out.mfa_devices.first() {
-                return Ok(DetectedMfa { serial: device.serial_number.clone(), guessed: false });
+                return Ok(DetectedMfa {
+                    serial: device.serial_number.clone(),
+                    guessed: false,
+                });
             }
             tracing::info!("IAM lists no MFA device for {user}; guessing from the user name");
         }
         Err(e) => {
             let err = AwsError::from_sdk("Listing MFA devices", &e);
-            tracing::info!("IAM ListMFADevices not usable ({}); guessing from the user name", err.message);
+            tracing::info!(
+                "IAM ListMFADevices not usable ({}); guessing from the user name",
+                err.message
+            );
         }
     }
     guess_mfa_arn(&me.arn)
-        .map(|serial| DetectedMfa { serial, guessed: true })
+        .map(|serial| DetectedMfa {
+            serial,
+            guessed: true,
+        })
         .ok_or_else(|| AwsError::new(ErrorKind::Other, "Could not work out an MFA device name"))
 }
 
@@ -255,7 +290,11 @@ fn user_name(arn: &str) -> Option<&str> {
     if resource == "root" {
         return Some("root");
     }
-    resource.strip_prefix("user/")?.rsplit('/').next().filter(|n| !n.is_empty())
+    resource
+        .strip_prefix("user/")?
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty())
 }
 
 /// The conventional virtual MFA ARN for a user ARN: `arn:aws:iam::ACCT:user/NAME` →
@@ -263,10 +302,19 @@ fn user_name(arn: &str) -> Option<&str> {
 #[must_use]
 pub fn guess_mfa_arn(user_arn: &str) -> Option<String> {
     let mut parts = user_arn.splitn(6, ':');
-    let (arn, partition, _service, _region, account) =
-        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (arn, partition, _service, _region, account) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
     let name = user_name(user_arn)?;
-    let device = if name == "root" { "root-account-mfa-device" } else { name };
+    let device = if name == "root" {
+        "root-account-mfa-device"
+    } else {
+        name
+    };
     (arn == "arn").then(|| format!("arn:{partition}:iam::{account}:mfa/{device}"))
 }
 
@@ -288,12 +336,18 @@ mod tests {
             guess_mfa_arn("arn:aws:iam::123456789012:root").as_deref(),
             Some("arn:aws:iam::123456789012:mfa/root-account-mfa-device")
         );
-        assert_eq!(guess_mfa_arn("arn:aws:sts::123456789012:assumed-role/r/s"), None);
+        assert_eq!(
+            guess_mfa_arn("arn:aws:sts::123456789012:assumed-role/r/s"),
+            None
+        );
     }
 
     #[test]
     fn mfa_debug_hides_the_code() {
-        let m = Mfa { serial: "GAHT12345678".into(), code: "908172".into() };
+        let m = Mfa {
+            serial: "GAHT12345678".into(),
+            code: "908172".into(),
+        };
         assert!(!format!("{m:?}").contains("908172"));
     }
 }

@@ -6,9 +6,9 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
+use crate::aws::SourceCredentials;
 use crate::aws::profiles::ProfileInfo;
 use crate::aws::sts::{Flow, Mfa, RoleRequest, SignInRequest};
-use crate::aws::SourceCredentials;
 use crate::session::{Session, SessionKind};
 use crate::validate;
 
@@ -139,7 +139,10 @@ impl Plan {
     /// Whether this plan needs a code typed.
     #[must_use]
     pub fn needs_code(self) -> bool {
-        matches!(self, Self::SessionToken { mfa: true } | Self::AssumeRole { mfa: true })
+        matches!(
+            self,
+            Self::SessionToken { mfa: true } | Self::AssumeRole { mfa: true }
+        )
     }
 }
 
@@ -187,7 +190,13 @@ impl SignInForm {
         let plan = self.plan(chainable);
 
         let serial = (!self.mfa_serial.trim().is_empty())
-            .then(|| keep(&mut errors, Field::MfaSerial, validate::mfa_serial(&self.mfa_serial)))
+            .then(|| {
+                keep(
+                    &mut errors,
+                    Field::MfaSerial,
+                    validate::mfa_serial(&self.mfa_serial),
+                )
+            })
             .flatten();
         let code = if plan.needs_code() {
             keep(&mut errors, Field::Code, validate::code(&self.code))
@@ -197,10 +206,24 @@ impl SignInForm {
         let role = if self.role_arn.trim().is_empty() {
             None
         } else {
-            let arn = keep(&mut errors, Field::RoleArn, validate::role_arn(&self.role_arn));
-            let name = keep(&mut errors, Field::SessionName, validate::session_name(&self.session_name));
+            let arn = keep(
+                &mut errors,
+                Field::RoleArn,
+                validate::role_arn(&self.role_arn),
+            );
+            let name = keep(
+                &mut errors,
+                Field::SessionName,
+                validate::session_name(&self.session_name),
+            );
             let ext = (!self.external_id.trim().is_empty())
-                .then(|| keep(&mut errors, Field::ExternalId, validate::external_id(&self.external_id)))
+                .then(|| {
+                    keep(
+                        &mut errors,
+                        Field::ExternalId,
+                        validate::external_id(&self.external_id),
+                    )
+                })
                 .flatten();
             arn.zip(name).map(|(role_arn, session_name)| RoleRequest {
                 role_arn,
@@ -223,11 +246,17 @@ impl SignInForm {
         }
         let mfa = serial.zip(code).map(|(serial, code)| Mfa { serial, code });
         let flow = match (plan, role, chainable) {
-            (Plan::Chained, Some(role), Some(parent)) => Flow::Chained { role, parent: Box::new(parent.clone()) },
+            (Plan::Chained, Some(role), Some(parent)) => Flow::Chained {
+                role,
+                parent: Box::new(parent.clone()),
+            },
             (Plan::AssumeRole { .. }, Some(role), _) => Flow::AssumeRole { role, mfa },
             (Plan::SessionToken { .. }, None, _) => Flow::SessionToken { mfa },
             _ => {
-                errors.insert(Field::RoleArn, "Internal error: the form changed while checking it".to_owned());
+                errors.insert(
+                    Field::RoleArn,
+                    "Internal error: the form changed while checking it".to_owned(),
+                );
                 return Err(errors);
             }
         };
@@ -235,7 +264,12 @@ impl SignInForm {
             SourceChoice::DefaultChain => SourceCredentials::DefaultChain,
             SourceChoice::Profile(p) => SourceCredentials::Profile(p.trim().to_owned()),
         };
-        Ok(SignInRequest { source, region, duration, flow })
+        Ok(SignInRequest {
+            source,
+            region,
+            duration,
+            flow,
+        })
     }
 
     fn check_duration(&self, plan: Plan, errors: &mut FieldErrors) -> Option<u32> {
@@ -247,11 +281,14 @@ impl SignInForm {
             Plan::AssumeRole { .. } => (validate::MAX_ASSUME_ROLE_DURATION, "A role session"),
             Plan::Chained => (validate::MAX_CHAINED_DURATION, "A chained role session"),
         };
-        let checked = validate::parse_duration(&self.duration).and_then(|s| validate::duration_in(s, max, flow));
+        let checked = validate::parse_duration(&self.duration)
+            .and_then(|s| validate::duration_in(s, max, flow));
         match checked {
             Ok(s) => Some(s),
             Err(mut e) => {
-                if plan == Plan::Chained && validate::parse_duration(&self.duration).is_ok_and(|s| s > max) {
+                if plan == Plan::Chained
+                    && validate::parse_duration(&self.duration).is_ok_and(|s| s > max)
+                {
                     e = "AWS caps a role assumed from an MFA session at 1 hour: shorten it, or assume the role directly with a new code".to_owned();
                 }
                 errors.insert(Field::Duration, e);

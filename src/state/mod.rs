@@ -8,13 +8,13 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use crate::aws::SourceCredentials;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::profiles::Profiles;
-use crate::aws::SourceCredentials;
 use crate::clipboard;
 use crate::message::{Command, Event, RequestId};
 use crate::session::{ExportFormat, Session};
-use form::{can_chain_from, FieldErrors, SignInForm, SourceChoice};
+use form::{FieldErrors, SignInForm, SourceChoice, can_chain_from};
 
 /// What a running request is doing (for the button label and Cancel).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,7 +179,10 @@ impl AppState {
 
     /// The form's messages at `now`.
     pub fn form_errors(&self, now: SystemTime) -> FieldErrors {
-        self.form.check(self.chainable(now)).err().unwrap_or_default()
+        self.form
+            .check(self.chainable(now))
+            .err()
+            .unwrap_or_default()
     }
 
     /// Selects a profile and fills the form from it.
@@ -200,10 +203,16 @@ impl AppState {
         }
         let request = self.form.check(self.chainable(now)).ok()?;
         let id = self.next_id();
-        self.pending = Some(Pending { id, kind: PendingKind::SignIn });
+        self.pending = Some(Pending {
+            id,
+            kind: PendingKind::SignIn,
+        });
         self.error = None;
         self.status = None;
-        Some(Command::SignIn { id, request: Box::new(request) })
+        Some(Command::SignIn {
+            id,
+            request: Box::new(request),
+        })
     }
 
     /// The user asked to find the MFA device for the chosen source.
@@ -214,7 +223,10 @@ impl AppState {
             return None;
         }
         let id = self.next_id();
-        self.pending = Some(Pending { id, kind: PendingKind::Detect });
+        self.pending = Some(Pending {
+            id,
+            kind: PendingKind::Detect,
+        });
         self.error = None;
         self.notice = None;
         let source = match &self.form.source {
@@ -248,7 +260,9 @@ impl AppState {
         self.error = None;
         self.form.code.clear();
         self.status = Some("Signed out".to_owned());
-        self.clipboard.take().map(|m| Command::ClearClipboard { fingerprint: m.fingerprint })
+        self.clipboard.take().map(|m| Command::ClearClipboard {
+            fingerprint: m.fingerprint,
+        })
     }
 
     /// The export text for the live session, and marks it for clearing. `None` (with a status
@@ -288,7 +302,9 @@ impl AppState {
         match self.clipboard {
             Some(mark) if now >= mark.clear_at => {
                 self.clipboard = None;
-                Some(Command::ClearClipboard { fingerprint: mark.fingerprint })
+                Some(Command::ClearClipboard {
+                    fingerprint: mark.fingerprint,
+                })
             }
             _ => None,
         }
@@ -329,7 +345,10 @@ impl AppState {
                         tracing::info!(kind = ?e.kind, "sign-in failed: {}", e.message);
                         // A code is single-use: clear it when AWS rejected it (or the session it
                         // was for is gone); keep it after a network failure, it may still be good.
-                        if matches!(e.kind, ErrorKind::MfaRejected | ErrorKind::AccessDenied | ErrorKind::Expired) {
+                        if matches!(
+                            e.kind,
+                            ErrorKind::MfaRejected | ErrorKind::AccessDenied | ErrorKind::Expired
+                        ) {
                             self.form.code.clear();
                         }
                         self.error = Some(e);
@@ -381,7 +400,10 @@ impl AppState {
     pub fn title(&self, now: SystemTime) -> String {
         match &self.session {
             Some(s) if s.is_expired(now) => "keyfob — session expired".to_owned(),
-            Some(s) => format!("keyfob — {} left", crate::session::countdown_text(s.remaining(now))),
+            Some(s) => format!(
+                "keyfob — {} left",
+                crate::session::countdown_text(s.remaining(now))
+            ),
             None => "keyfob".to_owned(),
         }
     }

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use egui::{Color32, RichText};
 
 use crate::message::Command;
-use crate::session::{countdown_text, ExportFormat, Session, Urgency};
+use crate::session::{ExportFormat, Session, Urgency, countdown_text};
 use crate::state::AppState;
 
 /// Amber for under 15 minutes left.
@@ -37,11 +37,17 @@ pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> S
     ui.add_space(6.0);
     let expired = session.is_expired(now);
     ui.horizontal(|ui| {
-        let renew = ui.button("Renew").on_hover_text("Sign in again with a new code; every field is kept");
+        let renew = ui
+            .button("Renew")
+            .on_hover_text("Sign in again with a new code; every field is kept");
         if renew.clicked() {
             state.renew();
         }
-        if ui.button("Sign out").on_hover_text("Forget the session (keyfob keeps nothing on disk)").clicked() {
+        if ui
+            .button("Sign out")
+            .on_hover_text("Forget the session (keyfob keeps nothing on disk)")
+            .clicked()
+        {
             actions.commands.extend(state.sign_out());
         }
     });
@@ -75,7 +81,9 @@ pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> S
         let label = ui.label("Clear the clipboard after (s, 0 = never)");
         ui.add(egui::DragValue::new(&mut state.clear_clipboard_after).range(0..=3600))
             .labelled_by(label.id)
-            .on_hover_text("keyfob empties the clipboard then, if it still holds the lines it copied");
+            .on_hover_text(
+                "keyfob empties the clipboard then, if it still holds the lines it copied",
+            );
     });
     let preview = if expired {
         "(expired: nothing to export)".to_owned()
@@ -83,39 +91,42 @@ pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> S
         session.export_preview(state.export_format)
     };
     egui::Frame::group(ui.style()).show(ui, |ui| {
-        ui.label(RichText::new(preview).monospace().small());
+        ui.label(RichText::new(preview).monospace().size(11.0));
     });
     actions
 }
 
 fn identity_ui(ui: &mut egui::Ui, session: &Session) {
-    egui::Grid::new("identity").num_columns(2).spacing([12.0, 4.0]).show(ui, |ui| {
-        if let Some(src) = &session.source_identity {
-            ui.label("Signed in as");
-            ui.label(&src.arn);
+    egui::Grid::new("identity")
+        .num_columns(2)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            if let Some(src) = &session.source_identity {
+                ui.label("Signed in as");
+                ui.label(&src.arn);
+                ui.end_row();
+            }
+            ui.label("Session");
+            match &session.identity {
+                Some(id) => ui.label(RichText::new(&id.arn).strong()),
+                None => ui.label("(GetCallerIdentity failed; the credentials may still work)"),
+            };
             ui.end_row();
-        }
-        ui.label("Session");
-        match &session.identity {
-            Some(id) => ui.label(RichText::new(&id.arn).strong()),
-            None => ui.label("(GetCallerIdentity failed; the credentials may still work)"),
-        };
-        ui.end_row();
-        if let Some(id) = &session.identity {
-            ui.label("Account");
-            ui.label(&id.account);
+            if let Some(id) = &session.identity {
+                ui.label("Account");
+                ui.label(&id.account);
+                ui.end_row();
+            }
+            ui.label("Kind");
+            ui.label(session.kind.describe());
             ui.end_row();
-        }
-        ui.label("Kind");
-        ui.label(session.kind.describe());
-        ui.end_row();
-        ui.label("Access key");
-        ui.label(RichText::new(&session.credentials.access_key_id).monospace());
-        ui.end_row();
-        ui.label("Expires");
-        ui.label(session.expiration_rfc3339());
-        ui.end_row();
-    });
+            ui.label("Access key");
+            ui.label(RichText::new(&session.credentials.access_key_id).monospace());
+            ui.end_row();
+            ui.label("Expires");
+            ui.label(session.expiration_rfc3339());
+            ui.end_row();
+        });
 }
 
 fn countdown_ui(ui: &mut egui::Ui, session: &Session, now: SystemTime) {
@@ -131,7 +142,11 @@ fn countdown_ui(ui: &mut egui::Ui, session: &Session, now: SystemTime) {
         format!("{} left", countdown_text(session.remaining(now)))
     };
     ui.label(RichText::new(text).size(22.0).color(color).monospace());
-    let bar_color = if urgency == Urgency::Calm { ui.visuals().selection.bg_fill } else { color };
+    let bar_color = if urgency == Urgency::Calm {
+        ui.visuals().selection.bg_fill
+    } else {
+        color
+    };
     ui.add(
         egui::ProgressBar::new(session.fraction_left(now))
             .fill(bar_color)

@@ -12,6 +12,11 @@ use crate::validate;
 
 const FIELD_WIDTH: f32 = 380.0;
 
+/// A field's width: 380 points, less when the column is narrower (two-column layout).
+fn field_width(ui: &egui::Ui) -> f32 {
+    (ui.available_width() - 8.0).clamp(160.0, FIELD_WIDTH)
+}
+
 /// Draws the Sign in panel; returns the commands the user's actions produced.
 pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> Vec<Command> {
     let mut commands = Vec::new();
@@ -66,7 +71,9 @@ pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> V
         && errors.contains_key(&Field::Duration)
         && ui
             .button("Assume the role directly with a new code instead")
-            .on_hover_text("AssumeRole with your MFA device allows up to 12 h, the role permitting.")
+            .on_hover_text(
+                "AssumeRole with your MFA device allows up to 12 h, the role permitting.",
+            )
             .clicked()
     {
         state.form.chain = false;
@@ -77,11 +84,17 @@ pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> V
     ui.label(RichText::new(format!("Will call: {}", plan.describe())).weak());
     ui.horizontal(|ui| {
         let signing_in = state.pending.is_some_and(|p| p.kind == PendingKind::SignIn);
-        let label = if signing_in { "Signing in…" } else { "Sign in" };
+        let label = if signing_in {
+            "Signing in…"
+        } else {
+            "Sign in"
+        };
         let enabled = !busy && errors.is_empty();
         let button = ui
             .add_enabled(enabled, egui::Button::new(label))
-            .on_hover_text("Call AWS STS with these settings (Enter in the code field does the same)");
+            .on_hover_text(
+                "Call AWS STS with these settings (Enter in the code field does the same)",
+            );
         let button = match disabled_reason(&errors, busy) {
             Some(reason) => button.on_disabled_hover_text(reason),
             None => button,
@@ -91,7 +104,11 @@ pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> V
         }
         if busy {
             ui.spinner();
-            if ui.button("Cancel").on_hover_text("Stop waiting for AWS (Esc)").clicked() {
+            if ui
+                .button("Cancel")
+                .on_hover_text("Stop waiting for AWS (Esc)")
+                .clicked()
+            {
                 commands.extend(state.cancel());
             }
         }
@@ -115,10 +132,12 @@ fn disabled_reason(errors: &FieldErrors, busy: bool) -> Option<String> {
     if busy {
         return Some("Waiting for AWS…".to_owned());
     }
-    errors
-        .iter()
-        .next()
-        .map(|(field, msg)| format!("Sign in is unavailable until {} is fixed: {msg}", field.label()))
+    errors.iter().next().map(|(field, msg)| {
+        format!(
+            "Sign in is unavailable until {} is fixed: {msg}",
+            field.label()
+        )
+    })
 }
 
 fn error_label(ui: &mut egui::Ui, error: Option<&str>) {
@@ -127,12 +146,23 @@ fn error_label(ui: &mut egui::Ui, error: Option<&str>) {
     }
 }
 
-fn text_row(ui: &mut egui::Ui, field: Field, value: &mut String, hint: &str, tip: &str, error: Option<&str>) -> egui::Response {
+fn text_row(
+    ui: &mut egui::Ui,
+    field: Field,
+    value: &mut String,
+    hint: &str,
+    tip: &str,
+    error: Option<&str>,
+) -> egui::Response {
     let label = ui.label(field.label());
     let response = ui
         .vertical(|ui| {
             let r = ui
-                .add(TextEdit::singleline(value).hint_text(hint).desired_width(FIELD_WIDTH))
+                .add(
+                    TextEdit::singleline(value)
+                        .hint_text(hint)
+                        .desired_width(field_width(ui)),
+                )
                 .labelled_by(label.id)
                 .on_hover_text(tip);
             error_label(ui, error);
@@ -150,7 +180,7 @@ fn profile_row(ui: &mut egui::Ui, state: &mut AppState) {
         let mut chosen = None;
         let combo = egui::ComboBox::from_id_salt("profile")
             .selected_text(current)
-            .width(FIELD_WIDTH)
+            .width(field_width(ui))
             .show_ui(ui, |ui| {
                 for p in &state.profiles.list {
                     let mut text = p.name.clone();
@@ -188,11 +218,19 @@ fn source_row(ui: &mut egui::Ui, state: &mut AppState) {
     };
     let combo = egui::ComboBox::from_id_salt("source")
         .selected_text(text)
-        .width(FIELD_WIDTH)
+        .width(field_width(ui))
         .show_ui(ui, |ui| {
-            ui.selectable_value(&mut state.form.source, SourceChoice::DefaultChain, "Default credential chain");
+            ui.selectable_value(
+                &mut state.form.source,
+                SourceChoice::DefaultChain,
+                "Default credential chain",
+            );
             for p in state.profiles.with_keys() {
-                ui.selectable_value(&mut state.form.source, SourceChoice::Profile(p.name.clone()), format!("Keys of profile {}", p.name));
+                ui.selectable_value(
+                    &mut state.form.source,
+                    SourceChoice::Profile(p.name.clone()),
+                    format!("Keys of profile {}", p.name),
+                );
             }
         });
     combo.response.labelled_by(label.id).on_hover_text(
@@ -201,7 +239,13 @@ fn source_row(ui: &mut egui::Ui, state: &mut AppState) {
     ui.end_row();
 }
 
-fn mfa_row(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, commands: &mut Vec<Command>, busy: bool) {
+fn mfa_row(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    errors: &FieldErrors,
+    commands: &mut Vec<Command>,
+    busy: bool,
+) {
     let label = ui.label(Field::MfaSerial.label());
     ui.vertical(|ui| {
         ui.horizontal(|ui| {
@@ -209,7 +253,7 @@ fn mfa_row(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, comman
                 .add(
                     TextEdit::singleline(&mut state.form.mfa_serial)
                         .hint_text("arn:aws:iam::123456789012:mfa/NAME or serial")
-                        .desired_width(FIELD_WIDTH - 70.0),
+                        .desired_width(field_width(ui) - 70.0),
                 )
                 .labelled_by(label.id)
                 .on_hover_text("Your MFA device's ARN (virtual devices) or serial number (hardware). Empty: no MFA.");
@@ -232,7 +276,14 @@ fn mfa_row(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, comman
     ui.end_row();
 }
 
-fn code_row(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, plan: Plan, now: SystemTime, commands: &mut Vec<Command>) {
+fn code_row(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    errors: &FieldErrors,
+    plan: Plan,
+    now: SystemTime,
+    commands: &mut Vec<Command>,
+) {
     let label = ui.label(Field::Code.label());
     ui.vertical(|ui| {
         let needs = plan.needs_code();

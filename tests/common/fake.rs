@@ -2,8 +2,8 @@
 //! moto_server cannot produce (5xx, throttling, a rejected MFA code, silence). It counts requests,
 //! so tests can see the SDK's retries.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -39,7 +39,9 @@ impl FakeServer {
         let count = Arc::clone(&requests);
         let task = tokio::spawn(async move {
             loop {
-                let Ok((mut sock, _)) = listener.accept().await else { return };
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
                 let count = Arc::clone(&count);
                 let behaviour = behaviour.clone();
                 tokio::spawn(async move {
@@ -47,21 +49,36 @@ impl FakeServer {
                     let mut read = 0;
                     // Read the head and the body (Content-Length) of one request.
                     loop {
-                        let Ok(n) = sock.read(&mut buf[read..]).await else { return };
-                        if n == 0 { return; }
+                        let Ok(n) = sock.read(&mut buf[read..]).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
                         read += n;
                         let text = String::from_utf8_lossy(&buf[..read]).to_string();
                         if let Some(end) = text.find("\r\n\r\n") {
-                            let len = text.lines()
-                                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                            let len = text
+                                .lines()
+                                .find_map(|l| {
+                                    l.to_ascii_lowercase()
+                                        .strip_prefix("content-length:")
+                                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                                })
                                 .unwrap_or(0);
-                            if read >= end + 4 + len { break; }
+                            if read >= end + 4 + len {
+                                break;
+                            }
                         }
                     }
                     count.fetch_add(1, Ordering::SeqCst);
                     match behaviour {
                         Behaviour::Respond(status, body) => {
-                            let ctype = if body.starts_with('{') { "application/json" } else { "text/xml" };
+                            let ctype = if body.starts_with('{') {
+                                "application/json"
+                            } else {
+                                "text/xml"
+                            };
                             let resp = format!(
                                 "HTTP/1.1 {status} Status\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nx-amzn-RequestId: fake-1\r\nConnection: close\r\n\r\n{body}",
                                 body.len()
@@ -75,7 +92,11 @@ impl FakeServer {
                 });
             }
         });
-        Self { url, requests, task }
+        Self {
+            url,
+            requests,
+            task,
+        }
     }
 
     /// Requests received so far.

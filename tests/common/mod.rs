@@ -1,6 +1,12 @@
 //! Test support: a real `moto_server` on 127.0.0.1 (a free port, stopped on drop), seeded with an
 //! IAM user, her keys and MFA device, roles and buckets, through the same SDK keyfob uses.
-#![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 pub mod fake;
 
@@ -39,7 +45,11 @@ impl Drop for Moto {
 
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Moto {
@@ -60,15 +70,21 @@ impl Moto {
             for (k, v) in env {
                 cmd.env(k, v);
             }
-            let child = cmd
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {bin} ({e}): run scripts/test, which installs moto"));
+            let child = cmd.spawn().unwrap_or_else(|e| {
+                panic!("cannot start {bin} ({e}): run scripts/test, which installs moto")
+            });
             let dir = tempfile::tempdir().unwrap();
             let profile_files = ProfileFilesSpec {
                 config: Some(dir.path().join("config")),
                 credentials: Some(dir.path().join("credentials")),
             };
-            let mut moto = Self { url: format!("http://127.0.0.1:{port}"), port, child, _dir: dir, profile_files };
+            let mut moto = Self {
+                url: format!("http://127.0.0.1:{port}"),
+                port,
+                child,
+                _dir: dir,
+                profile_files,
+            };
             if moto.wait_ready(Duration::from_secs(30)) {
                 return moto;
             }
@@ -108,7 +124,8 @@ impl Moto {
 
     /// Switches moto's request authentication on (after seeding).
     pub fn enable_auth(&self) {
-        let (status, body) = http(self.port, "POST", "/moto-api/reset-auth", "0").expect("reset-auth");
+        let (status, body) =
+            http(self.port, "POST", "/moto-api/reset-auth", "0").expect("reset-auth");
         assert_eq!(status, 200, "{body}");
     }
 }
@@ -189,16 +206,34 @@ pub async fn seed(moto: &Moto) -> Seed {
             .expect("role policy");
         roles.push(r.role.expect("role").arn);
     }
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    );
     for b in BUCKETS {
-        s3.create_bucket().bucket(b).send().await.expect("create bucket");
+        s3.create_bucket()
+            .bucket(b)
+            .send()
+            .await
+            .expect("create bucket");
     }
     let [admin_role, readonly_role]: [String; 2] = roles.try_into().expect("two roles");
-    Seed { alice, alice_mfa, bob, admin_role, readonly_role }
+    Seed {
+        alice,
+        alice_mfa,
+        bob,
+        admin_role,
+        readonly_role,
+    }
 }
 
 async fn user_with_keys(iam: &IamClient, name: &str) -> Credentials {
-    iam.create_user().user_name(name).send().await.expect("create user");
+    iam.create_user()
+        .user_name(name)
+        .send()
+        .await
+        .expect("create user");
     iam.put_user_policy()
         .user_name(name)
         .policy_name("mfa-user")
@@ -223,14 +258,24 @@ async fn user_with_keys(iam: &IamClient, name: &str) -> Credentials {
 
 /// Lists bucket names with the given credentials (the seed's last step).
 pub async fn list_buckets(env: &AwsEnv, creds: &Credentials) -> Result<Vec<String>, String> {
-    let conf = env.sdk_config(&SourceCredentials::Static(creds.clone()), Some("us-east-1")).await;
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
+    let conf = env
+        .sdk_config(&SourceCredentials::Static(creds.clone()), Some("us-east-1"))
+        .await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    );
     let out = s3
         .list_buckets()
         .send()
         .await
         .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(e).to_string())?;
-    let mut names: Vec<String> = out.buckets().iter().filter_map(|b| b.name().map(str::to_owned)).collect();
+    let mut names: Vec<String> = out
+        .buckets()
+        .iter()
+        .filter_map(|b| b.name().map(str::to_owned))
+        .collect();
     names.sort();
     Ok(names)
 }
