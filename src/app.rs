@@ -71,7 +71,9 @@ impl KeyfobApp {
         if ctx.input_mut(|i| i.consume_shortcut(&FOCUS_CODE)) {
             self.state.focus_code = true;
         }
-        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape))
+        // Esc cancels a running request; otherwise it is left to popups and text fields.
+        if self.state.pending.is_some()
+            && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape))
             && let Some(c) = self.state.cancel()
         {
             self.send(c);

@@ -27,7 +27,7 @@ fn main() -> anyhow::Result<()> {
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KEYFOB_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,keyfob=info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,winit=error,keyfob=info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -152,6 +152,14 @@ async fn an_envelope_the_sdk_cannot_parse_still_shows_its_code() {
 }
 
 #[tokio::test]
+async fn expired_source_credentials_say_sign_in_again() {
+    let (err, count) = fail_with(Behaviour::Respond(400, "<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>The security token included in the request is expired</Message></Error></ErrorResponse>")).await;
+    assert_eq!(err.kind, ErrorKind::Expired, "{err:?}");
+    assert_eq!(err.message, "The credentials have expired: sign in again");
+    assert_eq!(count, CALLS, "not retried");
+}
+
+#[tokio::test]
 async fn garbage_bodies_give_a_readable_sentence() {
     let (err, _) = fail_with(Behaviour::Respond(
         418,

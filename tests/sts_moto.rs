@@ -322,6 +322,44 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
         err.detail
     );
 
+    // A role the caller may not assume: a real AccessDenied from the server.
+    let err = sign_in(
+        &env,
+        &SignInRequest {
+            source: SourceCredentials::Static(seed.bob.clone()),
+            region: None,
+            duration: None,
+            flow: Flow::AssumeRole {
+                role: role(&seed.admin_role, None),
+                mfa: None,
+            },
+        },
+    )
+    .await
+    .expect_err("assume role must be refused");
+    assert_eq!(err.kind, ErrorKind::AccessDenied, "{err:?}");
+    assert!(
+        err.message
+            .starts_with("Access denied: User: arn:aws:iam::123456789012:user/bob"),
+        "{}",
+        err.message
+    );
+
+    // An access key the server does not know.
+    let unknown = Credentials {
+        access_key_id: "AKIAUNKNOWNUNKNOWN00".to_owned(),
+        secret_access_key: Secret::new("0000000000000000000000000000000000000000"),
+        session_token: None,
+    };
+    let err = whoami(&env, &SourceCredentials::Static(unknown), None)
+        .await
+        .expect_err("unknown key");
+    assert_eq!(err.kind, ErrorKind::InvalidKey, "{err:?}");
+    assert_eq!(
+        err.message,
+        "The source access key is not valid (unknown or deactivated)"
+    );
+
     let mut forged = role_session.credentials.clone();
     let token = forged
         .session_token
