@@ -90,26 +90,24 @@ pub fn session_name(input: &str) -> Result<String, String> {
     if s.is_empty() {
         return Err("A session name is needed to assume a role".to_owned());
     }
-    if !(2..=64).contains(&s.chars().count()) {
-        return Err("A session name has 2 to 64 characters".to_owned());
-    }
-    if let Some(bad) = s.chars().find(|c| !is_word(*c) && !"+=,.@-".contains(*c)) {
-        return Err(format!(
-            "'{bad}' is not allowed: use letters, digits and + = , . @ _ -"
-        ));
-    }
-    Ok(s.to_owned())
+    word_chars(s, 64, "+=,.@-", "A session name")
 }
 
 /// Checks an ExternalId: 2–1224 of `[\w+=,.@:/-]`.
 pub fn external_id(input: &str) -> Result<String, String> {
-    let s = input.trim();
-    if !(2..=1224).contains(&s.chars().count()) {
-        return Err("An ExternalId has 2 to 1224 characters".to_owned());
+    word_chars(input.trim(), 1224, "+=,.@:/-", "An ExternalId")
+}
+
+/// 2 to `max` characters, each a letter, digit, `_` or one of `extra`.
+fn word_chars(s: &str, max: usize, extra: &str, what: &str) -> Result<String, String> {
+    if !(2..=max).contains(&s.chars().count()) {
+        return Err(format!("{what} has 2 to {max} characters"));
     }
-    if let Some(bad) = s.chars().find(|c| !is_word(*c) && !"+=,.@:/-".contains(*c)) {
+    if let Some(bad) = s.chars().find(|c| !is_word(*c) && !extra.contains(*c)) {
+        let allowed: Vec<String> = extra.chars().chain(['_']).map(String::from).collect();
         return Err(format!(
-            "'{bad}' is not allowed: use letters, digits and + = , . @ : / _ -"
+            "'{bad}' is not allowed: use letters, digits and {}",
+            allowed.join(" ")
         ));
     }
     Ok(s.to_owned())

@@ -107,6 +107,14 @@ impl Rig {
         self.commands.try_iter().collect()
     }
 
+    /// The one command sent since the last look, which must be a sign-in.
+    fn take_sign_in(&self) -> (keyfob::message::RequestId, keyfob::aws::sts::SignInRequest) {
+        match self.sent().as_slice() {
+            [Command::SignIn { id, request }] => (*id, (**request).clone()),
+            other => panic!("expected one sign-in, got {other:?}"),
+        }
+    }
+
     fn input_value(&self, label: &str) -> String {
         self.h
             .get_by_role_and_label(Role::TextInput, label)
@@ -170,13 +178,10 @@ impl Rig {
         rig.h.state_mut().state.select_profile("alice");
         rig.h.run();
         rig.clear_and_type("MFA code", "123456");
-        let cmds = rig.sent();
-        let Some(Command::SignIn { id, .. }) = cmds.first() else {
-            panic!("no sign-in sent: {cmds:?}")
-        };
+        let (id, _) = rig.take_sign_in();
         rig.events
             .send(Event::SignedIn {
-                id: *id,
+                id,
                 result: Ok(Box::new(session(kind, t(3600)))),
             })
             .unwrap();
@@ -428,10 +433,7 @@ fn the_code_field_takes_a_pasted_code_and_signs_in_on_the_sixth_digit() {
         .type_text("5x6");
     rig.h.run_steps(2);
     assert_eq!(rig.input_value("MFA code"), "123456", "letters are dropped");
-    let cmds = rig.sent();
-    let [Command::SignIn { request, .. }] = cmds.as_slice() else {
-        panic!("{cmds:?}")
-    };
+    let (_, request) = rig.take_sign_in();
     let Flow::AssumeRole { role, mfa } = &request.flow else {
         panic!("{:?}", request.flow)
     };
@@ -618,10 +620,7 @@ fn sign_out_forgets_the_session_and_clears_our_clipboard() {
 fn a_rejected_code_keeps_the_form_and_offers_details() {
     let mut rig = Rig::with_profiles();
     rig.clear_and_type("MFA code", "123456");
-    let cmds = rig.sent();
-    let [Command::SignIn { id, .. }] = cmds.as_slice() else {
-        panic!("{cmds:?}")
-    };
+    let (id, _) = rig.take_sign_in();
     let err = AwsError {
         kind: ErrorKind::MfaRejected,
         message: "That code was rejected — wait for the next one".into(),
@@ -629,7 +628,7 @@ fn a_rejected_code_keeps_the_form_and_offers_details() {
     };
     rig.events
         .send(Event::SignedIn {
-            id: *id,
+            id,
             result: Err(err),
         })
         .unwrap();
@@ -663,17 +662,14 @@ fn a_rejected_code_keeps_the_form_and_offers_details() {
 fn a_network_failure_keeps_even_the_code() {
     let mut rig = Rig::with_profiles();
     rig.clear_and_type("MFA code", "123456");
-    let cmds = rig.sent();
-    let [Command::SignIn { id, .. }] = cmds.as_slice() else {
-        panic!("{cmds:?}")
-    };
+    let (id, _) = rig.take_sign_in();
     let err = AwsError::new(
         ErrorKind::Unreachable,
         "Could not reach AWS; check your network (or AWS_ENDPOINT_URL)",
     );
     rig.events
         .send(Event::SignedIn {
-            id: *id,
+            id,
             result: Err(err),
         })
         .unwrap();
@@ -755,10 +751,7 @@ fn chaining_needs_no_code_and_offers_the_direct_flow_above_one_hour() {
     rig.clear_and_type("Duration", "3600");
     rig.h.get_by_role_and_label(Role::Button, "Sign in").click();
     rig.h.run_steps(2);
-    let cmds = rig.sent();
-    let [Command::SignIn { request, .. }] = cmds.as_slice() else {
-        panic!("{cmds:?}")
-    };
+    let (_, request) = rig.take_sign_in();
     assert!(matches!(&request.flow, Flow::Chained { role, .. } if role.role_arn == ROLE));
     rig.h.key_press(egui::Key::Escape);
     rig.h.run();
@@ -774,10 +767,7 @@ fn chaining_needs_no_code_and_offers_the_direct_flow_above_one_hour() {
     rig.h.run();
     assert!(rig.has_text("Will call: AssumeRole with your MFA code"));
     rig.clear_and_type("MFA code", "654321");
-    let cmds = rig.sent();
-    let [Command::SignIn { request, .. }] = cmds.as_slice() else {
-        panic!("{cmds:?}")
-    };
+    let (_, request) = rig.take_sign_in();
     assert!(matches!(&request.flow, Flow::AssumeRole { mfa: Some(m), .. } if m.code == "654321"));
     assert_eq!(request.duration, Some(7200));
 }

@@ -106,31 +106,9 @@ impl AwsError {
                 message: "Could not reach AWS; check your network (or AWS_ENDPOINT_URL)".to_owned(),
                 detail: chain,
             },
-            SdkError::ResponseError(r) => {
-                let raw = r.raw();
-                let (code, message) = parse_body(raw.body().bytes().unwrap_or_default());
-                let status = raw.status().as_u16();
-                Self::from_code(
-                    action,
-                    code.as_deref(),
-                    message.as_deref(),
-                    status,
-                    &request_id(raw),
-                )
-            }
+            SdkError::ResponseError(r) => Self::from_response(action, r.raw(), None, None),
             SdkError::ServiceError(s) => {
-                let raw = s.raw();
-                let (body_code, body_message) = parse_body(raw.body().bytes().unwrap_or_default());
-                let code = s.err().code().map(str::to_owned).or(body_code);
-                let message = s.err().message().map(str::to_owned).or(body_message);
-                let status = raw.status().as_u16();
-                Self::from_code(
-                    action,
-                    code.as_deref(),
-                    message.as_deref(),
-                    status,
-                    &request_id(raw),
-                )
+                Self::from_response(action, s.raw(), s.err().code(), s.err().message())
             }
             _ => Self {
                 kind: ErrorKind::Other,
@@ -138,6 +116,27 @@ impl AwsError {
                 detail: chain,
             },
         }
+    }
+
+    /// Maps an error response, taking the code and message the SDK parsed or else reading them
+    /// from the raw body (moto's `<Errors>` envelope, HTML error pages).
+    fn from_response(
+        action: &str,
+        raw: &HttpResponse,
+        code: Option<&str>,
+        message: Option<&str>,
+    ) -> Self {
+        let (body_code, body_message) = parse_body(raw.body().bytes().unwrap_or_default());
+        let code = code.map(str::to_owned).or(body_code);
+        let message = message.map(str::to_owned).or(body_message);
+        let status = raw.status().as_u16();
+        Self::from_code(
+            action,
+            code.as_deref(),
+            message.as_deref(),
+            status,
+            &request_id(raw),
+        )
     }
 
     /// Maps an AWS error code (and message, HTTP status) to a sentence. `extra` ends the detail

@@ -60,6 +60,17 @@ pub enum SourceChoice {
     Profile(String),
 }
 
+impl SourceChoice {
+    /// The credentials this choice stands for.
+    #[must_use]
+    pub fn credentials(&self) -> SourceCredentials {
+        match self {
+            Self::DefaultChain => SourceCredentials::DefaultChain,
+            Self::Profile(p) => SourceCredentials::Profile(p.trim().to_owned()),
+        }
+    }
+}
+
 /// The sign-in form exactly as typed. Holds no secret but the short-lived code, which is never
 /// persisted (see [`crate::state::Prefs`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -189,15 +200,12 @@ impl SignInForm {
         let mut errors = FieldErrors::new();
         let plan = self.plan(chainable);
 
-        let serial = (!self.mfa_serial.trim().is_empty())
-            .then(|| {
-                keep(
-                    &mut errors,
-                    Field::MfaSerial,
-                    validate::mfa_serial(&self.mfa_serial),
-                )
-            })
-            .flatten();
+        let serial = optional(
+            &mut errors,
+            Field::MfaSerial,
+            &self.mfa_serial,
+            validate::mfa_serial,
+        );
         let code = if plan.needs_code() {
             keep(&mut errors, Field::Code, validate::code(&self.code))
         } else {
@@ -216,24 +224,19 @@ impl SignInForm {
                 Field::SessionName,
                 validate::session_name(&self.session_name),
             );
-            let ext = (!self.external_id.trim().is_empty())
-                .then(|| {
-                    keep(
-                        &mut errors,
-                        Field::ExternalId,
-                        validate::external_id(&self.external_id),
-                    )
-                })
-                .flatten();
+            let ext = optional(
+                &mut errors,
+                Field::ExternalId,
+                &self.external_id,
+                validate::external_id,
+            );
             arn.zip(name).map(|(role_arn, session_name)| RoleRequest {
                 role_arn,
                 session_name,
                 external_id: ext,
             })
         };
-        let region = (!self.region.trim().is_empty())
-            .then(|| keep(&mut errors, Field::Region, validate::region(&self.region)))
-            .flatten();
+        let region = optional(&mut errors, Field::Region, &self.region, validate::region);
         let duration = self.check_duration(plan, &mut errors);
         if let SourceChoice::Profile(p) = &self.source
             && p.trim().is_empty()
@@ -260,12 +263,8 @@ impl SignInForm {
                 return Err(errors);
             }
         };
-        let source = match &self.source {
-            SourceChoice::DefaultChain => SourceCredentials::DefaultChain,
-            SourceChoice::Profile(p) => SourceCredentials::Profile(p.trim().to_owned()),
-        };
         Ok(SignInRequest {
-            source,
+            source: self.source.credentials(),
             region,
             duration,
             flow,
@@ -306,6 +305,20 @@ fn keep(errors: &mut FieldErrors, field: Field, result: Result<String, String>) 
             errors.insert(field, e);
             None
         }
+    }
+}
+
+/// An optional field: `None` when empty, else checked by `rule` like [`keep`].
+fn optional(
+    errors: &mut FieldErrors,
+    field: Field,
+    value: &str,
+    rule: fn(&str) -> Result<String, String>,
+) -> Option<String> {
+    if value.trim().is_empty() {
+        None
+    } else {
+        keep(errors, field, rule(value))
     }
 }
 

@@ -8,7 +8,6 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::aws::SourceCredentials;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::profiles::Profiles;
 use crate::clipboard;
@@ -160,8 +159,14 @@ impl AppState {
         }
     }
 
-    fn next_id(&mut self) -> RequestId {
+    /// Marks a new request of `kind` as the one in flight (replacing any other) and returns its id.
+    fn start(&mut self, kind: PendingKind) -> RequestId {
         self.last_id += 1;
+        self.pending = Some(Pending {
+            id: self.last_id,
+            kind,
+        });
+        self.error = None;
         self.last_id
     }
 
@@ -202,12 +207,7 @@ impl AppState {
             return None;
         }
         let request = self.form.check(self.chainable(now)).ok()?;
-        let id = self.next_id();
-        self.pending = Some(Pending {
-            id,
-            kind: PendingKind::SignIn,
-        });
-        self.error = None;
+        let id = self.start(PendingKind::SignIn);
         self.status = None;
         Some(Command::SignIn {
             id,
@@ -222,17 +222,9 @@ impl AppState {
             self.attempted = true;
             return None;
         }
-        let id = self.next_id();
-        self.pending = Some(Pending {
-            id,
-            kind: PendingKind::Detect,
-        });
-        self.error = None;
+        let id = self.start(PendingKind::Detect);
         self.notice = None;
-        let source = match &self.form.source {
-            SourceChoice::DefaultChain => SourceCredentials::DefaultChain,
-            SourceChoice::Profile(p) => SourceCredentials::Profile(p.clone()),
-        };
+        let source = self.form.source.credentials();
         let region = Some(self.form.region.trim().to_owned()).filter(|r| !r.is_empty());
         Some(Command::DetectMfa { id, source, region })
     }
