@@ -2,6 +2,7 @@
 //! time-driven work, draws the panels and sends the commands they produced. It repaints once a
 //! second for the countdown, not every frame.
 
+use std::io::Write as _;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, SystemTime};
@@ -32,6 +33,8 @@ pub struct KeyfobApp {
     events: Receiver<Event>,
     clock: Clock,
     title: String,
+    /// Set by `keyfob --exit-after-first-frame` (the startup benchmark): when the process started.
+    startup_probe: Option<std::time::Instant>,
 }
 
 impl std::fmt::Debug for KeyfobApp {
@@ -56,9 +59,18 @@ impl KeyfobApp {
             events: channels.events,
             clock,
             title: String::new(),
+            startup_probe: None,
         };
         app.send(Command::LoadProfiles);
         app
+    }
+
+    /// Makes the app print the time from `started` to its first painted frame on stdout, then
+    /// close (for the startup benchmark).
+    #[must_use]
+    pub fn with_startup_probe(mut self, started: std::time::Instant) -> Self {
+        self.startup_probe = Some(started);
+        self
     }
 
     fn send(&self, command: Command) {
@@ -70,6 +82,10 @@ impl KeyfobApp {
     fn shortcuts(&mut self, ctx: &egui::Context, now: SystemTime) -> Option<crate::secret::Secret> {
         if ctx.input_mut(|i| i.consume_shortcut(&FOCUS_CODE)) {
             self.state.focus_code = true;
+        }
+        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::F5)) {
+            self.send(Command::LoadProfiles);
+            self.state.status = Some("Reloading your AWS profiles".to_owned());
         }
         // Esc cancels a running request; otherwise it is left to popups and text fields.
         if self.state.pending.is_some()
@@ -161,8 +177,18 @@ impl eframe::App for KeyfobApp {
                         commands.extend(actions.commands);
                         copy = copy.take().or(actions.copy);
                     }
+                    ui.add_space(16.0);
+                    let about = ui
+                        .small_button("About keyfob")
+                        .on_hover_text("Version, licence and keys");
+                    if about.clicked() {
+                        self.state.show_about = true;
+                    }
                 });
         });
+        if self.state.show_about {
+            self.about_ui(&ctx);
+        }
         if let Some(text) = copy {
             ctx.copy_text(text.expose().to_owned());
         }
@@ -170,6 +196,15 @@ impl eframe::App for KeyfobApp {
             self.send(c);
         }
         self.schedule_repaint(&ctx, now);
+        if let Some(started) = self.startup_probe
+            && ctx.cumulative_frame_nr() >= 1
+        {
+            // Frame 0 has been painted: report and close.
+            self.startup_probe = None;
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            let _ = writeln!(std::io::stdout(), "first-frame-ms {ms:.1}");
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -178,6 +213,23 @@ impl eframe::App for KeyfobApp {
 }
 
 impl KeyfobApp {
+    fn about_ui(&mut self, ctx: &egui::Context) {
+        let modal = egui::Modal::new(egui::Id::unique("keyfob.about")).show(ctx, |ui| {
+            ui.heading(concat!("keyfob ", env!("CARGO_PKG_VERSION")));
+            ui.label(env!("CARGO_PKG_DESCRIPTION"));
+            ui.label("Licence: MIT OR Apache-2.0");
+            ui.add_space(6.0);
+            ui.label(
+                "Keys: Ctrl+L code field · Enter sign in · Esc cancel · Ctrl+Shift+C copy exports · F5 reload profiles",
+            );
+            ui.add_space(6.0);
+            ui.button("Close").on_hover_text("Close this box (Esc)").clicked()
+        });
+        if modal.inner || modal.should_close() {
+            self.state.show_about = false;
+        }
+    }
+
     fn messages_ui(&mut self, ui: &mut egui::Ui) {
         if let Some(err) = &self.state.error {
             let mut toggle = false;

@@ -17,12 +17,17 @@ use keyfob::clipboard::{ClipboardAccess, SystemClipboard};
 /// Logs go to stderr; set KEYFOB_LOG (e.g. `debug`) for more. Secrets are never logged.
 #[derive(Debug, Parser)]
 #[command(version, about)]
-struct Cli {}
+struct Cli {
+    /// Print the milliseconds to the first painted frame and quit (startup benchmark).
+    #[arg(long, hide = true)]
+    exit_after_first_frame: bool,
+}
 
 fn main() -> anyhow::Result<()> {
-    let _cli = Cli::parse();
+    let started = std::time::Instant::now();
+    let cli = Cli::parse();
     init_logging();
-    run_gui()
+    run_gui(cli.exit_after_first_frame.then_some(started))
 }
 
 fn init_logging() {
@@ -34,7 +39,7 @@ fn init_logging() {
         .init();
 }
 
-fn run_gui() -> anyhow::Result<()> {
+fn run_gui(startup_probe: Option<std::time::Instant>) -> anyhow::Result<()> {
     let icon =
         eframe::icon_data::from_png_bytes(keyfob::ICON_PNG).context("decoding the app icon")?;
     let options = eframe::NativeOptions {
@@ -56,11 +61,11 @@ fn run_gui() -> anyhow::Result<()> {
                 Arc::new(move || ctx.request_repaint()),
                 Arc::new(|| Box::new(SystemClipboard) as Box<dyn ClipboardAccess>),
             )?;
-            Ok(Box::new(KeyfobApp::new(
-                cc,
-                channels,
-                Arc::new(SystemTime::now),
-            )))
+            let app = KeyfobApp::new(cc, channels, Arc::new(SystemTime::now));
+            Ok(Box::new(match startup_probe {
+                Some(started) => app.with_startup_probe(started),
+                None => app,
+            }))
         }),
     )
     .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))

@@ -887,3 +887,76 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     assert_eq!(h.state().state.form.mfa_serial, MFA, "the form is kept");
     drop(server);
 }
+
+/// The label of the focused widget.
+fn focused_label(rig: &Rig) -> Option<String> {
+    rig.h
+        .root()
+        .children_recursive()
+        .find(|n| n.accesskit_node().is_focused())
+        .and_then(|n| n.accesskit_node().label())
+}
+
+#[test]
+fn tab_reaches_every_field_in_reading_order() {
+    let mut rig = Rig::with_profiles();
+    let mut order = Vec::new();
+    for _ in 0..11 {
+        rig.h.key_press(egui::Key::Tab);
+        rig.h.run();
+        order.push(focused_label(&rig).unwrap_or_else(|| "(nothing)".to_owned()));
+    }
+    assert_eq!(
+        order,
+        [
+            "Profile",
+            "Source credentials",
+            "MFA device",
+            "Detect",
+            "Role ARN",
+            "Session name",
+            "ExternalId",
+            "Duration",
+            "Region",
+            "MFA code",
+            "About keyfob",
+        ]
+    );
+}
+
+#[test]
+fn arrow_keys_change_the_focused_profile() {
+    let mut rig = Rig::with_profiles();
+    assert_eq!(rig.h.state().state.form.profile.as_deref(), Some("admin"));
+    rig.h.key_press(egui::Key::Tab);
+    rig.h.run();
+    assert_eq!(focused_label(&rig).as_deref(), Some("Profile"));
+    rig.h.key_press(egui::Key::ArrowDown);
+    rig.h.run();
+    assert_eq!(rig.h.state().state.form.profile.as_deref(), Some("alice"));
+    assert_eq!(rig.input_value("Role ARN"), "");
+    assert_eq!(focused_label(&rig).as_deref(), Some("Profile"), "focus stays");
+    rig.h.key_press(egui::Key::ArrowDown);
+    rig.h.run();
+    assert_eq!(rig.h.state().state.form.profile.as_deref(), Some("alice"), "stops at the end");
+    rig.h.key_press(egui::Key::ArrowUp);
+    rig.h.run();
+    assert_eq!(rig.h.state().state.form.profile.as_deref(), Some("admin"));
+    assert_eq!(rig.input_value("Role ARN"), ROLE);
+}
+
+#[test]
+fn f5_reloads_profiles_and_about_shows_version_and_licence() {
+    let mut rig = Rig::with_profiles();
+    rig.h.key_press(egui::Key::F5);
+    rig.h.run();
+    assert!(matches!(rig.sent().as_slice(), [Command::LoadProfiles]));
+    assert!(rig.has_text("Reloading your AWS profiles"));
+    rig.h.get_by_role_and_label(Role::Button, "About keyfob").click();
+    rig.h.run();
+    assert!(rig.has_text(concat!("keyfob ", env!("CARGO_PKG_VERSION"))));
+    assert!(rig.has_text("Licence: MIT OR Apache-2.0"));
+    rig.h.get_by_role_and_label(Role::Button, "Close").click();
+    rig.h.run();
+    assert!(!rig.has_text("Licence: MIT OR Apache-2.0"));
+}

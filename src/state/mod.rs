@@ -119,6 +119,8 @@ pub struct AppState {
     pub clipboard: Option<ClipboardMark>,
     /// A short status line ("Copied 5 lines …").
     pub status: Option<String>,
+    /// Whether the About box is open.
+    pub show_about: bool,
 }
 
 impl AppState {
@@ -196,6 +198,27 @@ impl AppState {
             self.form.fill_from(&p);
             self.attempted = false;
             self.notice = None;
+        }
+    }
+
+    /// Selects the profile `step` places after (or before, when negative) the current one, as the
+    /// arrow keys do on a focused profile selector. Stops at either end.
+    pub fn step_profile(&mut self, step: isize) {
+        let list = &self.profiles.list;
+        if list.is_empty() {
+            return;
+        }
+        let current = self
+            .form
+            .profile
+            .as_deref()
+            .and_then(|name| list.iter().position(|p| p.name == name));
+        let next = match current {
+            Some(i) => i.saturating_add_signed(step).min(list.len() - 1),
+            None => 0,
+        };
+        if let Some(name) = list.get(next).map(|p| p.name.clone()) {
+            self.select_profile(&name);
         }
     }
 

@@ -194,10 +194,27 @@ fn profile_row(ui: &mut egui::Ui, state: &mut AppState) {
                     }
                 }
             });
+        if combo.response.has_focus() {
+            // Up/Down change the profile, as on a native combo box, instead of moving focus.
+            let id = combo.response.id;
+            let filter = egui::EventFilter { vertical_arrows: true, ..Default::default() };
+            ui.memory_mut(|m| m.set_focus_lock_filter(id, filter));
+            let (down, up) = ui.input_mut(|i| {
+                (
+                    i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowDown),
+                    i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp),
+                )
+            });
+            if down {
+                state.step_profile(1);
+            } else if up {
+                state.step_profile(-1);
+            }
+        }
         combo
             .response
             .labelled_by(label.id)
-            .on_hover_text("A profile from your AWS config: choosing one fills the fields below, which stay editable.");
+            .on_hover_text("A profile from your AWS config: choosing one fills the fields below, which stay editable. Up/Down change it.");
         if let Some(name) = chosen {
             state.select_profile(&name);
         }
