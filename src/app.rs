@@ -217,7 +217,7 @@ impl KeyfobApp {
         let modal = egui::Modal::new(egui::Id::unique("keyfob.about")).show(ctx, |ui| {
             ui.heading(concat!("keyfob ", env!("CARGO_PKG_VERSION")));
             ui.label(env!("CARGO_PKG_DESCRIPTION"));
-            ui.label("Licence: MIT OR Apache-2.0");
+            ui.label("Licence: MIT");
             ui.add_space(6.0);
             ui.label(
                 "Keys: Ctrl+L code field · Enter sign in · Esc cancel · Ctrl+Shift+C copy exports · F5 reload profiles",

@@ -119,3 +119,14 @@ wait_title() {
     done
     return 1
 }
+
+# ensure_cargo_deb — cargo-deb (pinned) in keyfob's tool cache; sets CARGO_DEB.
+ensure_cargo_deb() {
+    local root="${XDG_CACHE_HOME:-$HOME/.cache}/keyfob/tools"
+    CARGO_DEB="$root/bin/cargo-deb"
+    if ! "$CARGO_DEB" --version 2>/dev/null | grep -q "3.8.0"; then
+        log "installing cargo-deb 3.8.0 (a few minutes, once)"
+        cargo install --quiet cargo-deb --version 3.8.0 --locked --root "$root"
+    fi
+    ensure_apt dpkg-dev # dpkg-shlibdeps works out the library dependencies
+}
