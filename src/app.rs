@@ -123,6 +123,7 @@ impl eframe::App for KeyfobApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         let now = (self.clock)();
+        tracing::trace!(frame = ctx.cumulative_frame_nr(), "frame");
         while let Ok(event) = self.events.try_recv() {
             self.state.apply(event, now);
         }

@@ -467,7 +467,7 @@ fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires
     assert!(rig.has_text("ASIAEXAMPLEEXAMPLE01"), "access key id shown");
     assert!(rig.has_text("01:00:00 left"));
     let title = |rig: &Rig| rig.h.state().state.title(*rig.now.lock().unwrap());
-    assert_eq!(title(&rig), "keyfob — 01:00:00 left");
+    assert_eq!(title(&rig), "keyfob — 1 h left");
     // Repaints once a second, not every frame.
     rig.set_now(t(1) + Duration::from_millis(300));
     let delay = rig.h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
@@ -476,6 +476,11 @@ fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires
         "{delay:?}"
     );
     assert!(rig.has_text("00:59:58 left"));
+    assert_eq!(
+        title(&rig),
+        "keyfob — 59 min left",
+        "the title counts whole minutes"
+    );
     rig.set_now(t(3600 - 14 * 60));
     assert!(rig.has_text("00:14:00 left"));
     assert_eq!(
@@ -490,7 +495,9 @@ fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires
     );
     rig.set_now(t(3600 - 4 * 60));
     assert!(rig.has_text("00:04:00 left"));
-    assert_eq!(title(&rig), "keyfob — 00:04:00 left");
+    assert_eq!(title(&rig), "keyfob — 4 min left");
+    rig.set_now(t(3600 - 30));
+    assert_eq!(title(&rig), "keyfob — under a minute left");
     rig.set_now(t(3600));
     assert!(rig.has_text("Expired: keyfob no longer uses this session"));
     assert_eq!(title(&rig), "keyfob — session expired");

@@ -410,14 +410,18 @@ impl AppState {
         }
     }
 
-    /// The window title at `now`: the countdown is mirrored there.
+    /// The window title at `now`: the countdown mirrored to the minute. (Each title change costs
+    /// the window two extra frames, so it changes once a minute rather than every second.)
     #[must_use]
     pub fn title(&self, now: SystemTime) -> String {
         match &self.session {
             Some(s) if s.is_expired(now) => "keyfob — session expired".to_owned(),
+            Some(s) if s.remaining(now) < Duration::from_secs(60) => {
+                "keyfob — under a minute left".to_owned()
+            }
             Some(s) => format!(
                 "keyfob — {} left",
-                crate::session::countdown_text(s.remaining(now))
+                crate::validate::human_duration(s.remaining(now).as_secs())
             ),
             None => "keyfob".to_owned(),
         }
