@@ -49,6 +49,8 @@ fn run_gui(startup_probe: Option<std::time::Instant>) -> anyhow::Result<()> {
             .with_inner_size([1000.0, 700.0])
             .with_min_inner_size([560.0, 420.0])
             .with_icon(icon),
+        // No gradients to band; without dithering a software-rendered frame costs ~15 % less.
+        dithering: false,
         ..Default::default()
     };
     eframe::run_native(
