@@ -18,6 +18,8 @@ async fn main() -> anyhow::Result<()> {
         .get(&profile)
         .ok_or_else(|| anyhow::anyhow!("no profile {profile}"))?;
     let request = sts::SignInRequest {
+        name: "test".into(),
+        origin: keyfob::session::Origin::default(),
         source: SourceCredentials::Profile(profile.clone()),
         region: info.region.clone(),
         duration: None,

@@ -62,6 +62,7 @@ impl KeyfobApp {
             startup_probe: None,
         };
         app.send(Command::LoadProfiles);
+        app.send(Command::LoadCache);
         app
     }
 
@@ -79,13 +80,69 @@ impl KeyfobApp {
         }
     }
 
+    /// The browser's keys when no text field has the keyboard: Up/Down move, Enter opens,
+    /// Backspace goes up; files dropped on the window are uploaded into the folder.
+    fn browser_keys(
+        &mut self,
+        ctx: &egui::Context,
+        creds: &crate::session::Credentials,
+    ) -> Vec<Command> {
+        let b = &mut self.state.browser;
+        let mut out = Vec::new();
+        let dropped: Vec<std::path::PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            out.extend(b.upload(creds, Some(dropped)));
+        }
+        if ctx.egui_wants_keyboard_input() {
+            return out;
+        }
+        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowDown)) {
+            out.extend(b.step(creds, 1));
+        }
+        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowUp)) {
+            out.extend(b.step(creds, -1));
+        }
+        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Enter))
+            && let Some(c) = b.cursor
+        {
+            out.extend(b.activate(creds, c));
+        }
+        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Backspace)) {
+            out.extend(b.up(creds));
+        }
+        out
+    }
+
+    fn flush_outbox(&mut self) {
+        for c in std::mem::take(&mut self.state.outbox) {
+            self.send(c);
+        }
+    }
+
     fn shortcuts(&mut self, ctx: &egui::Context, now: SystemTime) -> Option<crate::secret::Secret> {
         if ctx.input_mut(|i| i.consume_shortcut(&FOCUS_CODE)) {
             self.state.focus_code = true;
         }
         if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::F5)) {
-            self.send(Command::LoadProfiles);
-            self.state.status = Some("Reloading your AWS profiles".to_owned());
+            let creds = self.state.live_session(now).map(|s| s.credentials.clone());
+            match creds {
+                Some(c) if self.state.browser.shown => {
+                    for cmd in self.state.browser.refresh(&c) {
+                        self.send(cmd);
+                    }
+                }
+                _ => {
+                    self.send(Command::LoadProfiles);
+                    self.state.status = Some("Reloading your AWS profiles".to_owned());
+                }
+            }
         }
         // Esc cancels a running request; otherwise it is left to popups and text fields.
         if self.state.pending.is_some()
@@ -130,6 +187,7 @@ impl eframe::App for KeyfobApp {
         if let Some(c) = self.state.tick(now) {
             self.send(c);
         }
+        self.flush_outbox();
         let mut copy = self.shortcuts(&ctx, now);
 
         let title = self.state.title(now);
@@ -156,37 +214,61 @@ impl eframe::App for KeyfobApp {
                 });
             });
         });
-        egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical()
-                .auto_shrink([false, false])
+        if self.state.browser.shown {
+            let creds = self.state.live_session(now).map(|s| s.credentials.clone());
+            let session = self.state.live_session(now).cloned();
+            let synced = self.state.browser.sync(session.as_ref(), now);
+            commands.extend(synced);
+            if let Some(creds) = &creds {
+                commands.extend(self.browser_keys(&ctx, creds));
+            }
+            let actions = egui::CentralPanel::default()
                 .show(ui, |ui| {
-                    self.messages_ui(ui);
-                    let wide = ui.available_width() > 900.0 && self.state.session.is_some();
-                    if wide {
-                        ui.columns(2, |cols| {
-                            if let [left, right] = cols {
-                                commands.extend(sign_in_ui(left, &mut self.state, now));
-                                let actions = session_ui(right, &mut self.state, now);
-                                commands.extend(actions.commands);
-                                copy = copy.take().or(actions.copy);
-                            }
-                        });
-                    } else {
-                        commands.extend(sign_in_ui(ui, &mut self.state, now));
+                    crate::ui::browser::browser_ui(ui, &mut self.state, now)
+                })
+                .inner;
+            commands.extend(actions.commands);
+            copy = copy.take().or(actions.copy);
+            if actions.renew {
+                self.state.browser.shown = false;
+                self.state.browser.return_after_renew = true;
+                self.state.renew();
+            }
+        } else {
+            egui::CentralPanel::default().show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        self.messages_ui(ui);
+                        let wide = ui.available_width() > 900.0 && self.state.current().is_some();
+                        if wide {
+                            ui.columns(2, |cols| {
+                                if let [left, right] = cols {
+                                    commands.extend(sign_in_ui(left, &mut self.state, now));
+                                    let actions = session_ui(right, &mut self.state, now);
+                                    commands.extend(actions.commands);
+                                    copy = copy.take().or(actions.copy);
+                                }
+                            });
+                        } else {
+                            commands.extend(sign_in_ui(ui, &mut self.state, now));
+                            ui.add_space(12.0);
+                            let actions = session_ui(ui, &mut self.state, now);
+                            commands.extend(actions.commands);
+                            copy = copy.take().or(actions.copy);
+                        }
                         ui.add_space(12.0);
-                        let actions = session_ui(ui, &mut self.state, now);
-                        commands.extend(actions.commands);
-                        copy = copy.take().or(actions.copy);
-                    }
-                    ui.add_space(16.0);
-                    let about = ui
-                        .small_button("About keyfob")
-                        .on_hover_text("Version, licence and keys");
-                    if about.clicked() {
-                        self.state.show_about = true;
-                    }
-                });
-        });
+                        commands.extend(crate::ui::keys::keys_ui(ui, &mut self.state));
+                        ui.add_space(16.0);
+                        let about = ui
+                            .small_button("About keyfob")
+                            .on_hover_text("Version, licence and keys");
+                        if about.clicked() {
+                            self.state.show_about = true;
+                        }
+                    });
+            });
+        }
         if self.state.show_about {
             self.about_ui(&ctx);
         }
@@ -196,6 +278,7 @@ impl eframe::App for KeyfobApp {
         for c in commands {
             self.send(c);
         }
+        self.flush_outbox();
         self.schedule_repaint(&ctx, now);
         if let Some(started) = self.startup_probe
             && ctx.cumulative_frame_nr() >= 1
@@ -256,6 +339,12 @@ impl KeyfobApp {
             if toggle {
                 self.state.show_error_detail = !self.state.show_error_detail;
             }
+            ui.add_space(6.0);
+        }
+        if self.state.keyring.available == Some(false)
+            && let Some(e) = &self.state.keyring.error
+        {
+            ui.label(RichText::new(e).small().color(crate::ui::session::AMBER));
             ui.add_space(6.0);
         }
         if let Some(note) = &self.state.notice {

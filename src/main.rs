@@ -4,7 +4,11 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use anyhow::Context as _;
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+use keyfob::cli::{self, Format};
+use keyfob::keystore::Keystore;
 
 use keyfob::app::KeyfobApp;
 use keyfob::aws::AwsEnv;
@@ -21,13 +25,114 @@ struct Cli {
     /// Print the milliseconds to the first painted frame and quit (startup benchmark).
     #[arg(long, hide = true)]
     exit_after_first_frame: bool,
+    #[command(subcommand)]
+    command: Option<Cmd>,
 }
 
-fn main() -> anyhow::Result<()> {
+/// Headless commands; they use the same sessions as the window (kept in the OS keyring).
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Sign in with MFA from a terminal and keep the session in the OS keyring.
+    ///
+    /// The profile's settings (mfa_serial, role_arn, source_profile, external_id,
+    /// role_session_name, duration_seconds, region) choose the flow, as in the window. A role is
+    /// chained from a live cached MFA session of the same source without a new code.
+    Signin {
+        /// The profile in your AWS config.
+        #[arg(long, env = "AWS_PROFILE")]
+        profile: String,
+        /// The six-digit code; asked for on the terminal when needed and not given.
+        #[arg(long)]
+        code: Option<String>,
+    },
+    /// Print the cached session's export lines (eval them in a shell), or write it into
+    /// ~/.aws/credentials.
+    Export {
+        /// The session's name (the profile it was signed in with).
+        #[arg(long, env = "AWS_PROFILE")]
+        profile: String,
+        /// The shell or file format.
+        #[arg(long, value_enum, default_value = "bash")]
+        format: Format,
+        /// Write the session into the credentials file as this profile instead (a backup of the
+        /// file is kept; other profiles are untouched).
+        #[arg(long, value_name = "NAME")]
+        write_profile: Option<String>,
+        /// With --write-profile: allow replacing a profile that holds long-term keys.
+        #[arg(long, requires = "write_profile")]
+        replace_long_term_keys: bool,
+    },
+    /// Print the AWS credential_process JSON of the cached session.
+    ///
+    /// Put `credential_process = keyfob credential-process --profile P` in a profile of
+    /// ~/.aws/config and the AWS CLI and SDKs use the MFA session. Never waits for input: with no
+    /// live session it fails and says to sign in.
+    CredentialProcess {
+        /// The session's name (the profile it was signed in with).
+        #[arg(long)]
+        profile: String,
+    },
+    /// List the cached sessions and their time left.
+    Sessions,
+    /// Forget a cached session.
+    Signout {
+        /// The session's name.
+        #[arg(long, env = "AWS_PROFILE")]
+        profile: String,
+    },
+}
+
+fn main() -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let cli = Cli::parse();
     init_logging();
-    run_gui(cli.exit_after_first_frame.then_some(started))
+    match cli.command {
+        None => run_gui(cli.exit_after_first_frame.then_some(started)).map(|()| ExitCode::SUCCESS),
+        Some(cmd) => Ok(ExitCode::from(run_command(cmd)?)),
+    }
+}
+
+fn run_command(cmd: Cmd) -> anyhow::Result<u8> {
+    let ctx = cli::Ctx {
+        env: AwsEnv::default(),
+        keystore: Keystore::platform(),
+    };
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    Ok(match cmd {
+        Cmd::Signin { profile, code } => {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the runtime")?;
+            rt.block_on(cli::signin(
+                &ctx,
+                &profile,
+                code.as_deref(),
+                &mut out,
+                &mut err,
+            ))
+        }
+        Cmd::Export {
+            profile,
+            format,
+            write_profile,
+            replace_long_term_keys,
+        } => cli::export(
+            &ctx,
+            &profile,
+            format,
+            write_profile.as_deref(),
+            replace_long_term_keys,
+            &mut out,
+            &mut err,
+        ),
+        Cmd::CredentialProcess { profile } => {
+            cli::credential_process(&ctx, &profile, &mut out, &mut err)
+        }
+        Cmd::Sessions => cli::sessions(&ctx, &mut out, &mut err),
+        Cmd::Signout { profile } => cli::signout(&ctx, &profile, &mut out, &mut err),
+    })
 }
 
 fn init_logging() {
@@ -60,6 +165,7 @@ fn run_gui(startup_probe: Option<std::time::Instant>) -> anyhow::Result<()> {
             let ctx = cc.egui_ctx.clone();
             let channels = keyfob::worker::spawn(
                 AwsEnv::default(),
+                Keystore::platform(),
                 Arc::new(move || ctx.request_repaint()),
                 Arc::new(|| Box::new(SystemClipboard) as Box<dyn ClipboardAccess>),
             )?;

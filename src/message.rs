@@ -4,11 +4,87 @@
 use crate::aws::SourceCredentials;
 use crate::aws::errors::AwsError;
 use crate::aws::profiles::Profiles;
+use crate::aws::s3::{BucketInfo, ObjectDetails, Page};
 use crate::aws::sts::{DetectedMfa, SignInRequest};
-use crate::session::Session;
+use crate::credfile::{CredFile, Edit};
+use crate::keystore::{Contents, KeyInfo, KeystoreError, LongTermKey};
+use crate::session::{Credentials, Session};
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// Tags a request so its answer can be matched, and dropped when a newer request replaced it.
 pub type RequestId = u64;
+
+/// A fresh request id, unique in the process.
+pub fn next_id() -> RequestId {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// What a transfer reports.
+#[derive(Debug)]
+pub enum TransferUpdate {
+    /// It began.
+    Started {
+        /// "Downloading x" / "Uploading y".
+        label: String,
+        /// Bytes in all, when known.
+        total: Option<u64>,
+    },
+    /// Bytes done so far.
+    Progress(u64),
+    /// It ended: what to tell the user, or why it failed.
+    Finished(Result<String, AwsError>),
+}
+
+/// Answers for the S3 browser.
+#[derive(Debug)]
+pub enum BrowseEvent {
+    /// The bucket list.
+    Buckets {
+        /// The request.
+        id: RequestId,
+        /// The buckets or why not.
+        result: Result<Vec<BucketInfo>, AwsError>,
+    },
+    /// A bucket's region was found.
+    Region {
+        /// The bucket.
+        bucket: String,
+        /// Its region.
+        region: String,
+    },
+    /// One page of a folder (more may follow under the same id).
+    Page {
+        /// The listing.
+        id: RequestId,
+        /// The rows.
+        page: Page,
+    },
+    /// A listing failed; what was loaded stays.
+    ListFailed {
+        /// The listing.
+        id: RequestId,
+        /// Why.
+        error: AwsError,
+    },
+    /// HeadObject answered.
+    Details {
+        /// The request.
+        id: RequestId,
+        /// The details or why not.
+        result: Result<ObjectDetails, AwsError>,
+    },
+    /// A presigned link: (URL, validity, validity asked for).
+    Presigned(Result<(String, Duration, Duration), AwsError>),
+    /// A transfer's progress.
+    Transfer {
+        /// The transfer (its Cancel id).
+        id: RequestId,
+        /// What happened.
+        update: TransferUpdate,
+    },
+}
 
 /// What the UI asks the worker to do. Sending never blocks.
 #[derive(Debug)]
@@ -35,6 +111,143 @@ pub enum Command {
     Cancel {
         /// The request to stop.
         id: RequestId,
+    },
+    /// Read the sessions and keys kept in the keyring.
+    LoadCache,
+    /// Keep a session in the keyring (replacing one with its name).
+    CacheSession {
+        /// The session.
+        session: Box<Session>,
+    },
+    /// Delete a cached session from the keyring.
+    ForgetSession {
+        /// Its name.
+        name: String,
+    },
+    /// Store long-term keys in the keyring.
+    SaveKey {
+        /// The keys.
+        key: Box<LongTermKey>,
+    },
+    /// Remove long-term keys from the keyring.
+    DeleteKey {
+        /// Their name.
+        name: String,
+    },
+    /// Copy a profile's keys from the credentials file into the keyring, under the profile's name.
+    ImportKey {
+        /// The profile.
+        profile: String,
+    },
+    /// Read the credentials file and plan writing `session` as `profile` (shown before writing).
+    PlanProfileWrite {
+        /// The profile name.
+        profile: String,
+        /// The session to write.
+        session: Box<Session>,
+    },
+    /// Write a planned change into the credentials file.
+    WriteProfile {
+        /// The file as read when planning (a changed file is refused).
+        file: Box<CredFile>,
+        /// The change.
+        edit: Box<Edit>,
+        /// The user confirmed replacing long-term keys.
+        confirm_long_term: bool,
+    },
+    /// Remove a profile's section from the credentials file (after importing its keys), with a
+    /// backup.
+    RemoveProfileFromFile {
+        /// The profile.
+        profile: String,
+    },
+    /// List the account's buckets with the session's credentials.
+    ListBuckets {
+        /// The request.
+        id: RequestId,
+        /// The session's credentials.
+        creds: Credentials,
+    },
+    /// List a folder, page after page (each page an event), until the end or Cancel.
+    ListObjects {
+        /// The request (Cancel stops it).
+        id: RequestId,
+        /// The session's credentials.
+        creds: Credentials,
+        /// The bucket.
+        bucket: String,
+        /// Its region when known (else found first, and reported).
+        region: Option<String>,
+        /// The prefix.
+        prefix: String,
+        /// Split off folders by `/` (false: every key under the prefix).
+        delimiter: bool,
+        /// Continue from this token.
+        token: Option<String>,
+        /// Rows per page (None: S3's 1,000).
+        page_size: Option<i32>,
+    },
+    /// HeadObject for the details panel.
+    HeadObject {
+        /// The request.
+        id: RequestId,
+        /// The session's credentials.
+        creds: Credentials,
+        /// The bucket.
+        bucket: String,
+        /// Its region when known.
+        region: Option<String>,
+        /// The key.
+        key: String,
+    },
+    /// A presigned GET link.
+    Presign {
+        /// The session's credentials.
+        creds: Credentials,
+        /// The bucket.
+        bucket: String,
+        /// Its region when known.
+        region: Option<String>,
+        /// The key.
+        key: String,
+        /// The validity asked for.
+        wanted: Duration,
+        /// What the session has left (the cap).
+        session_left: Duration,
+    },
+    /// Download objects: into `target` (a file for one object, a folder for several), or where a
+    /// save dialog says when `None`.
+    Download {
+        /// The session's credentials.
+        creds: Credentials,
+        /// The bucket.
+        bucket: String,
+        /// Its region when known.
+        region: Option<String>,
+        /// Keys and sizes.
+        items: Vec<(String, u64)>,
+        /// Where to.
+        target: Option<PathBuf>,
+    },
+    /// Upload files into a folder (`None`: ask with a file dialog).
+    Upload {
+        /// The session's credentials.
+        creds: Credentials,
+        /// The bucket.
+        bucket: String,
+        /// Its region when known.
+        region: Option<String>,
+        /// The folder.
+        prefix: String,
+        /// The files.
+        files: Option<Vec<PathBuf>>,
+    },
+    /// Show a desktop notification.
+    Notify {
+        /// The title line.
+        summary: String,
+        /// The text.
+        body: String,
     },
     /// Clear the system clipboard if it still holds the text keyfob put there (matched by
     /// fingerprint, so the text itself is not kept).
@@ -63,6 +276,25 @@ pub enum Event {
         /// The device or the reason.
         result: Result<DetectedMfa, AwsError>,
     },
+    /// Something for the S3 browser.
+    Browse(BrowseEvent),
+    /// What the keyring holds, or why it cannot be used.
+    Cache(Result<Contents, KeystoreError>),
+    /// The keys in the keyring after a change.
+    Keys(Result<Vec<KeyInfo>, KeystoreError>),
+    /// Keys were stored; `imported_from` names the profile they came from.
+    KeySaved {
+        /// Their name.
+        name: String,
+        /// The credentials-file profile they were imported from.
+        imported_from: Option<String>,
+    },
+    /// A keyring operation failed.
+    KeyringFailed(String),
+    /// A credentials-file change was planned (or why not).
+    ProfilePlanned(Result<(Box<CredFile>, Box<Edit>), String>),
+    /// A credentials-file change was written (what to tell the user) or refused.
+    ProfileWritten(Result<String, String>),
     /// The clipboard check ran.
     ClipboardChecked {
         /// Whether keyfob's text was still there and has been cleared.

@@ -20,7 +20,7 @@ pub struct Credentials {
 }
 
 /// Who a set of credentials belongs to, from GetCallerIdentity.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
     /// The 12-digit account id.
     pub account: String,
@@ -43,7 +43,7 @@ impl Identity {
 }
 
 /// Which STS call made a session.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SessionKind {
     /// GetSessionToken; `mfa` says whether a code was given (only then can it chain roles with MFA).
     SessionToken {
@@ -78,9 +78,36 @@ impl SessionKind {
     }
 }
 
+/// The form that made a session (no code): kept with the session so Renew can refill the form and
+/// a restored session says where it came from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Origin {
+    /// The profile the form was filled from.
+    pub profile: Option<String>,
+    /// Source credentials.
+    pub source: crate::state::form::SourceChoice,
+    /// MFA device.
+    pub mfa_serial: String,
+    /// Role ARN (empty: none).
+    pub role_arn: String,
+    /// Role session name.
+    pub session_name: String,
+    /// ExternalId.
+    pub external_id: String,
+    /// Duration as typed.
+    pub duration: String,
+    /// Region as typed.
+    pub region: String,
+}
+
 /// A live (or expired) set of temporary credentials and what keyfob knows about them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
+    /// The name it is listed and cached under: the profile, else the role ARN, else the source.
+    pub name: String,
+    /// The form that made it.
+    pub origin: Origin,
     /// The temporary credentials.
     pub credentials: Credentials,
     /// When keyfob received them (for the countdown bar's full length).
@@ -97,6 +124,9 @@ pub struct Session {
     /// The region the session was made for, exported as `AWS_REGION`.
     pub region: Option<String>,
 }
+
+/// A cached session with this little left counts as expired (as in aws-vault).
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 
 /// How close a session is to its end, for colouring the countdown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -187,6 +217,36 @@ impl Session {
             ExportValue::Plain(self.expiration_rfc3339()),
         ));
         vars
+    }
+
+    /// Whether the session may still be handed out at `now` by the headless commands and restored
+    /// from the cache: more than [`REFRESH_MARGIN`] left (the margin aws-vault uses), so a program
+    /// does not start work with credentials about to die.
+    #[must_use]
+    pub fn usable_for_cache(&self, now: SystemTime) -> bool {
+        self.remaining(now) > REFRESH_MARGIN
+    }
+
+    /// The AWS `credential_process` answer (Version 1 JSON) for this session.
+    #[must_use]
+    pub fn credential_process_json(&self) -> Secret {
+        let mut map = serde_json::Map::new();
+        map.insert("Version".into(), 1.into());
+        map.insert(
+            "AccessKeyId".into(),
+            self.credentials.access_key_id.clone().into(),
+        );
+        map.insert(
+            "SecretAccessKey".into(),
+            self.credentials.secret_access_key.expose().into(),
+        );
+        if let Some(token) = &self.credentials.session_token {
+            map.insert("SessionToken".into(), token.expose().into());
+        }
+        map.insert("Expiration".into(), self.expiration_rfc3339().into());
+        let mut text = serde_json::Value::Object(map).to_string();
+        text.push('\n');
+        Secret::new(text)
     }
 
     /// The export lines in `format`, ready for the clipboard.
@@ -383,6 +443,8 @@ mod tests {
 
     fn session(secret: &str, token: &str) -> Session {
         Session {
+            name: "dev".to_owned(),
+            origin: Origin::default(),
             credentials: Credentials {
                 access_key_id: "ASIAEXAMPLE".to_owned(),
                 secret_access_key: Secret::new(secret),

@@ -231,6 +231,56 @@ fn is_iam_name(part: &str) -> bool {
     !part.is_empty() && part.chars().all(|c| is_word(c) || "+=,.@-".contains(c))
 }
 
+/// A name for keys in the keyring or a credentials-file profile: 1 to 64 of letters, digits and
+/// `- _ . @ +`.
+pub fn key_name(input: &str) -> Result<String, String> {
+    let v = input.trim();
+    if v.is_empty() {
+        return Err("Give it a name".to_owned());
+    }
+    if v.chars().count() > 64 {
+        return Err("At most 64 characters".to_owned());
+    }
+    if !v
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.@+".contains(c))
+    {
+        return Err("Use letters, digits and - _ . @ + only".to_owned());
+    }
+    Ok(v.to_owned())
+}
+
+/// An access key id: `AKIA` (long-term) or `ASIA` (temporary) and 16 more capital letters or
+/// digits.
+pub fn access_key_id(input: &str) -> Result<String, String> {
+    let v = input.trim();
+    let shape = v.len() == 20
+        && (v.starts_with("AKIA") || v.starts_with("ASIA"))
+        && v.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if shape {
+        Ok(v.to_owned())
+    } else {
+        Err("An access key id is AKIA or ASIA and 16 more capital letters or digits".to_owned())
+    }
+}
+
+/// A secret access key: 40 characters of letters, digits, `/`, `+` and `=`.
+pub fn secret_access_key(input: &str) -> Result<String, String> {
+    let v = input.trim();
+    let shape = v.chars().count() == 40
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/+=".contains(c));
+    if shape {
+        Ok(v.to_owned())
+    } else {
+        Err(format!(
+            "A secret access key is 40 letters, digits, / + or = (this has {})",
+            v.chars().count()
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

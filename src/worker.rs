@@ -9,9 +9,14 @@ use std::sync::mpsc::{Receiver, Sender};
 use tokio::runtime::Runtime;
 use tokio::task::AbortHandle;
 
-use crate::aws::{AwsEnv, profiles, sts};
+use std::time::SystemTime;
+
+use crate::aws::errors::{AwsError, ErrorKind};
+use crate::aws::{AwsEnv, SourceCredentials, profiles, sts};
 use crate::clipboard::{self, ClipboardAccess};
-use crate::message::{Command, Event, RequestId};
+use crate::credfile::{CredFile, Edit};
+use crate::keystore::{self, Keystore, KeystoreError, LongTermKey};
+use crate::message::{BrowseEvent, Command, Event, RequestId, TransferUpdate};
 
 /// Wakes the UI after an event was sent (`egui::Context::request_repaint` in the app).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -30,7 +35,12 @@ pub struct Channels {
 
 /// Starts the worker on its own thread with its own tokio runtime. It stops when the command
 /// sender is dropped.
-pub fn spawn(env: AwsEnv, waker: Waker, clipboard: ClipboardFactory) -> std::io::Result<Channels> {
+pub fn spawn(
+    env: AwsEnv,
+    keystore: Result<Keystore, KeystoreError>,
+    waker: Waker,
+    clipboard: ClipboardFactory,
+) -> std::io::Result<Channels> {
     let (cmd_tx, cmd_rx) = std::sync::mpsc::channel::<Command>();
     let (ev_tx, ev_rx) = std::sync::mpsc::channel::<Event>();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -40,24 +50,84 @@ pub fn spawn(env: AwsEnv, waker: Waker, clipboard: ClipboardFactory) -> std::io:
         .build()?;
     std::thread::Builder::new()
         .name("keyfob-dispatch".to_owned())
-        .spawn(move || dispatch(&runtime, &env, &cmd_rx, &ev_tx, &waker, &clipboard))?;
+        .spawn(move || {
+            let ctx = Ctx {
+                env: Arc::new(env),
+                lane: Lane::start(keystore),
+            };
+            dispatch(&runtime, &ctx, &cmd_rx, &ev_tx, &waker, &clipboard);
+        })?;
     Ok(Channels {
         commands: cmd_tx,
         events: ev_rx,
     })
 }
 
+/// What every task may need.
+struct Ctx {
+    env: Arc<AwsEnv>,
+    lane: Lane,
+}
+
+/// A keyring job: runs with the keystore, or the reason there is none.
+type Job = Box<dyn FnOnce(Result<&Keystore, &KeystoreError>) + Send>;
+
+/// The one thread that talks to the keyring. Jobs run in the order they were sent, so a sign-out
+/// that follows a sign-in always deletes what the sign-in stored; the Secret Service calls block,
+/// and block only this thread.
+#[derive(Clone)]
+struct Lane(Sender<Job>);
+
+impl Lane {
+    fn start(keystore: Result<Keystore, KeystoreError>) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let spawned = std::thread::Builder::new()
+            .name("keyfob-keyring".to_owned())
+            .spawn(move || {
+                for job in rx {
+                    job(keystore.as_ref());
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("the keyring thread could not start: {e}");
+        }
+        Self(tx)
+    }
+
+    /// Queues `job`.
+    fn run(&self, job: impl FnOnce(Result<&Keystore, &KeystoreError>) + Send + 'static) {
+        if self.0.send(Box::new(job)).is_err() {
+            tracing::error!("the keyring thread has stopped");
+        }
+    }
+
+    /// Queues `job` and waits (asynchronously) for its answer.
+    async fn call<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(Result<&Keystore, &KeystoreError>) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.run(move |k| {
+            let _ = tx.send(job(k));
+        });
+        rx.await.ok()
+    }
+}
+
+#[allow(clippy::too_many_lines)] // one arm per command
 fn dispatch(
     rt: &Runtime,
-    env: &AwsEnv,
+    ctx: &Ctx,
     commands: &Receiver<Command>,
     events: &Sender<Event>,
     waker: &Waker,
     clipboard: &ClipboardFactory,
 ) {
-    let env = Arc::new(env.clone());
+    let env = Arc::clone(&ctx.env);
     // At most one running task per kind of request, so a newer one replaces an older one.
     let mut running: HashMap<&'static str, (RequestId, AbortHandle)> = HashMap::new();
+    // Listings and transfers, each stoppable by its id.
+    let tasks: Tasks = Arc::new(std::sync::Mutex::new(HashMap::new()));
     let send = {
         let events = events.clone();
         let waker = Arc::clone(waker);
@@ -78,11 +148,24 @@ fn dispatch(
                     send(Event::Profiles(profiles::load(&env.profile_files).await));
                 });
             }
-            Command::SignIn { id, request } => {
+            Command::SignIn { id, mut request } => {
                 let env = Arc::clone(&env);
                 let send = send.clone();
+                let lane = ctx.lane.clone();
                 let task = rt.spawn(async move {
-                    let result = sts::sign_in(&env, &request).await.map(Box::new);
+                    let result = async {
+                        if matches!(request.source, SourceCredentials::Keyring(_)) {
+                            let source = request.source.clone();
+                            request.source = lane
+                                .call(move |k| keystore::resolve_source(k.ok(), &source))
+                                .await
+                                .ok_or_else(|| {
+                                    AwsError::new(ErrorKind::Other, "the keyring thread stopped")
+                                })??;
+                        }
+                        sts::sign_in(&env, &request).await.map(Box::new)
+                    }
+                    .await;
                     send(Event::SignedIn { id, result });
                 });
                 replace(&mut running, "signin", id, task.abort_handle());
@@ -96,6 +179,143 @@ fn dispatch(
                 });
                 replace(&mut running, "detect", id, task.abort_handle());
             }
+            Command::LoadCache => {
+                let send = send.clone();
+                ctx.lane.run(move |k| {
+                    send(Event::Cache(match k {
+                        Ok(k) => k.load_all(),
+                        Err(e) => Err(e.clone()),
+                    }));
+                });
+            }
+            Command::CacheSession { session } => {
+                with_keystore(ctx, &send, move |k| {
+                    k.save_session(&session)
+                        .err()
+                        .map(|e| format!("The session was not saved in the keyring: {e}"))
+                });
+            }
+            Command::ForgetSession { name } => {
+                with_keystore(ctx, &send, move |k| {
+                    k.delete_session(&name)
+                        .err()
+                        .map(|e| format!("The session could not be removed from the keyring: {e}"))
+                });
+            }
+            Command::SaveKey { key } => {
+                keys_changed(ctx, &send, move |k| {
+                    k.save_key(&key)?;
+                    Ok(Some((key.name.clone(), None)))
+                });
+            }
+            Command::DeleteKey { name } => {
+                keys_changed(ctx, &send, move |k| k.delete_key(&name).map(|_| None));
+            }
+            Command::ImportKey { profile } => {
+                let env = Arc::clone(&env);
+                let send = send.clone();
+                let lane = ctx.lane.clone();
+                rt.spawn(async move {
+                    match profiles::long_term_keys(&env, &profile).await {
+                        Ok(credentials) => {
+                            let key = LongTermKey {
+                                name: profile.clone(),
+                                credentials,
+                            };
+                            let saved = lane
+                                .call(move |k| {
+                                    let k = k.map_err(Clone::clone)?;
+                                    k.save_key(&key).and_then(|()| k.load_all())
+                                })
+                                .await;
+                            match saved {
+                                Some(Ok(contents)) => {
+                                    send(Event::Keys(Ok(contents.keys)));
+                                    send(Event::KeySaved {
+                                        name: profile.clone(),
+                                        imported_from: Some(profile),
+                                    });
+                                }
+                                Some(Err(e)) => send(Event::KeyringFailed(e.to_string())),
+                                None => send(Event::KeyringFailed(
+                                    "the keyring thread stopped".to_owned(),
+                                )),
+                            }
+                        }
+                        Err(e) => send(Event::KeyringFailed(e)),
+                    }
+                });
+            }
+            Command::PlanProfileWrite { profile, session } => {
+                let send = send.clone();
+                let path = env.credentials_path();
+                rt.spawn_blocking(move || {
+                    let result = path
+                        .ok_or_else(|| {
+                            "No home directory: set AWS_SHARED_CREDENTIALS_FILE".to_owned()
+                        })
+                        .and_then(|p| CredFile::read(&p).map_err(|e| e.to_string()))
+                        .and_then(|file| {
+                            let edit = file.plan(&profile, &session).map_err(|e| e.to_string())?;
+                            Ok((Box::new(file), Box::new(edit)))
+                        });
+                    send(Event::ProfilePlanned(result));
+                });
+            }
+            Command::WriteProfile {
+                file,
+                edit,
+                confirm_long_term,
+            } => {
+                let send = send.clone();
+                rt.spawn_blocking(move || {
+                    let result = file
+                        .write(&edit, confirm_long_term, SystemTime::now())
+                        .map(|backup| written_message(&file, &edit, backup.as_deref()))
+                        .map_err(|e| e.to_string());
+                    send(Event::ProfileWritten(result));
+                });
+            }
+            Command::RemoveProfileFromFile { profile } => {
+                let send = send.clone();
+                let path = env.credentials_path();
+                rt.spawn_blocking(move || {
+                    let result = path
+                        .ok_or_else(|| {
+                            "No home directory: set AWS_SHARED_CREDENTIALS_FILE".to_owned()
+                        })
+                        .and_then(|p| {
+                            let file = CredFile::read(&p).map_err(|e| e.to_string())?;
+                            let edit = file.plan_remove(&profile).map_err(|e| e.to_string())?;
+                            let backup = file
+                                .write(&edit, true, SystemTime::now())
+                                .map_err(|e| e.to_string())?;
+                            Ok(format!(
+                                "Removed [{profile}] from {}{}",
+                                file.path().display(),
+                                backup.map_or_else(String::new, |b| format!(
+                                    "; the old file is kept as {}",
+                                    b.display()
+                                ))
+                            ))
+                        });
+                    send(Event::ProfileWritten(result));
+                });
+            }
+            Command::Notify { summary, body } => {
+                rt.spawn_blocking(move || {
+                    let shown = notify_rust::Notification::new()
+                        .appname("keyfob")
+                        .summary(&summary)
+                        .body(&body)
+                        .icon(crate::APP_ID)
+                        .show();
+                    if let Err(e) = shown {
+                        // No notification daemon is not worth more than a log line.
+                        tracing::info!("desktop notification not shown: {e}");
+                    }
+                });
+            }
             Command::Cancel { id } => {
                 running.retain(|_, (rid, handle)| {
                     if *rid == id {
@@ -103,6 +323,28 @@ fn dispatch(
                     }
                     *rid != id
                 });
+                let removed = lock(&tasks).remove(&id);
+                if let Some((handle, transfer)) = removed {
+                    handle.abort();
+                    // A cancelled transfer says so (a listing's stop is the UI's own doing).
+                    if transfer {
+                        send(Event::Browse(BrowseEvent::Transfer {
+                            id,
+                            update: TransferUpdate::Finished(Err(AwsError::new(
+                                ErrorKind::Other,
+                                "Cancelled: nothing was left behind",
+                            ))),
+                        }));
+                    }
+                }
+            }
+            Command::ListBuckets { .. }
+            | Command::ListObjects { .. }
+            | Command::HeadObject { .. }
+            | Command::Presign { .. }
+            | Command::Download { .. }
+            | Command::Upload { .. } => {
+                crate::worker_s3::dispatch(rt, &env, command, &send, &tasks);
             }
             Command::ClearClipboard { fingerprint } => {
                 let send = send.clone();
@@ -114,6 +356,74 @@ fn dispatch(
             }
         }
     }
+}
+
+fn written_message(file: &CredFile, edit: &Edit, backup: Option<&std::path::Path>) -> String {
+    let mut text = format!(
+        "Wrote profile [{}] to {} (temporary credentials: they expire with the session)",
+        edit.profile,
+        file.path().display()
+    );
+    if let Some(b) = backup {
+        text.push_str(&format!("; the old file is kept as {}", b.display()));
+    }
+    text
+}
+
+/// Queues a keyring write (nothing when there is no keyring); reports a failure (the message `f`
+/// returns) as an event.
+fn with_keystore<F>(ctx: &Ctx, send: &(impl Fn(Event) + Clone + Send + 'static), f: F)
+where
+    F: FnOnce(&Keystore) -> Option<String> + Send + 'static,
+{
+    let send = send.clone();
+    ctx.lane.run(move |k| {
+        if let Ok(k) = k
+            && let Some(message) = f(k)
+        {
+            tracing::warn!("{message}");
+            send(Event::KeyringFailed(message));
+        }
+    });
+}
+
+/// Queues a change to the stored keys, then reports the new list (and what was saved).
+fn keys_changed<F>(ctx: &Ctx, send: &(impl Fn(Event) + Clone + Send + 'static), f: F)
+where
+    F: FnOnce(&Keystore) -> Result<Option<(String, Option<String>)>, KeystoreError>
+        + Send
+        + 'static,
+{
+    let send = send.clone();
+    ctx.lane.run(move |k| {
+        let result = k
+            .map_err(Clone::clone)
+            .and_then(|k| Ok((f(k)?, k.load_all()?)));
+        match result {
+            Ok((saved, contents)) => {
+                send(Event::Keys(Ok(contents.keys)));
+                if let Some((name, imported_from)) = saved {
+                    send(Event::KeySaved {
+                        name,
+                        imported_from,
+                    });
+                }
+            }
+            Err(e) => send(Event::KeyringFailed(e.to_string())),
+        }
+    });
+}
+
+/// Running listings and transfers by id; `true` marks a transfer.
+pub(crate) type Tasks = Arc<std::sync::Mutex<HashMap<RequestId, (AbortHandle, bool)>>>;
+
+/// The task map, even after a panic elsewhere poisoned the lock.
+pub(crate) fn lock(
+    tasks: &Tasks,
+) -> std::sync::MutexGuard<'_, HashMap<RequestId, (AbortHandle, bool)>> {
+    tasks
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn replace(

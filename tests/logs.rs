@@ -45,12 +45,17 @@ fn a_full_sign_in_logs_no_secret() {
     let seed = rt.block_on(seed(&moto));
     let channels = keyfob::worker::spawn(
         moto.env(),
+        Err(keyfob::keystore::KeystoreError::Unavailable(
+            "not used here".into(),
+        )),
         Arc::new(|| {}),
         Arc::new(|| panic!("no clipboard here")),
     )
     .expect("worker");
     let code = "918273";
     let request = SignInRequest {
+        name: "logs".into(),
+        origin: keyfob::session::Origin::default(),
         source: SourceCredentials::Static(seed.alice.clone()),
         region: None,
         duration: None,

@@ -47,6 +47,8 @@ async fn get_session_token_with_mfa_then_list_buckets() {
     let env = moto.env();
     let before = SystemTime::now();
     let req = SignInRequest {
+        name: "test".into(),
+        origin: keyfob::session::Origin::default(),
         source: SourceCredentials::Static(seed.alice.clone()),
         region: Some("us-east-1".to_owned()),
         duration: Some(3600),
@@ -85,6 +87,8 @@ async fn get_session_token_without_mfa_is_the_plain_branch() {
     let seed = seed(&moto).await;
     let env = moto.env();
     let req = SignInRequest {
+        name: "test".into(),
+        origin: keyfob::session::Origin::default(),
         source: SourceCredentials::Static(seed.bob.clone()),
         region: None,
         duration: None,
@@ -110,6 +114,8 @@ async fn assume_role_with_mfa_and_external_id() {
     let seed = seed(&moto).await;
     let env = moto.env();
     let req = SignInRequest {
+        name: "test".into(),
+        origin: keyfob::session::Origin::default(),
         source: SourceCredentials::Static(seed.alice.clone()),
         region: Some("eu-west-1".to_owned()),
         duration: Some(1800),
@@ -155,6 +161,8 @@ async fn one_mfa_code_serves_several_chained_roles() {
     let parent = sign_in(
         &env,
         &SignInRequest {
+            name: "test".into(),
+            origin: keyfob::session::Origin::default(),
             source: SourceCredentials::Static(seed.alice.clone()),
             region: None,
             duration: None,
@@ -170,6 +178,8 @@ async fn one_mfa_code_serves_several_chained_roles() {
         (&seed.readonly_role, "readonly"),
     ] {
         let req = SignInRequest {
+            name: "test".into(),
+            origin: keyfob::session::Origin::default(),
             // The source is ignored for a chained flow: the parent session signs the call.
             source: SourceCredentials::DefaultChain,
             region: None,
@@ -266,6 +276,8 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
     let role_session = sign_in(
         &env,
         &SignInRequest {
+            name: "test".into(),
+            origin: keyfob::session::Origin::default(),
             source: SourceCredentials::Static(seed.alice.clone()),
             region: None,
             duration: None,
@@ -301,6 +313,8 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
     let err = sign_in(
         &env,
         &SignInRequest {
+            name: "test".into(),
+            origin: keyfob::session::Origin::default(),
             source: SourceCredentials::Static(wrong_secret),
             region: None,
             duration: None,
@@ -326,6 +340,8 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
     let err = sign_in(
         &env,
         &SignInRequest {
+            name: "test".into(),
+            origin: keyfob::session::Origin::default(),
             source: SourceCredentials::Static(seed.bob.clone()),
             region: None,
             duration: None,

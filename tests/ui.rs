@@ -84,8 +84,11 @@ impl Rig {
         };
         rig.h.run();
         assert!(
-            matches!(rig.sent().as_slice(), [Command::LoadProfiles]),
-            "the app asks for profiles at start"
+            matches!(
+                rig.sent().as_slice(),
+                [Command::LoadProfiles, Command::LoadCache]
+            ),
+            "the app asks for profiles and the keyring's contents at start"
         );
         rig
     }
@@ -136,9 +139,26 @@ impl Rig {
 
     /// Runs frames until the UI settles; while a request is pending the spinner repaints
     /// continuously, so then only a few frames are run.
+    fn type_secret(&mut self, text: &str) {
+        let field = || (Role::PasswordInput, "Secret access key");
+        self.h.get_by_role_and_label(field().0, field().1).focus();
+        self.h.run();
+        self.h
+            .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        self.h.key_press(egui::Key::Backspace);
+        self.h
+            .get_by_role_and_label(field().0, field().1)
+            .type_text(text);
+        self.settle();
+    }
+
     fn settle(&mut self) {
         self.h.run_steps(2);
-        if self.h.state().state.pending.is_none() {
+        let st = &self.h.state().state;
+        let busy = st.pending.is_some()
+            || (st.browser.shown
+                && (st.browser.buckets_id.is_some() || st.browser.list_id.is_some()));
+        if !busy {
             self.h.run();
         }
     }
@@ -178,11 +198,14 @@ impl Rig {
         rig.h.state_mut().state.select_profile("alice");
         rig.h.run();
         rig.clear_and_type("MFA code", "123456");
-        let (id, _) = rig.take_sign_in();
+        let (id, request) = rig.take_sign_in();
+        let mut s = session(kind, t(3600));
+        s.name = request.name;
+        s.origin = request.origin;
         rig.events
             .send(Event::SignedIn {
                 id,
-                result: Ok(Box::new(session(kind, t(3600)))),
+                result: Ok(Box::new(s)),
             })
             .unwrap();
         rig.h.run();
@@ -234,6 +257,8 @@ fn profiles() -> Profiles {
 
 fn session(kind: SessionKind, expires_at: SystemTime) -> Session {
     Session {
+        name: "alice".into(),
+        origin: keyfob::session::Origin::default(),
         credentials: Credentials {
             access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
             secret_access_key: Secret::new(SECRET),
@@ -487,8 +512,7 @@ fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires
         rig.h
             .state()
             .state
-            .session
-            .as_ref()
+            .current()
             .unwrap()
             .urgency(t(3600 - 14 * 60)),
         keyfob::session::Urgency::Soon
@@ -608,8 +632,8 @@ fn sign_out_forgets_the_session_and_clears_our_clipboard() {
         .get_by_role_and_label(Role::Button, "Sign out")
         .click();
     rig.h.run();
-    assert!(rig.h.state().state.session.is_none());
-    assert!(rig.h.state().state.mfa_session.is_none());
+    assert!(rig.h.state().state.current().is_none());
+    assert!(rig.h.state().state.sessions.is_empty());
     assert!(!rig.has_text("assumed-role/admin"));
     assert!(
         rig.h
@@ -718,7 +742,7 @@ fn cancel_drops_the_answer_and_a_newer_request_wins() {
         .unwrap();
     rig.h.run_steps(2);
     assert!(
-        rig.h.state().state.session.is_none(),
+        rig.h.state().state.current().is_none(),
         "the stale answer is dropped"
     );
     rig.events
@@ -741,7 +765,7 @@ fn cancel_drops_the_answer_and_a_newer_request_wins() {
 fn chaining_needs_no_code_and_offers_the_direct_flow_above_one_hour() {
     let mut rig = Rig::signed_in(SessionKind::SessionToken { mfa: true });
     assert!(
-        rig.h.state().state.mfa_session.is_some(),
+        rig.h.state().state.chainable(t(0)).is_some(),
         "an MFA session can chain"
     );
     rig.h.state_mut().state.select_profile("admin");
@@ -867,6 +891,9 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
             let ctx = cc.egui_ctx.clone();
             let channels = keyfob::worker::spawn(
                 env,
+                Err(keyfob::keystore::KeystoreError::Unavailable(
+                    "not used here".into(),
+                )),
                 Arc::new(move || ctx.request_repaint()),
                 Arc::new(|| panic!("no clipboard use here")),
             )
@@ -908,7 +935,7 @@ fn focused_label(rig: &Rig) -> Option<String> {
 fn tab_reaches_every_field_in_reading_order() {
     let mut rig = Rig::with_profiles();
     let mut order = Vec::new();
-    for _ in 0..11 {
+    for _ in 0..12 {
         rig.h.key_press(egui::Key::Tab);
         rig.h.run();
         order.push(focused_label(&rig).unwrap_or_else(|| "(nothing)".to_owned()));
@@ -926,6 +953,7 @@ fn tab_reaches_every_field_in_reading_order() {
             "Duration",
             "Region",
             "MFA code",
+            "Long-term keys in the keyring",
             "About keyfob",
         ]
     );
@@ -976,4 +1004,666 @@ fn f5_reloads_profiles_and_about_shows_version_and_licence() {
     rig.h.get_by_role_and_label(Role::Button, "Close").click();
     rig.h.run();
     assert!(!rig.has_text("Licence: MIT"));
+}
+
+fn contents(sessions: Vec<Session>) -> keyfob::keystore::Contents {
+    keyfob::keystore::Contents {
+        sessions,
+        keys: vec![keyfob::keystore::KeyInfo {
+            name: "work".into(),
+            access_key_id: "AKIAEXAMPLEEXAMPLE01".into(),
+        }],
+        problems: vec![
+            "A keyring entry of keyfob is damaged (not a session or key record) and was ignored"
+                .into(),
+        ],
+    }
+}
+
+fn named(name: &str, arn: &str, expires_at: SystemTime) -> Session {
+    let mut s = session(SessionKind::SessionToken { mfa: true }, expires_at);
+    s.name = name.into();
+    s.identity.as_mut().unwrap().arn = arn.into();
+    s
+}
+
+#[test]
+fn live_sessions_are_restored_from_the_keyring_and_each_has_its_countdown() {
+    let mut rig = Rig::with_profiles();
+    rig.events
+        .send(Event::Cache(Ok(contents(vec![
+            named(
+                "dev",
+                "arn:aws:sts::123456789012:assumed-role/dev/a",
+                t(7200),
+            ),
+            named(
+                "prod",
+                "arn:aws:sts::123456789012:assumed-role/prod/a",
+                t(1800),
+            ),
+            // Within 5 minutes of expiry: counts as expired, dropped from the keyring too.
+            named(
+                "old",
+                "arn:aws:sts::123456789012:assumed-role/old/a",
+                t(240),
+            ),
+        ]))))
+        .unwrap();
+    rig.settle();
+    let state = &rig.h.state().state;
+    let names: Vec<&str> = state.sessions.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["dev", "prod"]);
+    assert!(matches!(
+        rig.sent().as_slice(),
+        [Command::ForgetSession { name }] if name == "old"
+    ));
+    assert!(rig.has_text("Restored 2 live sessions from the keyring"));
+    assert!(rig.has_text("02:00:00"), "dev's countdown in the list");
+    assert!(rig.has_text("00:30:00"), "prod's countdown in the list");
+    // A click shows the other session.
+    assert!(rig.has_text("assumed-role/prod/a"));
+    assert!(!rig.has_text("assumed-role/dev/a"));
+    rig.h.get_by_label("dev").click();
+    rig.settle();
+    assert!(rig.has_text("assumed-role/dev/a"));
+    assert_eq!(rig.h.state().state.selected.as_deref(), Some("dev"));
+    rig.h.get_by_label("prod").click();
+    rig.settle();
+    assert!(rig.has_text("assumed-role/prod/a"));
+    // Sign out forgets the shown one only, in the keyring too.
+    rig.h
+        .get_by_role_and_label(Role::Button, "Sign out")
+        .click();
+    rig.settle();
+    let cmds = rig.sent();
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::ForgetSession { name } if name == "prod")),
+        "{cmds:?}"
+    );
+    let names: Vec<String> = rig
+        .h
+        .state()
+        .state
+        .sessions
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    assert_eq!(names, ["dev"]);
+}
+
+#[test]
+fn a_new_session_is_kept_in_the_keyring_and_replaces_one_of_its_name() {
+    let mut rig = Rig::with_profiles();
+    rig.events
+        .send(Event::Cache(Ok(contents(Vec::new()))))
+        .unwrap();
+    rig.settle();
+    rig.h.state_mut().state.select_profile("alice");
+    rig.h.run();
+    for round in 0..2 {
+        rig.clear_and_type("MFA code", "123456");
+        let (id, request) = rig.take_sign_in();
+        assert_eq!(request.name, "alice");
+        let mut s = session(SessionKind::SessionToken { mfa: true }, t(3600 + round));
+        s.name = request.name;
+        rig.events
+            .send(Event::SignedIn {
+                id,
+                result: Ok(Box::new(s)),
+            })
+            .unwrap();
+        rig.settle();
+        assert!(matches!(
+            rig.sent().as_slice(),
+            [Command::CacheSession { session }] if session.name == "alice"
+        ));
+    }
+    assert_eq!(rig.h.state().state.sessions.len(), 1, "renewed in place");
+}
+
+#[test]
+fn without_a_keyring_the_window_says_so_and_keeps_sessions_in_memory() {
+    let mut rig = Rig::with_profiles();
+    rig.events
+        .send(Event::Cache(Err(
+            keyfob::keystore::KeystoreError::Unavailable("there is no D-Bus session bus".into()),
+        )))
+        .unwrap();
+    rig.settle();
+    assert!(rig.has_text("No keyring is available"));
+    assert!(rig.has_text("sessions are kept in memory only"));
+    rig.h.state_mut().state.select_profile("alice");
+    rig.h.run();
+    rig.clear_and_type("MFA code", "123456");
+    let (id, _) = rig.take_sign_in();
+    rig.events
+        .send(Event::SignedIn {
+            id,
+            result: Ok(Box::new(session(
+                SessionKind::SessionToken { mfa: true },
+                t(3600),
+            ))),
+        })
+        .unwrap();
+    rig.settle();
+    assert!(rig.has_text("01:00:00 left"), "signed in all the same");
+    assert!(
+        rig.sent().is_empty(),
+        "nothing is sent to a keyring that is not there"
+    );
+}
+
+#[test]
+fn expiry_warnings_go_out_once_at_15_and_5_minutes() {
+    let mut rig = Rig::signed_in(SessionKind::SessionToken { mfa: true });
+    rig.sent();
+    let notes = |rig: &Rig| -> Vec<String> {
+        rig.sent()
+            .into_iter()
+            .filter_map(|c| match c {
+                Command::Notify { summary, .. } => Some(summary),
+                _ => None,
+            })
+            .collect()
+    };
+    rig.set_now(t(3600 - 16 * 60));
+    assert!(notes(&rig).is_empty());
+    rig.set_now(t(3600 - 14 * 60 - 59));
+    assert_eq!(notes(&rig), ["AWS session alice ends in under 15 minutes"]);
+    rig.set_now(t(3600 - 10 * 60));
+    assert!(notes(&rig).is_empty(), "once per threshold");
+    rig.set_now(t(3600 - 4 * 60));
+    assert_eq!(notes(&rig), ["AWS session alice ends in under 5 minutes"]);
+    rig.set_now(t(3600 + 10));
+    assert!(notes(&rig).is_empty());
+}
+
+#[test]
+fn keys_form_checks_every_field_and_sends_only_good_keys() {
+    let mut rig = Rig::with_profiles();
+    rig.events
+        .send(Event::Cache(Ok(contents(Vec::new()))))
+        .unwrap();
+    rig.settle();
+    rig.h.get_by_label("Long-term keys in the keyring").click();
+    rig.settle();
+    assert!(rig.has_text("AKIAEXAMPLEEXAMPLE01"), "the list shows ids");
+    let cases = [
+        ("", "AKIAEXAMPLEEXAMPLE02", SECRET, "Give it a name"),
+        (
+            "bad name!",
+            "AKIAEXAMPLEEXAMPLE02",
+            SECRET,
+            "Use letters, digits",
+        ),
+        ("w", "AKIA123", SECRET, "An access key id is AKIA or ASIA"),
+        (
+            "w",
+            "akiaexampleexample02",
+            SECRET,
+            "An access key id is AKIA or ASIA",
+        ),
+        (
+            "w",
+            "AKIAEXAMPLEEXAMPLE02",
+            "short",
+            "A secret access key is 40",
+        ),
+        (
+            "w",
+            "AKIAEXAMPLEEXAMPLE02",
+            "wJalrXUtnFEMIK7MDENGbPxRfiCYzSECRETKEY0!",
+            "A secret access key is 40",
+        ),
+    ];
+    for (name, id, secret, message) in cases {
+        rig.clear_and_type("Key name", name);
+        rig.clear_and_type("Access key id", id);
+        rig.type_secret(secret);
+        rig.h
+            .get_by_role_and_label(Role::Button, "Store keys")
+            .click();
+        rig.settle();
+        assert!(rig.has_text(message), "{name}/{id}: expected '{message}'");
+        assert!(rig.sent().is_empty(), "{name}/{id} sent a request");
+    }
+    rig.clear_and_type("Key name", "personal");
+    rig.clear_and_type("Access key id", "AKIAEXAMPLEEXAMPLE02");
+    rig.type_secret(SECRET);
+    rig.h
+        .get_by_role_and_label(Role::Button, "Store keys")
+        .click();
+    rig.settle();
+    let cmds = rig.sent();
+    let [Command::SaveKey { key }] = cmds.as_slice() else {
+        panic!("expected SaveKey, got {cmds:?}");
+    };
+    assert_eq!(key.name, "personal");
+    assert_eq!(key.credentials.secret_access_key.expose(), SECRET);
+    assert!(
+        rig.h.state().state.key_form.secret.is_empty(),
+        "the secret is wiped from the form"
+    );
+    assert!(!rig.all_text().contains(SECRET));
+    rig.h.get_by_label("Remove work").click();
+    rig.settle();
+    assert!(matches!(rig.sent().as_slice(), [Command::DeleteKey { name }] if name == "work"));
+}
+
+#[test]
+fn writing_a_profile_shows_the_change_first_and_long_term_keys_need_a_tick() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials");
+    std::fs::write(
+        &path,
+        "[mfa]\naws_access_key_id = AKIAEXAMPLEEXAMPLE01\naws_secret_access_key = x\n",
+    )
+    .unwrap();
+    let mut rig = Rig::signed_in(SessionKind::SessionToken { mfa: true });
+    rig.sent();
+    rig.h.get_by_label("Write into ~/.aws/credentials").click();
+    rig.settle();
+    rig.clear_and_type("Profile name", "bad name");
+    rig.h
+        .get_by_role_and_label(Role::Button, "Show the change")
+        .click();
+    rig.settle();
+    assert!(rig.has_text("Use letters, digits"));
+    assert!(rig.sent().is_empty());
+    rig.clear_and_type("Profile name", "mfa");
+    rig.h
+        .get_by_role_and_label(Role::Button, "Show the change")
+        .click();
+    rig.settle();
+    let cmds = rig.sent();
+    let [Command::PlanProfileWrite { profile, session }] = cmds.as_slice() else {
+        panic!("expected a plan, got {cmds:?}");
+    };
+    assert_eq!(profile, "mfa");
+    // Play the worker: read and plan for real.
+    let file = keyfob::credfile::CredFile::read(&path).unwrap();
+    let edit = file.plan(profile, session).unwrap();
+    rig.events
+        .send(Event::ProfilePlanned(Ok((Box::new(file), Box::new(edit)))))
+        .unwrap();
+    rig.settle();
+    assert!(rig.has_text("Replace [mfa] in"));
+    assert!(rig.has_text("aws_session_token = …(hidden)"));
+    assert!(
+        !rig.all_text().contains(TOKEN),
+        "the preview masks the token"
+    );
+    let write = rig.h.get_by_role_and_label(Role::Button, "Write profile");
+    assert!(
+        write.accesskit_node().is_disabled(),
+        "long-term keys need the tick"
+    );
+    rig.h
+        .get_by_label("Replace the long-term keys in this profile")
+        .click();
+    rig.settle();
+    rig.h
+        .get_by_role_and_label(Role::Button, "Write profile")
+        .click();
+    rig.settle();
+    assert!(matches!(
+        rig.sent().as_slice(),
+        [Command::WriteProfile {
+            confirm_long_term: true,
+            ..
+        }]
+    ));
+}
+
+// ---- The S3 browser ----
+
+use keyfob::aws::s3::{BucketInfo, ObjectDetails, ObjectEntry, Page};
+use keyfob::message::BrowseEvent;
+
+fn browse(rig: &Rig, e: BrowseEvent) {
+    rig.events.send(Event::Browse(e)).unwrap();
+}
+
+fn obj(key: &str, size: u64) -> ObjectEntry {
+    ObjectEntry {
+        key: key.into(),
+        size,
+        modified: (T0 - 86_400) as i64,
+        class: 1,
+    }
+}
+
+/// Signed in, browser open, buckets listed; returns the rig.
+fn browsing() -> Rig {
+    let mut rig = Rig::signed_in(SessionKind::SessionToken { mfa: true });
+    rig.sent();
+    rig.h
+        .get_by_role_and_label(Role::Button, "Browse S3")
+        .click();
+    rig.settle();
+    let cmds = rig.sent();
+    let [Command::ListBuckets { id, creds }] = cmds.as_slice() else {
+        panic!("expected ListBuckets, got {cmds:?}");
+    };
+    assert_eq!(
+        creds.access_key_id, "ASIAEXAMPLEEXAMPLE01",
+        "the session's keys"
+    );
+    browse(
+        &rig,
+        BrowseEvent::Buckets {
+            id: *id,
+            result: Ok(["reports", "logs", "archive-2019"]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| BucketInfo {
+                    name: (*n).into(),
+                    created: Some(t(i as u64)),
+                    region: Some("us-east-1".into()),
+                })
+                .collect()),
+        },
+    );
+    rig.settle();
+    rig
+}
+
+fn take_list(rig: &Rig) -> (u64, String, String, Option<String>) {
+    let cmds = rig.sent();
+    let found = cmds.iter().find_map(|c| match c {
+        Command::ListObjects {
+            id,
+            bucket,
+            prefix,
+            token,
+            ..
+        } => Some((*id, bucket.clone(), prefix.clone(), token.clone())),
+        _ => None,
+    });
+    found.unwrap_or_else(|| panic!("expected ListObjects, got {cmds:?}"))
+}
+
+#[test]
+fn browse_buckets_folders_breadcrumbs_back_and_stale_pages() {
+    let mut rig = browsing();
+    assert!(rig.has_text("archive-2019"));
+    rig.clear_and_type("Filter buckets", "LOG");
+    assert!(
+        rig.has_text("logs") && !rig.has_text("archive-2019"),
+        "bucket filter"
+    );
+    rig.h.get_by_label("logs").click();
+    rig.settle();
+    let (id, bucket, prefix, token) = take_list(&rig);
+    assert_eq!(
+        (bucket.as_str(), prefix.as_str(), token),
+        ("logs", "", None)
+    );
+    browse(
+        &rig,
+        BrowseEvent::Page {
+            id,
+            page: Page {
+                folders: vec!["app/".into()],
+                objects: vec![obj("README.txt", 1536)],
+                next: None,
+            },
+        },
+    );
+    rig.settle();
+    assert!(rig.has_text("All 1 object and 1 folder loaded"));
+    assert!(rig.has_text("1.5 KiB"));
+    // Keyboard: Down selects the first row (folders first), Enter opens it.
+    rig.h.key_press(egui::Key::ArrowDown);
+    rig.settle();
+    rig.h.key_press(egui::Key::Enter);
+    rig.settle();
+    let (id2, _, prefix, _) = take_list(&rig);
+    assert_eq!(prefix, "app/");
+    // A late page for the folder the user left is dropped.
+    browse(
+        &rig,
+        BrowseEvent::Page {
+            id,
+            page: Page {
+                folders: vec![],
+                objects: vec![obj("stale.txt", 1)],
+                next: None,
+            },
+        },
+    );
+    // Pages stream in: the first is shown while more load; Stop keeps them; Continue goes on.
+    browse(
+        &rig,
+        BrowseEvent::Page {
+            id: id2,
+            page: Page {
+                folders: vec![],
+                objects: (0..50)
+                    .map(|i| obj(&format!("app/{i:03}.log"), i))
+                    .collect(),
+                next: Some("token-1".into()),
+            },
+        },
+    );
+    rig.settle();
+    assert!(!rig.has_text("stale.txt"));
+    assert!(rig.has_text("Loaded 50 objects and 0 folders so far…"));
+    rig.h.get_by_role_and_label(Role::Button, "Stop").click();
+    rig.settle();
+    assert!(matches!(rig.sent().as_slice(), [Command::Cancel { id }] if *id == id2));
+    assert!(rig.has_text("Stopped after 50 rows"));
+    rig.h
+        .get_by_role_and_label(Role::Button, "Continue")
+        .click();
+    rig.settle();
+    let (_, _, prefix, token) = take_list(&rig);
+    assert_eq!(
+        (prefix.as_str(), token.as_deref()),
+        ("app/", Some("token-1"))
+    );
+    // Breadcrumbs and Back.
+    rig.h.get_by_label("s3://logs/").click();
+    rig.settle();
+    let (_, _, prefix, _) = take_list(&rig);
+    assert_eq!(prefix, "");
+    rig.h.get_by_role_and_label(Role::Button, "Back").click();
+    rig.settle();
+    let (_, _, prefix, _) = take_list(&rig);
+    assert_eq!(prefix, "app/");
+}
+
+#[test]
+fn filter_sort_details_presign_and_uri() {
+    let mut rig = browsing();
+    rig.h.get_by_label("reports").click();
+    rig.settle();
+    let (id, ..) = take_list(&rig);
+    browse(
+        &rig,
+        BrowseEvent::Page {
+            id,
+            page: Page {
+                folders: vec!["2026/".into()],
+                objects: vec![
+                    obj("Summary.PDF", 300),
+                    obj("details.csv", 20),
+                    obj("a b+c%.txt", 5000),
+                ],
+                next: None,
+            },
+        },
+    );
+    rig.settle();
+    rig.clear_and_type("Filter", "pdf");
+    assert!(rig.has_text("Summary.PDF") && !rig.has_text("details.csv"));
+    assert!(!rig.has_text("2026/"));
+    rig.clear_and_type("Filter", "");
+    // Sort by size, largest first: folders stay on top.
+    rig.h.get_by_role_and_label(Role::Button, "Size").click();
+    rig.settle();
+    rig.h
+        .get_by_role_and_label(Role::Button, "Size, ascending")
+        .click();
+    rig.settle();
+    let b = &rig.h.state().state.browser;
+    let names: Vec<&str> = b.view.iter().map(|&i| b.listing.key(i)).collect();
+    assert_eq!(names, ["2026/", "a b+c%.txt", "Summary.PDF", "details.csv"]);
+    // Select the odd key: details are asked for.
+    rig.h.get_by_label("a b+c%.txt").click();
+    rig.settle();
+    let cmds = rig.sent();
+    let Some((hid, key)) = cmds.iter().find_map(|c| match c {
+        Command::HeadObject { id, key, .. } => Some((*id, key.clone())),
+        _ => None,
+    }) else {
+        panic!("expected HeadObject, got {cmds:?}");
+    };
+    assert_eq!(key, "a b+c%.txt");
+    browse(
+        &rig,
+        BrowseEvent::Details {
+            id: hid,
+            result: Ok(ObjectDetails {
+                bucket: "reports".into(),
+                key: key.clone(),
+                size: 5000,
+                content_type: Some("text/plain".into()),
+                etag: Some("0123".into()),
+                storage_class: "STANDARD".into(),
+                modified: Some("2026-11-21T12:00:00Z".into()),
+                metadata: vec![("owner".into(), "alice".into())],
+            }),
+        },
+    );
+    rig.settle();
+    assert!(rig.has_text("x-amz-meta-owner") && rig.has_text("text/plain"));
+    rig.h
+        .get_by_role_and_label(Role::Button, "Copy s3:// URI")
+        .click();
+    rig.h.run_steps(1);
+    assert_eq!(copied_texts(&rig), ["s3://reports/a b+c%.txt"]);
+    rig.settle();
+    // A link for 2 h from a session with 1 h left is capped.
+    rig.h
+        .get_by_role_and_label(Role::Button, "Copy presigned link")
+        .click();
+    rig.settle();
+    let cmds = rig.sent();
+    let Some((wanted, left)) = cmds.iter().find_map(|c| match c {
+        Command::Presign {
+            wanted,
+            session_left,
+            ..
+        } => Some((*wanted, *session_left)),
+        _ => None,
+    }) else {
+        panic!("expected Presign, got {cmds:?}");
+    };
+    assert_eq!(wanted, Duration::from_secs(3600));
+    assert_eq!(left, Duration::from_secs(3600));
+    browse(
+        &rig,
+        BrowseEvent::Presigned(Ok((
+            "http://127.0.0.1/reports/a%20b%2Bc%25.txt?X-Amz-Expires=1800".into(),
+            Duration::from_secs(1800),
+            Duration::from_secs(3600),
+        ))),
+    );
+    rig.settle();
+    assert!(rig.has_text("shortened to the session's remaining life"));
+}
+
+#[test]
+fn an_expired_session_mid_browse_offers_renew_and_returns_to_the_same_folder() {
+    let mut rig = browsing();
+    rig.h.get_by_label("logs").click();
+    rig.settle();
+    let (id, ..) = take_list(&rig);
+    browse(
+        &rig,
+        BrowseEvent::Page {
+            id,
+            page: Page {
+                folders: vec!["app/".into()],
+                objects: vec![],
+                next: None,
+            },
+        },
+    );
+    rig.settle();
+    rig.h.key_press(egui::Key::ArrowDown);
+    rig.h.key_press(egui::Key::Enter);
+    rig.settle();
+    let (id, _, prefix, _) = take_list(&rig);
+    assert_eq!(prefix, "app/");
+    browse(
+        &rig,
+        BrowseEvent::ListFailed {
+            id,
+            error: AwsError::new(
+                ErrorKind::Expired,
+                "The credentials have expired: sign in again",
+            ),
+        },
+    );
+    rig.settle();
+    assert!(rig.has_text("The credentials have expired"));
+    rig.h.get_by_role_and_label(Role::Button, "Renew").click();
+    rig.settle();
+    assert!(!rig.h.state().state.browser.shown, "to the code field");
+    rig.clear_and_type("MFA code", "654321");
+    let (sid, request) = rig.take_sign_in();
+    let mut s = session(SessionKind::SessionToken { mfa: true }, t(7200));
+    s.name = request.name;
+    s.credentials.access_key_id = "ASIARENEWEDRENEWED01".into();
+    rig.events
+        .send(Event::SignedIn {
+            id: sid,
+            result: Ok(Box::new(s)),
+        })
+        .unwrap();
+    rig.settle();
+    assert!(rig.h.state().state.browser.shown, "back in the browser");
+    let cmds = rig.sent();
+    let again = cmds.iter().find_map(|c| match c {
+        Command::ListObjects {
+            bucket,
+            prefix,
+            creds,
+            ..
+        } => Some((bucket.clone(), prefix.clone(), creds.access_key_id.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        again,
+        Some(("logs".into(), "app/".into(), "ASIARENEWEDRENEWED01".into())),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn a_million_rows_render_without_laying_out_every_row() {
+    let mut rig = browsing();
+    rig.h.get_by_label("logs").click();
+    rig.settle();
+    let (id, ..) = take_list(&rig);
+    let mut page = Page::default();
+    for i in 0..1_000_000 {
+        page.objects
+            .push(obj(&format!("logs/2026/11/22/host-{i:07}.json.gz"), i));
+    }
+    browse(&rig, BrowseEvent::Page { id, page });
+    rig.settle();
+    assert!(rig.has_text("All 1000000 objects and 0 folders loaded"));
+    let rows = rig.h.query_all_by_label_contains("host-").count();
+    assert!(
+        rows > 5 && rows < 200,
+        "only the visible rows are laid out: {rows}"
+    );
+    rig.clear_and_type("Filter", "host-0999999");
+    assert_eq!(rig.h.state().state.browser.view.len(), 1);
+    assert!(rig.has_text("logs/2026/11/22/host-0999999.json.gz"));
 }

@@ -130,3 +130,22 @@ ensure_cargo_deb() {
     fi
     ensure_apt dpkg-dev # dpkg-shlibdeps works out the library dependencies
 }
+
+# with_keyring — re-runs the calling script inside a private D-Bus session with a freshly unlocked
+# gnome-keyring (the Secret Service the keyring tests and the app use), unless it already runs in
+# one. Its keyrings live in a temporary directory, never in the user's own.
+with_keyring() {
+    [ -n "${KEYFOB_IN_KEYRING_SESSION:-}" ] && return 0
+    ensure_apt dbus dbus-daemon gnome-keyring
+    local data
+    data="$(mktemp -d)"
+    log "starting a D-Bus session with an unlocked gnome-keyring (data in $data)"
+    KEYFOB_IN_KEYRING_SESSION=1 KEYFOB_KEYRING_DATA="$data" exec dbus-run-session -- bash -c '
+        # A known password unlocks (and creates) the login keyring without a prompt.
+        printf %s keyfob-test | XDG_DATA_HOME="$KEYFOB_KEYRING_DATA" \
+            gnome-keyring-daemon --unlock --components=secrets >/dev/null
+        "$@"
+        rc=$?
+        rm -rf "$KEYFOB_KEYRING_DATA"
+        exit $rc' keyring-session "$KEYFOB_ROOT/scripts/$(basename "$0")" "$@"
+}

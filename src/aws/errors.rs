@@ -34,6 +34,8 @@ pub enum ErrorKind {
     ServerError,
     /// The request was refused as invalid (bad parameter the local checks missed).
     Invalid,
+    /// The bucket or object does not exist.
+    NotFound,
     /// Anything else.
     Other,
 }
@@ -106,7 +108,12 @@ impl AwsError {
                 message: "Could not reach AWS; check your network (or AWS_ENDPOINT_URL)".to_owned(),
                 detail: chain,
             },
-            SdkError::ResponseError(r) => Self::from_response(action, r.raw(), None, None),
+            SdkError::ResponseError(r) => {
+                // The answer could not be read: keep the SDK's reason in the detail.
+                let mut e = Self::from_response(action, r.raw(), None, None);
+                e.detail = format!("{}\n{chain}", e.detail);
+                e
+            }
             SdkError::ServiceError(s) => {
                 Self::from_response(action, s.raw(), s.err().code(), s.err().message())
             }
@@ -130,13 +137,16 @@ impl AwsError {
         let code = code.map(str::to_owned).or(body_code);
         let message = message.map(str::to_owned).or(body_message);
         let status = raw.status().as_u16();
-        Self::from_code(
-            action,
-            code.as_deref(),
-            message.as_deref(),
-            status,
-            &request_id(raw),
-        )
+        let mut extra = request_id(raw);
+        if code.is_none() {
+            // Nothing readable: show the start of what came back.
+            let body = String::from_utf8_lossy(raw.body().bytes().unwrap_or_default());
+            let head: String = body.chars().take(300).collect();
+            if !head.trim().is_empty() {
+                extra = format!("{extra}\nbody: {head}");
+            }
+        }
+        Self::from_code(action, code.as_deref(), message.as_deref(), status, &extra)
     }
 
     /// Maps an AWS error code (and message, HTTP status) to a sentence. `extra` ends the detail
@@ -191,6 +201,14 @@ impl AwsError {
             "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => (
                 ErrorKind::Expired,
                 "The credentials have expired: sign in again".to_owned(),
+            ),
+            "NoSuchBucket" => (
+                ErrorKind::NotFound,
+                "That bucket does not exist (it may have been deleted)".to_owned(),
+            ),
+            "NoSuchKey" | "NotFound" => (
+                ErrorKind::NotFound,
+                "That object does not exist (it may have been deleted)".to_owned(),
             ),
             "Throttling"
             | "ThrottlingException"

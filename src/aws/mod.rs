@@ -3,6 +3,7 @@
 
 pub mod errors;
 pub mod profiles;
+pub mod s3;
 pub mod sts;
 
 use std::path::PathBuf;
@@ -108,8 +109,11 @@ pub enum SourceCredentials {
     DefaultChain,
     /// A named profile's credentials (normally its long-term keys).
     Profile(String),
-    /// Keys given directly (an MFA session for role chaining; the keyring later).
+    /// Keys given directly (an MFA session for role chaining, or keys read from the keyring).
     Static(Credentials),
+    /// Long-term keys in the OS keyring under this name; read (and turned into `Static`) by
+    /// [`crate::keystore::resolve_source`] before any call.
+    Keyring(String),
 }
 
 impl SourceCredentials {
@@ -120,11 +124,27 @@ impl SourceCredentials {
             Self::DefaultChain => "Default credential chain".to_owned(),
             Self::Profile(p) => format!("Profile {p}"),
             Self::Static(c) => format!("Keys {}", c.access_key_id),
+            Self::Keyring(k) => format!("Keyring keys {k}"),
         }
     }
 }
 
 impl AwsEnv {
+    /// The credentials file keyfob writes profiles into: the explicit one, else
+    /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
+    #[must_use]
+    pub fn credentials_path(&self) -> Option<PathBuf> {
+        if let Some(p) = &self.profile_files.credentials {
+            return Some(p.clone());
+        }
+        if let Some(p) = std::env::var_os("AWS_SHARED_CREDENTIALS_FILE").filter(|p| !p.is_empty()) {
+            return Some(PathBuf::from(p));
+        }
+        std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| PathBuf::from(h).join(".aws").join("credentials"))
+    }
+
     /// The SDK configuration for `source` credentials in `region` (or the usual region chain).
     pub async fn sdk_config(&self, source: &SourceCredentials, region: Option<&str>) -> SdkConfig {
         let net = &self.net;
@@ -163,6 +183,11 @@ impl AwsEnv {
                 loader.credentials_provider(p.build())
             }
             SourceCredentials::Static(c) => loader.credentials_provider(to_sdk_credentials(c)),
+            SourceCredentials::Keyring(name) => {
+                // Never reached through the app's paths, which resolve keyring keys first.
+                tracing::error!(name, "keyring keys were not read before the call");
+                loader.no_credentials()
+            }
         };
         loader.load().await
     }

@@ -67,6 +67,35 @@ pub async fn load_with_env(spec: &ProfileFilesSpec, env: &Env) -> Result<Profile
     Ok(from_set(&set))
 }
 
+/// The long-term keys a profile holds (`aws_access_key_id` + `aws_secret_access_key`), read with
+/// the SDK's loader; for importing them into the keyring.
+pub async fn long_term_keys(
+    env: &super::AwsEnv,
+    profile: &str,
+) -> Result<crate::session::Credentials, String> {
+    let files = env.profile_files.to_sdk().unwrap_or_default();
+    let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None)
+        .await
+        .map_err(|e| format!("Could not read your AWS config: {e}"))?;
+    let p = set
+        .get_profile(profile)
+        .ok_or_else(|| format!("There is no profile {profile}"))?;
+    let get = |k: &str| p.get(k).map(str::trim).filter(|v| !v.is_empty());
+    match (get("aws_access_key_id"), get("aws_secret_access_key")) {
+        (Some(id), Some(secret)) if get("aws_session_token").is_none() => {
+            Ok(crate::session::Credentials {
+                access_key_id: id.to_owned(),
+                secret_access_key: crate::secret::Secret::new(secret),
+                session_token: None,
+            })
+        }
+        (Some(_), Some(_)) => Err(format!(
+            "Profile {profile} holds temporary credentials (a session token), not long-term keys"
+        )),
+        _ => Err(format!("Profile {profile} holds no access key pair")),
+    }
+}
+
 fn from_set(set: &ProfileSet) -> Profiles {
     let mut list: Vec<ProfileInfo> = set
         .profiles()

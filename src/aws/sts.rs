@@ -67,6 +67,10 @@ pub enum Flow {
 /// A checked sign-in request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignInRequest {
+    /// The name the session will be listed and cached under.
+    pub name: String,
+    /// The form it was made from (for Renew and the cache).
+    pub origin: crate::session::Origin,
     /// Credentials that sign the call (ignored for [`Flow::Chained`], which uses the parent session).
     pub source: SourceCredentials,
     /// The region, when the user chose one.
@@ -106,6 +110,8 @@ pub async fn sign_in(env: &AwsEnv, req: &SignInRequest) -> Result<Session, AwsEr
         .await;
     let identity = caller_identity(&StsClient::new(&session_conf)).await.ok();
     Ok(Session {
+        name: req.name.clone(),
+        origin: req.origin.clone(),
         credentials,
         issued_at: SystemTime::now(),
         expires_at,

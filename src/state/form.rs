@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::aws::SourceCredentials;
 use crate::aws::profiles::ProfileInfo;
 use crate::aws::sts::{Flow, Mfa, RoleRequest, SignInRequest};
-use crate::session::{Session, SessionKind};
+use crate::session::{Origin, Session, SessionKind};
 use crate::validate;
 
 /// A field of the form, for attaching messages.
@@ -58,6 +58,8 @@ pub enum SourceChoice {
     DefaultChain,
     /// A profile's keys.
     Profile(String),
+    /// Long-term keys kept in the OS keyring under this name.
+    Keyring(String),
 }
 
 impl SourceChoice {
@@ -67,6 +69,7 @@ impl SourceChoice {
         match self {
             Self::DefaultChain => SourceCredentials::DefaultChain,
             Self::Profile(p) => SourceCredentials::Profile(p.trim().to_owned()),
+            Self::Keyring(k) => SourceCredentials::Keyring(k.clone()),
         }
     }
 }
@@ -97,6 +100,8 @@ pub struct SignInForm {
     pub code: String,
     /// With a role and a live MFA session: assume the role from that session (no new code).
     pub chain: bool,
+    /// The role ARN the chosen profile names (to tell whether the form still describes it).
+    pub profile_role_arn: String,
 }
 
 impl Default for SignInForm {
@@ -113,6 +118,7 @@ impl Default for SignInForm {
             region: String::new(),
             code: String::new(),
             chain: true,
+            profile_role_arn: String::new(),
         }
     }
 }
@@ -172,6 +178,7 @@ impl SignInForm {
         self.mfa_serial = p.mfa_serial.clone().unwrap_or_default();
         self.mfa_guessed = false;
         self.role_arn = p.role_arn.clone().unwrap_or_default();
+        self.profile_role_arn.clone_from(&self.role_arn);
         self.external_id = p.external_id.clone().unwrap_or_default();
         if let Some(name) = &p.role_session_name {
             self.session_name.clone_from(name);
@@ -264,11 +271,64 @@ impl SignInForm {
             }
         };
         Ok(SignInRequest {
+            name: self.session_key(),
+            origin: self.origin(),
             source: self.source.credentials(),
             region,
             duration,
             flow,
         })
+    }
+
+    /// The name the session will be listed and cached under: the profile while the form still
+    /// describes it, else the role ARN, else the source of the credentials.
+    #[must_use]
+    pub fn session_key(&self) -> String {
+        let role = self.role_arn.trim();
+        match &self.profile {
+            Some(p) if role == self.profile_role_arn.trim() => return p.clone(),
+            _ => {}
+        }
+        if !role.is_empty() {
+            return role.to_owned();
+        }
+        match &self.source {
+            SourceChoice::DefaultChain => "default".to_owned(),
+            SourceChoice::Profile(p) => p.trim().to_owned(),
+            SourceChoice::Keyring(k) => format!("keyring:{k}"),
+        }
+    }
+
+    /// The form as a session's [`Origin`] (everything but the code).
+    #[must_use]
+    pub fn origin(&self) -> Origin {
+        Origin {
+            profile: self.profile.clone(),
+            source: self.source.clone(),
+            mfa_serial: self.mfa_serial.trim().to_owned(),
+            role_arn: self.role_arn.trim().to_owned(),
+            session_name: self.session_name.trim().to_owned(),
+            external_id: self.external_id.trim().to_owned(),
+            duration: self.duration.trim().to_owned(),
+            region: self.region.trim().to_owned(),
+        }
+    }
+
+    /// Refills the form from a session's origin (Renew); the code is cleared.
+    pub fn fill_from_origin(&mut self, o: &Origin) {
+        self.profile.clone_from(&o.profile);
+        self.source = o.source.clone();
+        self.mfa_serial.clone_from(&o.mfa_serial);
+        self.mfa_guessed = false;
+        self.role_arn.clone_from(&o.role_arn);
+        if o.profile.is_some() {
+            self.profile_role_arn.clone_from(&o.role_arn);
+        }
+        self.session_name.clone_from(&o.session_name);
+        self.external_id.clone_from(&o.external_id);
+        self.duration.clone_from(&o.duration);
+        self.region.clone_from(&o.region);
+        self.code.clear();
     }
 
     fn check_duration(&self, plan: Plan, errors: &mut FieldErrors) -> Option<u32> {
@@ -327,4 +387,18 @@ fn optional(
 #[must_use]
 pub fn can_chain_from(session: &Session, now: SystemTime) -> bool {
     matches!(session.kind, SessionKind::SessionToken { mfa: true }) && !session.is_expired(now)
+}
+
+/// The MFA session a form's role may be chained from: live, made from the same source
+/// credentials (so a role is never assumed with another account's session), the one that lasts
+/// longest.
+pub fn chain_parent_for<'a>(
+    form: &SignInForm,
+    sessions: impl IntoIterator<Item = &'a Session>,
+    now: SystemTime,
+) -> Option<&'a Session> {
+    sessions
+        .into_iter()
+        .filter(|s| can_chain_from(s, now) && s.origin.source == form.source)
+        .max_by_key(|s| s.expires_at)
 }

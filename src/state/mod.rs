@@ -2,6 +2,7 @@
 //! change it through [`AppState::apply`]; user actions return the [`Command`]s to send. Time is
 //! always passed in.
 
+pub mod browser;
 pub mod form;
 
 use std::time::{Duration, SystemTime};
@@ -11,9 +12,15 @@ use serde::{Deserialize, Serialize};
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::profiles::Profiles;
 use crate::clipboard;
+use crate::credfile::{CredFile, Edit};
+use crate::keystore::{KeyInfo, LongTermKey};
 use crate::message::{Command, Event, RequestId};
-use crate::session::{ExportFormat, Session};
-use form::{FieldErrors, SignInForm, SourceChoice, can_chain_from};
+use crate::secret::Secret;
+use crate::session::{Credentials, ExportFormat, Session};
+use form::{FieldErrors, SignInForm, SourceChoice, chain_parent_for};
+
+/// Minutes before expiry at which a desktop notification is sent.
+pub const WARN_AT_MINUTES: [u64; 2] = [15, 5];
 
 /// What a running request is doing (for the button label and Cancel).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +91,51 @@ pub struct ClipboardMark {
     pub clear_at: SystemTime,
 }
 
+/// What keyfob knows about the OS keyring.
+#[derive(Debug, Default)]
+pub struct KeyringState {
+    /// Whether it has answered: `None` until the first answer.
+    pub available: Option<bool>,
+    /// Why it cannot be used (shown in the window), or what went wrong last.
+    pub error: Option<String>,
+    /// The long-term keys kept there (ids only).
+    pub keys: Vec<KeyInfo>,
+    /// Damaged entries reported at start.
+    pub problems: Vec<String>,
+    /// A profile whose keys were just imported: offer to remove them from the credentials file.
+    pub offer_remove: Option<String>,
+}
+
+/// The "add long-term keys" form. The secret is held only until it is sent to the keyring.
+#[derive(Debug, Default)]
+pub struct KeyForm {
+    /// The name to file the keys under.
+    pub name: String,
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key (wiped after sending).
+    pub secret: Secret,
+    /// Messages per field after a try: name, id, secret.
+    pub errors: [Option<String>; 3],
+    /// The profile to import keys from.
+    pub import_profile: Option<String>,
+}
+
+/// The credentials-file writer's state: a planned change shown before it is written.
+#[derive(Debug, Default)]
+pub struct CredWrite {
+    /// The profile name to write the session as.
+    pub profile: String,
+    /// A message next to the profile field.
+    pub error: Option<String>,
+    /// The planned change, waiting for Write.
+    pub planned: Option<(Box<CredFile>, Box<Edit>)>,
+    /// The user confirmed replacing long-term keys.
+    pub confirm_long_term: bool,
+    /// What happened last (written, backup path, or why not).
+    pub outcome: Option<String>,
+}
+
 /// Everything the window shows.
 #[derive(Debug, Default)]
 pub struct AppState {
@@ -93,14 +145,25 @@ pub struct AppState {
     pub profiles: Profiles,
     /// Why the profiles could not be read.
     pub profiles_error: Option<String>,
-    /// The session in use (shown with its countdown); kept after expiry to say so, never used then.
-    pub session: Option<Session>,
-    /// The live MFA session (GetSessionToken with a code) that roles can be chained from.
-    pub mfa_session: Option<Session>,
+    /// Every session of this run and those restored from the keyring, by name; each keeps its own
+    /// countdown. Kept after expiry to say so, never used then.
+    pub sessions: Vec<Session>,
+    /// The name of the session shown in the Session panel.
+    pub selected: Option<String>,
+    /// The keyring: its keys, and why it cannot be used when it cannot.
+    pub keyring: KeyringState,
+    /// Commands produced while applying events or ticking (sent by the app after the frame).
+    pub outbox: Vec<Command>,
+    /// Expiry warnings already sent: session name → the lowest threshold (minutes) announced.
+    pub notified: std::collections::HashMap<String, u64>,
+    /// The "add keys" form.
+    pub key_form: KeyForm,
+    /// Writing the session into the credentials file.
+    pub cred_write: CredWrite,
     /// The request in flight.
     pub pending: Option<Pending>,
-    /// The last id handed out.
-    last_id: RequestId,
+    /// The S3 browser.
+    pub browser: browser::Browser,
     /// The last failure, shown above the form until the next attempt.
     pub error: Option<AwsError>,
     /// Whether the error's detail is unfolded.
@@ -139,6 +202,7 @@ impl AppState {
         };
         Self {
             form,
+            browser: browser::Browser::new(),
             export_format: prefs.export_format,
             clear_clipboard_after: prefs.clear_clipboard_after,
             ..Self::default()
@@ -163,25 +227,52 @@ impl AppState {
 
     /// Marks a new request of `kind` as the one in flight (replacing any other) and returns its id.
     fn start(&mut self, kind: PendingKind) -> RequestId {
-        self.last_id += 1;
-        self.pending = Some(Pending {
-            id: self.last_id,
-            kind,
-        });
+        let id = crate::message::next_id();
+        self.pending = Some(Pending { id, kind });
         self.error = None;
-        self.last_id
+        id
     }
 
-    /// The session, if it is still live at `now`. keyfob never uses an expired one.
+    /// The session shown in the Session panel (the selected one, else the newest).
+    #[must_use]
+    pub fn current(&self) -> Option<&Session> {
+        self.selected
+            .as_deref()
+            .and_then(|n| self.sessions.iter().find(|s| s.name == n))
+            .or_else(|| self.sessions.last())
+    }
+
+    /// The shown session, if it is still live at `now`. keyfob never uses an expired one.
     #[must_use]
     pub fn live_session(&self, now: SystemTime) -> Option<&Session> {
-        self.session.as_ref().filter(|s| !s.is_expired(now))
+        self.current().filter(|s| !s.is_expired(now))
     }
 
-    /// The MFA session roles can be chained from, if live at `now`.
+    /// The MFA session the form's role can be chained from, if one is live at `now`.
     #[must_use]
     pub fn chainable(&self, now: SystemTime) -> Option<&Session> {
-        self.mfa_session.as_ref().filter(|s| can_chain_from(s, now))
+        chain_parent_for(&self.form, &self.sessions, now)
+    }
+
+    /// Shows the session named `name`.
+    pub fn select_session(&mut self, name: &str) {
+        if self.sessions.iter().any(|s| s.name == name) {
+            self.selected = Some(name.to_owned());
+        }
+    }
+
+    /// Adds a session or replaces the one with its name, and shows it.
+    fn upsert(&mut self, session: Session) {
+        self.notified.remove(&session.name);
+        self.selected = Some(session.name.clone());
+        match self.sessions.iter_mut().find(|s| s.name == session.name) {
+            Some(slot) => *slot = session,
+            None => self.sessions.push(session),
+        }
+    }
+
+    fn keyring_usable(&self) -> bool {
+        self.keyring.available == Some(true)
     }
 
     /// The form's messages at `now`.
@@ -259,8 +350,13 @@ impl AppState {
         Some(Command::Cancel { id: p.id })
     }
 
-    /// Renew: keep every field, clear the code and put the cursor there.
+    /// Renew: refill the form from the shown session, clear the code and put the cursor there.
     pub fn renew(&mut self) {
+        if let Some(origin) = self.current().map(|s| s.origin.clone())
+            && origin != crate::session::Origin::default()
+        {
+            self.form.fill_from_origin(&origin);
+        }
         self.form.code.clear();
         self.focus_code = true;
         self.attempted = false;
@@ -268,10 +364,17 @@ impl AppState {
         self.status = Some("Enter a new code to renew the session".to_owned());
     }
 
-    /// Forgets every session in memory; clears the clipboard now if it holds keyfob's exports.
+    /// Forgets the shown session, in memory and in the keyring; clears the clipboard now if it
+    /// holds keyfob's exports.
     pub fn sign_out(&mut self) -> Option<Command> {
-        self.session = None;
-        self.mfa_session = None;
+        if let Some(name) = self.current().map(|s| s.name.clone()) {
+            self.sessions.retain(|s| s.name != name);
+            self.notified.remove(&name);
+            if self.keyring_usable() {
+                self.outbox.push(Command::ForgetSession { name });
+            }
+        }
+        self.selected = self.sessions.last().map(|s| s.name.clone());
         self.error = None;
         self.form.code.clear();
         self.status = Some("Signed out".to_owned());
@@ -282,7 +385,7 @@ impl AppState {
 
     /// The export text for the live session, and marks it for clearing. `None` (with a status
     /// message) when there is no live session or the format cannot express a value.
-    pub fn copy_exports(&mut self, now: SystemTime) -> Option<crate::secret::Secret> {
+    pub fn copy_exports(&mut self, now: SystemTime) -> Option<Secret> {
         let Some(session) = self.live_session(now) else {
             self.status = Some("No live session to export: sign in first".to_owned());
             return None;
@@ -312,8 +415,37 @@ impl AppState {
         }
     }
 
-    /// Time-driven work at `now`: the clipboard deadline. Returns the commands to send.
+    /// Time-driven work at `now`: expiry warnings (into the outbox) and the clipboard deadline.
+    /// Returns the clipboard command to send.
     pub fn tick(&mut self, now: SystemTime) -> Option<Command> {
+        for s in &self.sessions {
+            if s.is_expired(now) {
+                continue;
+            }
+            let left = s.remaining(now);
+            let last = self.notified.get(&s.name).copied().unwrap_or(u64::MAX);
+            // The lowest threshold crossed: a session restored with 3 minutes left gets one
+            // warning, not two.
+            let due = WARN_AT_MINUTES
+                .iter()
+                .copied()
+                .filter(|m| left < Duration::from_secs(m * 60) && *m < last)
+                .min();
+            if let Some(minutes) = due {
+                self.notified.insert(s.name.clone(), minutes);
+                let who = s
+                    .identity
+                    .as_ref()
+                    .map_or_else(|| s.name.clone(), |i| i.short_name().to_owned());
+                self.outbox.push(Command::Notify {
+                    summary: format!("AWS session {} ends in under {minutes} minutes", s.name),
+                    body: format!(
+                        "{who}: {} left. Open keyfob and press Renew to sign in with a new code.",
+                        crate::session::countdown_text(left)
+                    ),
+                });
+            }
+        }
         match self.clipboard {
             Some(mark) if now >= mark.clear_at => {
                 self.clipboard = None;
@@ -348,13 +480,19 @@ impl AppState {
                 match result {
                     Ok(session) => {
                         self.form.code.clear();
-                        let session = *session;
-                        if can_chain_from(&session, now) {
-                            self.mfa_session = Some(session.clone());
-                        }
                         self.status = Some(format!("Signed in: {}", session.kind.describe()));
                         self.error = None;
-                        self.session = Some(session);
+                        if self.keyring_usable() {
+                            self.outbox.push(Command::CacheSession {
+                                session: session.clone(),
+                            });
+                        }
+                        self.upsert(*session);
+                        // Renewed from the browser: back to the same bucket and prefix (the
+                        // browser sees the new credentials and lists them again).
+                        if std::mem::take(&mut self.browser.return_after_renew) {
+                            self.browser.shown = true;
+                        }
                     }
                     Err(e) => {
                         tracing::info!(kind = ?e.kind, "sign-in failed: {}", e.message);
@@ -393,6 +531,70 @@ impl AppState {
                     }
                 }
             }
+            Event::Cache(Ok(contents)) => {
+                self.keyring.available = Some(true);
+                self.keyring.error = None;
+                self.keyring.keys = contents.keys;
+                self.keyring.problems = contents.problems;
+                let mut restored = 0;
+                for s in contents.sessions {
+                    if !s.usable_for_cache(now) {
+                        // Expired (or within the margin): drop it from the keyring too.
+                        self.outbox.push(Command::ForgetSession { name: s.name });
+                    } else if !self.sessions.iter().any(|x| x.name == s.name) {
+                        self.sessions.push(s);
+                        restored += 1;
+                    }
+                }
+                if restored > 0 {
+                    if self.selected.is_none() {
+                        self.selected = self.sessions.last().map(|s| s.name.clone());
+                    }
+                    self.status = Some(format!(
+                        "Restored {restored} live session{} from the keyring",
+                        if restored == 1 { "" } else { "s" }
+                    ));
+                }
+            }
+            Event::Cache(Err(e)) => {
+                self.keyring.available = Some(false);
+                self.keyring.error = Some(format!(
+                    "{e}. keyfob still works, but sessions are kept in memory only and long-term keys cannot be stored."
+                ));
+            }
+            Event::Keys(Ok(keys)) => self.keyring.keys = keys,
+            Event::Keys(Err(e)) => self.keyring.error = Some(e.to_string()),
+            Event::KeyringFailed(e) => self.keyring.error = Some(e),
+            Event::KeySaved {
+                name,
+                imported_from,
+            } => {
+                self.status = Some(format!("Keys {name} are in the keyring"));
+                self.keyring.offer_remove = imported_from;
+            }
+            Event::ProfilePlanned(result) => match result {
+                Ok((file, edit)) => {
+                    self.cred_write.error = None;
+                    self.cred_write.confirm_long_term = false;
+                    self.cred_write.outcome = None;
+                    self.cred_write.planned = Some((file, edit));
+                }
+                Err(e) => {
+                    self.cred_write.planned = None;
+                    self.cred_write.error = Some(e);
+                }
+            },
+            Event::ProfileWritten(result) => {
+                self.cred_write.planned = None;
+                match result {
+                    Ok(text) => {
+                        self.cred_write.outcome = Some(text.clone());
+                        self.status = Some(text);
+                    }
+                    Err(e) => self.cred_write.outcome = Some(e),
+                }
+            }
+            Event::Browse(e) => self.browser.apply(e),
             Event::ClipboardChecked { cleared } => {
                 if cleared {
                     self.status = Some("Clipboard cleared".to_owned());
@@ -410,11 +612,82 @@ impl AppState {
         }
     }
 
+    /// Checks the "add keys" form; returns the command, or leaves messages and sends nothing.
+    pub fn add_key(&mut self) -> Option<Command> {
+        let usable = self.keyring_usable();
+        let f = &mut self.key_form;
+        let name = crate::validate::key_name(&f.name);
+        let id = crate::validate::access_key_id(&f.access_key_id);
+        let secret = crate::validate::secret_access_key(f.secret.expose());
+        f.errors = [
+            name.as_ref().err().cloned(),
+            id.as_ref().err().cloned(),
+            secret.as_ref().err().cloned(),
+        ];
+        if !usable {
+            f.errors[0] = Some("The keyring is not available: keys cannot be stored".to_owned());
+            return None;
+        }
+        let (Ok(name), Ok(id), Ok(secret)) = (name, id, secret) else {
+            return None;
+        };
+        f.secret = Secret::default();
+        f.access_key_id.clear();
+        f.name.clear();
+        Some(Command::SaveKey {
+            key: Box::new(LongTermKey {
+                name,
+                credentials: Credentials {
+                    access_key_id: id,
+                    secret_access_key: Secret::new(secret),
+                    session_token: None,
+                },
+            }),
+        })
+    }
+
+    /// Plans writing the shown session into the credentials file under the typed profile name.
+    pub fn plan_profile_write(&mut self, now: SystemTime) -> Option<Command> {
+        let name = self.cred_write.profile.trim().to_owned();
+        if let Err(e) = crate::validate::key_name(&name) {
+            self.cred_write.error = Some(e);
+            return None;
+        }
+        let Some(session) = self.live_session(now).cloned() else {
+            self.cred_write.error = Some("No live session to write: sign in first".to_owned());
+            return None;
+        };
+        self.cred_write.error = None;
+        self.cred_write.outcome = None;
+        Some(Command::PlanProfileWrite {
+            profile: name,
+            session: Box::new(session),
+        })
+    }
+
+    /// Writes the planned change.
+    pub fn write_profile(&mut self) -> Option<Command> {
+        let (file, edit) = self.cred_write.planned.take()?;
+        if edit.replaces_long_term && !self.cred_write.confirm_long_term {
+            self.cred_write.outcome = Some(format!(
+                "[{}] holds long-term keys: tick the box to replace them",
+                edit.profile
+            ));
+            self.cred_write.planned = Some((file, edit));
+            return None;
+        }
+        Some(Command::WriteProfile {
+            file,
+            edit,
+            confirm_long_term: self.cred_write.confirm_long_term,
+        })
+    }
+
     /// The window title at `now`: the countdown mirrored to the minute. (Each title change costs
     /// the window two extra frames, so it changes once a minute rather than every second.)
     #[must_use]
     pub fn title(&self, now: SystemTime) -> String {
-        match &self.session {
+        match self.current() {
             Some(s) if s.is_expired(now) => "keyfob — session expired".to_owned(),
             Some(s) if s.remaining(now) < Duration::from_secs(60) => {
                 "keyfob — under a minute left".to_owned()

@@ -26,11 +26,15 @@ pub struct SessionActions {
 /// Draws the session panel (only when there is a session).
 pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> SessionActions {
     let mut actions = SessionActions::default();
-    let Some(session) = state.session.clone() else {
+    let Some(session) = state.current().cloned() else {
         return actions;
     };
     ui.heading("Session");
     ui.add_space(4.0);
+    if state.sessions.len() > 1 {
+        session_list_ui(ui, state, now);
+        ui.add_space(6.0);
+    }
     identity_ui(ui, &session);
     ui.add_space(6.0);
     countdown_ui(ui, &session, now);
@@ -45,13 +49,20 @@ pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> S
         }
         if ui
             .button("Sign out")
-            .on_hover_text("Forget the session (keyfob keeps nothing on disk)")
+            .on_hover_text("Forget this session, here and in the keyring")
             .clicked()
         {
             actions.commands.extend(state.sign_out());
         }
+        let browse = ui
+            .add_enabled(!expired, egui::Button::new("Browse S3"))
+            .on_hover_text("Buckets, folders and objects with this session")
+            .on_disabled_hover_text("The session has expired: renew it first");
+        if browse.clicked() {
+            state.browser.shown = true;
+        }
     });
-    if state.session.is_none() {
+    if state.current().map(|s| &s.name) != Some(&session.name) {
         return actions;
     }
     ui.add_space(8.0);
@@ -93,7 +104,101 @@ pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> S
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.label(RichText::new(preview).monospace().size(11.0));
     });
+    if !expired {
+        ui.add_space(8.0);
+        actions.commands.extend(cred_file_ui(ui, state, now));
+    }
     actions
+}
+
+/// Every session with its own countdown; a click shows it.
+fn session_list_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
+    let mut pick = None;
+    egui::Grid::new("sessions")
+        .num_columns(3)
+        .spacing([12.0, 2.0])
+        .show(ui, |ui| {
+            for s in &state.sessions {
+                let selected = state.current().is_some_and(|c| c.name == s.name);
+                let r = ui
+                    .selectable_label(selected, &s.name)
+                    .on_hover_text("Show this session");
+                if r.clicked() {
+                    pick = Some(s.name.clone());
+                }
+                ui.label(s.identity.as_ref().map_or("?", |i| i.account.as_str()));
+                let (text, color) = match s.urgency(now) {
+                    Urgency::Expired => ("expired".to_owned(), RED),
+                    Urgency::Urgent => (countdown_text(s.remaining(now)), RED),
+                    Urgency::Soon => (countdown_text(s.remaining(now)), AMBER),
+                    Urgency::Calm => (countdown_text(s.remaining(now)), ui.visuals().text_color()),
+                };
+                ui.label(RichText::new(text).monospace().color(color));
+                ui.end_row();
+            }
+        });
+    if let Some(name) = pick {
+        state.select_session(&name);
+    }
+}
+
+/// "Write as a profile in ~/.aws/credentials": name, the change shown first, then Write.
+fn cred_file_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> Vec<Command> {
+    let mut commands = Vec::new();
+    egui::CollapsingHeader::new("Write into ~/.aws/credentials")
+        .id_salt("cred_write")
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                let label = ui.label("Profile name");
+                let r = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut state.cred_write.profile)
+                            .hint_text("e.g. mfa")
+                            .desired_width(160.0),
+                    )
+                    .labelled_by(label.id)
+                    .on_hover_text("The [section] the session is written as; other profiles are left untouched");
+                if r.changed() {
+                    state.cred_write.planned = None;
+                }
+                let show = ui
+                    .button("Show the change")
+                    .on_hover_text("Read the file and show what would be written, before writing");
+                if show.clicked() {
+                    commands.extend(state.plan_profile_write(now));
+                }
+            });
+            if let Some(e) = &state.cred_write.error {
+                ui.label(RichText::new(e).color(RED).small());
+            }
+            if let Some((file, edit)) = &state.cred_write.planned {
+                let verb = if edit.replaces { "Replace" } else { "Add" };
+                ui.label(format!("{verb} [{}] in {}:", edit.profile, file.path().display()));
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    ui.label(RichText::new(&edit.preview).monospace().size(11.0));
+                });
+                let long_term = edit.replaces_long_term;
+                if long_term {
+                    ui.checkbox(
+                        &mut state.cred_write.confirm_long_term,
+                        "Replace the long-term keys in this profile",
+                    )
+                    .on_hover_text("They are kept in the backup file keyfob makes first");
+                }
+                let can = !long_term || state.cred_write.confirm_long_term;
+                let write = ui
+                    .add_enabled(can, egui::Button::new("Write profile"))
+                    .on_hover_text("Atomic write, 0600, after a timestamped backup of the old file")
+                    .on_disabled_hover_text("Confirm replacing the long-term keys first");
+                if write.clicked() {
+                    commands.extend(state.write_profile());
+                }
+            }
+            if let Some(o) = &state.cred_write.outcome {
+                ui.label(RichText::new(o).small());
+            }
+        });
+    commands
 }
 
 fn identity_ui(ui: &mut egui::Ui, session: &Session) {

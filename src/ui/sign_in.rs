@@ -232,6 +232,7 @@ fn source_row(ui: &mut egui::Ui, state: &mut AppState) {
     let text = match &state.form.source {
         SourceChoice::DefaultChain => "Default credential chain".to_owned(),
         SourceChoice::Profile(p) => format!("Keys of profile {p}"),
+        SourceChoice::Keyring(k) => format!("Keyring keys {k}"),
     };
     let combo = egui::ComboBox::from_id_salt("source")
         .selected_text(text)
@@ -249,9 +250,16 @@ fn source_row(ui: &mut egui::Ui, state: &mut AppState) {
                     format!("Keys of profile {}", p.name),
                 );
             }
+            for k in &state.keyring.keys {
+                ui.selectable_value(
+                    &mut state.form.source,
+                    SourceChoice::Keyring(k.name.clone()),
+                    format!("Keyring keys {}", k.name),
+                );
+            }
         });
     combo.response.labelled_by(label.id).on_hover_text(
-        "The long-term credentials that sign the STS call: the SDK's default chain (environment, files, SSO…) or a profile's keys.",
+        "The long-term credentials that sign the STS call: the SDK's default chain (environment, files, SSO…), a profile's keys, or keys kept in the OS keyring.",
     );
     ui.end_row();
 }

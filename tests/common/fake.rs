@@ -15,6 +15,9 @@ pub enum Behaviour {
     Respond(u16, &'static str),
     /// Accept the connection, read the request, never answer.
     Silent,
+    /// A 200 that promises this many bytes, sends the body given, and hangs up (a connection lost
+    /// mid-transfer).
+    Truncated(u64, &'static str),
 }
 
 /// A running fake server.
@@ -84,6 +87,13 @@ impl FakeServer {
                                 body.len()
                             );
                             let _ = sock.write_all(resp.as_bytes()).await;
+                        }
+                        Behaviour::Truncated(declared, body) => {
+                            let resp = format!(
+                                "HTTP/1.1 200 OK\r\nContent-Type: binary/octet-stream\r\nContent-Length: {declared}\r\nETag: \"0123456789abcdef0123456789abcdef\"\r\n\r\n{body}"
+                            );
+                            let _ = sock.write_all(resp.as_bytes()).await;
+                            let _ = sock.shutdown().await;
                         }
                         Behaviour::Silent => {
                             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;

@@ -1,0 +1,118 @@
+//! Benchmark helper: the browser with 1,000,000 objects loaded, driven headless through egui (no
+//! GPU: layout and tessellation, the CPU part of a frame). Prints the CPU time per frame (median
+//! and p99 over 300 frames that scroll through the table), the filter time over 1M rows, and the
+//! bytes held per object beyond the key's own bytes.
+#![allow(clippy::print_stdout, clippy::cast_precision_loss)]
+
+use std::time::{Duration, Instant, SystemTime};
+
+use keyfob::aws::s3::Page;
+use keyfob::browse::Listing;
+use keyfob::message::BrowseEvent;
+use keyfob::session::{Credentials, Origin, Session, SessionKind};
+use keyfob::state::AppState;
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(i).copied().unwrap_or(0.0)
+}
+
+fn main() {
+    const N: usize = 1_000_000;
+    let now = SystemTime::now();
+    let mut state = AppState::default();
+    let session = Session {
+        name: "bench".into(),
+        origin: Origin::default(),
+        credentials: Credentials {
+            access_key_id: "ASIABENCHBENCHBENCH1".into(),
+            secret_access_key: keyfob::secret::Secret::new("x"),
+            session_token: None,
+        },
+        issued_at: now,
+        expires_at: now + Duration::from_secs(3600),
+        identity: None,
+        source_identity: None,
+        kind: SessionKind::SessionToken { mfa: true },
+        region: None,
+    };
+    let creds = session.credentials.clone();
+    state.sessions.push(session);
+    state.browser.shown = true;
+    let _ = state.browser.open_bucket(&creds, "bench");
+    let id = state.browser.list_id.unwrap_or_default();
+    let mut page = Page::default();
+    let mut key_bytes = 0;
+    for i in 0..N {
+        let key = format!("logs/2026/11/22/host-{i:07}.json.gz");
+        key_bytes += key.len();
+        page.objects.push(keyfob::aws::s3::ObjectEntry {
+            key,
+            size: i as u64,
+            modified: 1_795_000_000,
+            class: 1,
+        });
+    }
+    let t = Instant::now();
+    state.browser.apply(BrowseEvent::Page { id, page });
+    let add_ms = t.elapsed().as_secs_f64() * 1000.0;
+
+    // Memory per object beyond the key bytes: rows + view + spare capacity.
+    let listing: &Listing = &state.browser.listing;
+    let overhead = listing.overhead_bytes() + state.browser.view.capacity() * 4;
+    let per_object = overhead as f64 / N as f64;
+
+    // Filter over everything loaded (a needle that matches one row, and one that matches all).
+    let mut filter_ms = Vec::new();
+    for needle in ["host-0999999", "JSON", "no-such-key"] {
+        let t = Instant::now();
+        let v = listing.filter("logs/", needle);
+        filter_ms.push((needle, t.elapsed().as_secs_f64() * 1000.0, v.len()));
+    }
+
+    // Frames: scroll through the table; each frame's CPU time (egui layout + tessellation).
+    let ctx = egui::Context::default();
+    let mut times = Vec::new();
+    for frame in 0..300 {
+        let scroll = if frame % 50 == 0 { -4000.0 } else { -300.0 };
+        let raw = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(1000.0, 700.0),
+            )),
+            events: if frame > 2 {
+                vec![
+                    egui::Event::PointerMoved(egui::pos2(500.0, 300.0)),
+                    egui::Event::MouseWheel {
+                        unit: egui::MouseWheelUnit::Point,
+                        delta: egui::vec2(0.0, scroll),
+                        modifiers: egui::Modifiers::NONE,
+                        phase: egui::TouchPhase::Move,
+                        source: egui::MouseWheelSource::Wheel,
+                    },
+                ]
+            } else {
+                Vec::new()
+            },
+            ..Default::default()
+        };
+        let t = Instant::now();
+        let out = ctx.run_ui(raw, |ui| {
+            let _ = keyfob::ui::browser::browser_ui(ui, &mut state, now);
+        });
+        let prims = ctx.tessellate(out.shapes, out.pixels_per_point);
+        std::hint::black_box(prims);
+        if frame >= 5 {
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    println!("objects {N}");
+    println!("add_page_ms {add_ms:.1}");
+    println!("frame_ms_median {:.2}", pct(&times, 0.5));
+    println!("frame_ms_p99 {:.2}", pct(&times, 0.99));
+    for (needle, ms, n) in filter_ms {
+        println!("filter_ms {ms:.1} needle {needle} matches {n}");
+    }
+    println!("bytes_per_object_beyond_key {per_object:.1} (key bytes {key_bytes})");
+}

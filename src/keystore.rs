@@ -1,0 +1,467 @@
+//! Secrets in the OS keyring: long-term access keys the user added, and cached sessions (so a
+//! restart, `keyfob export` and `keyfob credential-process` find them). Nothing secret is ever
+//! written to a plain file.
+//!
+//! The store is chosen once: [`Keystore::platform`] lets the `keyring` crate set up the platform's
+//! store (the Secret Service on Linux, Keychain on macOS, Credential Manager on Windows) and then
+//! works through `keyring_core` with that store object, so tests can hand in another store (the
+//! mock, for failures a real Secret Service cannot produce).
+//!
+//! Each item is one JSON document under the service [`Keystore::service`] and the user
+//! `session:NAME` or `key:NAME`; listing is a search on the service attribute.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use keyring_core::{CredentialStore, Entry, Error as KrError};
+use serde::{Deserialize, Serialize};
+
+use crate::aws::SourceCredentials;
+use crate::aws::errors::{AwsError, ErrorKind};
+use crate::secret::Secret;
+use crate::session::{Credentials, Identity, Origin, Session, SessionKind};
+
+/// The environment variable that renames the keyring service (tests use their own, so they never
+/// touch a developer's real entries).
+pub const SERVICE_ENV: &str = "KEYFOB_KEYRING_SERVICE";
+
+/// Why the keyring could not be used. Each message is one sentence for the window and the CLI.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeystoreError {
+    /// No store at all (no Secret Service on the session bus, or no session bus).
+    #[error(
+        "No keyring is available (no Secret Service such as GNOME Keyring or KeePassXC answered): {0}"
+    )]
+    Unavailable(String),
+    /// The store is there but locked, or refused access.
+    #[error("The keyring is locked or refused access; unlock it and try again ({0})")]
+    Locked(String),
+    /// The store failed.
+    #[error("The keyring failed: {0}")]
+    Failed(String),
+    /// An entry's content could not be read back.
+    #[error("The keyring entry {0} is damaged and was ignored")]
+    Corrupt(String),
+}
+
+impl KeystoreError {
+    fn from_keyring(e: &KrError) -> Self {
+        match e {
+            KrError::NoDefaultStore => Self::Unavailable("no store was set up".to_owned()),
+            KrError::NoStorageAccess(inner) => Self::Locked(inner.to_string()),
+            KrError::PlatformFailure(inner) => {
+                let text = inner.to_string();
+                // zbus answers this way when nothing owns org.freedesktop.secrets.
+                let no_service = [
+                    "ServiceUnknown",
+                    "NameHasNoOwner",
+                    "org.freedesktop.secrets",
+                ]
+                .iter()
+                .any(|m| text.contains(m));
+                if text.contains("Failed to connect") {
+                    Self::Unavailable(format!("the D-Bus session bus cannot be reached ({text})"))
+                } else if no_service {
+                    Self::Unavailable(text)
+                } else {
+                    Self::Failed(text)
+                }
+            }
+            other => Self::Failed(other.to_string()),
+        }
+    }
+}
+
+/// Long-term keys kept in the keyring under a name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LongTermKey {
+    /// The name the user gave (the choice in "Source credentials").
+    pub name: String,
+    /// The key pair (no token).
+    pub credentials: Credentials,
+}
+
+/// What a key list shows: never the secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// The name.
+    pub name: String,
+    /// `AKIA…`.
+    pub access_key_id: String,
+}
+
+/// Everything found in the keyring.
+#[derive(Debug, Default)]
+pub struct Contents {
+    /// The cached sessions (expired ones included; the caller drops them).
+    pub sessions: Vec<Session>,
+    /// The stored long-term keys.
+    pub keys: Vec<KeyInfo>,
+    /// Entries that could not be read, one sentence each.
+    pub problems: Vec<String>,
+}
+
+/// A handle on the keyring.
+#[derive(Clone)]
+pub struct Keystore {
+    store: Arc<CredentialStore>,
+    service: String,
+}
+
+impl std::fmt::Debug for Keystore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keystore")
+            .field("service", &self.service)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Keystore {
+    /// The platform's store (set up once per process by the `keyring` crate), under the service
+    /// named by `KEYFOB_KEYRING_SERVICE` or the app id.
+    pub fn platform() -> Result<Self, KeystoreError> {
+        if let Err(e) = keyring::Entry::store_status() {
+            return Err(match e {
+                KrError::NoDefaultStore => Self::unavailable_reason(),
+                other => KeystoreError::from_keyring(other),
+            });
+        }
+        let store = keyring_core::get_default_store()
+            .ok_or_else(|| KeystoreError::Unavailable("no store was set up".to_owned()))?;
+        let service = std::env::var(SERVICE_ENV)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| crate::APP_ID.to_owned());
+        Ok(Self { store, service })
+    }
+
+    fn unavailable_reason() -> KeystoreError {
+        let why = if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+            "there is no D-Bus session bus".to_owned()
+        } else {
+            "nothing on the session bus provides org.freedesktop.secrets".to_owned()
+        };
+        KeystoreError::Unavailable(why)
+    }
+
+    /// A keystore on a given store (tests: the mock store).
+    #[must_use]
+    pub fn with_store(store: Arc<CredentialStore>, service: impl Into<String>) -> Self {
+        Self {
+            store,
+            service: service.into(),
+        }
+    }
+
+    /// The service name the items are filed under.
+    #[must_use]
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    fn entry(&self, user: &str) -> Result<Entry, KeystoreError> {
+        self.store
+            .build(&self.service, user, None)
+            .map_err(|e| KeystoreError::from_keyring(&e))
+    }
+
+    fn read(&self, user: &str) -> Result<Option<Secret>, KeystoreError> {
+        match self.entry(user)?.get_password() {
+            Ok(text) => Ok(Some(Secret::new(text))),
+            Err(KrError::NoEntry) => Ok(None),
+            Err(KrError::BadEncoding(_) | KrError::BadDataFormat(..)) => {
+                Err(KeystoreError::Corrupt(user.to_owned()))
+            }
+            Err(KrError::Ambiguous(found)) => {
+                // Two items for one name (another program wrote one): take the first readable.
+                Ok(found
+                    .iter()
+                    .find_map(|e| e.get_password().ok())
+                    .map(Secret::new))
+            }
+            Err(e) => Err(KeystoreError::from_keyring(&e)),
+        }
+    }
+
+    fn write(&self, user: &str, text: &Secret) -> Result<(), KeystoreError> {
+        let entry = self.entry(user)?;
+        match entry.set_password(text.expose()) {
+            Ok(()) => Ok(()),
+            Err(KrError::Ambiguous(found)) => {
+                for e in &found {
+                    let _ = e.delete_credential();
+                }
+                self.entry(user)?
+                    .set_password(text.expose())
+                    .map_err(|e| KeystoreError::from_keyring(&e))
+            }
+            Err(e) => Err(KeystoreError::from_keyring(&e)),
+        }
+    }
+
+    fn delete(&self, user: &str) -> Result<bool, KeystoreError> {
+        match self.entry(user)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(KrError::NoEntry) => Ok(false),
+            Err(KrError::Ambiguous(found)) => {
+                for e in &found {
+                    let _ = e.delete_credential();
+                }
+                Ok(true)
+            }
+            Err(e) => Err(KeystoreError::from_keyring(&e)),
+        }
+    }
+
+    /// Stores (or replaces) a session under its name.
+    pub fn save_session(&self, session: &Session) -> Result<(), KeystoreError> {
+        let text = Secret::new(encode(&Item::Session(Box::new(SessionRecord::from(
+            session,
+        )))));
+        self.write(&session_user(&session.name), &text)
+    }
+
+    /// The cached session named `name`, if any.
+    pub fn session(&self, name: &str) -> Result<Option<Session>, KeystoreError> {
+        let user = session_user(name);
+        match self.read(&user)? {
+            None => Ok(None),
+            Some(text) => match decode(&text) {
+                Some(Item::Session(r)) => Ok(Some(r.into_session())),
+                _ => Err(KeystoreError::Corrupt(user)),
+            },
+        }
+    }
+
+    /// Forgets the session named `name`; whether there was one.
+    pub fn delete_session(&self, name: &str) -> Result<bool, KeystoreError> {
+        self.delete(&session_user(name))
+    }
+
+    /// Stores (or replaces) long-term keys.
+    pub fn save_key(&self, key: &LongTermKey) -> Result<(), KeystoreError> {
+        let record = KeyRecord {
+            name: key.name.clone(),
+            access_key_id: key.credentials.access_key_id.clone(),
+            secret_access_key: key.credentials.secret_access_key.expose().to_owned(),
+        };
+        let text = Secret::new(encode(&Item::Key(record)));
+        self.write(&key_user(&key.name), &text)
+    }
+
+    /// The long-term keys named `name`, if any.
+    pub fn key(&self, name: &str) -> Result<Option<LongTermKey>, KeystoreError> {
+        let user = key_user(name);
+        match self.read(&user)? {
+            None => Ok(None),
+            Some(text) => match decode(&text) {
+                Some(Item::Key(r)) => Ok(Some(r.into_key())),
+                _ => Err(KeystoreError::Corrupt(user)),
+            },
+        }
+    }
+
+    /// Removes the long-term keys named `name`; whether there were any.
+    pub fn delete_key(&self, name: &str) -> Result<bool, KeystoreError> {
+        self.delete(&key_user(name))
+    }
+
+    /// Every session and key filed under the service. An entry that cannot be read is reported in
+    /// [`Contents::problems`] and skipped.
+    pub fn load_all(&self) -> Result<Contents, KeystoreError> {
+        let spec = HashMap::from([("service", self.service.as_str())]);
+        let found = self
+            .store
+            .search(&spec)
+            .map_err(|e| KeystoreError::from_keyring(&e))?;
+        let mut out = Contents::default();
+        for entry in found {
+            let text = match entry.get_password() {
+                Ok(t) => Secret::new(t),
+                Err(KrError::NoEntry) => continue,
+                Err(KrError::BadEncoding(_) | KrError::BadDataFormat(..)) => {
+                    out.problems
+                        .push("A keyring entry of keyfob is not text and was ignored".to_owned());
+                    continue;
+                }
+                Err(e) => return Err(KeystoreError::from_keyring(&e)),
+            };
+            match decode(&text) {
+                Some(Item::Session(r)) => out.sessions.push(r.into_session()),
+                Some(Item::Key(r)) => out.keys.push(KeyInfo {
+                    name: r.name.clone(),
+                    access_key_id: r.access_key_id.clone(),
+                }),
+                None => out.problems.push(
+                    "A keyring entry of keyfob is damaged (not a session or key record) and was ignored"
+                        .to_owned(),
+                ),
+            }
+        }
+        out.sessions.sort_by(|a, b| a.name.cmp(&b.name));
+        out.keys.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+}
+
+/// Turns keyring keys into the static credentials the SDK takes; other sources pass through.
+pub fn resolve_source(
+    keystore: Option<&Keystore>,
+    source: &SourceCredentials,
+) -> Result<SourceCredentials, AwsError> {
+    let SourceCredentials::Keyring(name) = source else {
+        return Ok(source.clone());
+    };
+    let Some(ks) = keystore else {
+        return Err(AwsError::new(
+            ErrorKind::NoCredentials,
+            format!("The keys named {name} are in the keyring, which is not available"),
+        ));
+    };
+    match ks.key(name) {
+        Ok(Some(key)) => Ok(SourceCredentials::Static(key.credentials)),
+        Ok(None) => Err(AwsError::new(
+            ErrorKind::NoCredentials,
+            format!("There are no keys named {name} in the keyring"),
+        )),
+        Err(e) => Err(AwsError::new(ErrorKind::NoCredentials, e.to_string())),
+    }
+}
+
+fn session_user(name: &str) -> String {
+    format!("session:{name}")
+}
+
+fn key_user(name: &str) -> String {
+    format!("key:{name}")
+}
+
+/// One keyring item.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Item {
+    Session(Box<SessionRecord>),
+    Key(KeyRecord),
+}
+
+/// The JSON of a cached session. Lives only while being encoded or decoded.
+#[derive(Serialize, Deserialize)]
+struct SessionRecord {
+    version: u32,
+    name: String,
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: Option<String>,
+    issued_at: u64,
+    expires_at: u64,
+    #[serde(default)]
+    issued_at_nanos: u32,
+    #[serde(default)]
+    expires_at_nanos: u32,
+    identity: Option<Identity>,
+    source_identity: Option<Identity>,
+    kind: SessionKind,
+    region: Option<String>,
+    #[serde(default)]
+    origin: Origin,
+}
+
+impl Drop for SessionRecord {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        self.secret_access_key.zeroize();
+        if let Some(t) = &mut self.session_token {
+            t.zeroize();
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyRecord {
+    name: String,
+    access_key_id: String,
+    secret_access_key: String,
+}
+
+impl Drop for KeyRecord {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        self.secret_access_key.zeroize();
+    }
+}
+
+impl KeyRecord {
+    fn into_key(self) -> LongTermKey {
+        LongTermKey {
+            name: self.name.clone(),
+            credentials: Credentials {
+                access_key_id: self.access_key_id.clone(),
+                secret_access_key: Secret::new(self.secret_access_key.clone()),
+                session_token: None,
+            },
+        }
+    }
+}
+
+fn secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn nanos(t: SystemTime) -> u32 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos())
+}
+
+impl From<&Session> for SessionRecord {
+    fn from(s: &Session) -> Self {
+        Self {
+            version: 1,
+            name: s.name.clone(),
+            access_key_id: s.credentials.access_key_id.clone(),
+            secret_access_key: s.credentials.secret_access_key.expose().to_owned(),
+            session_token: s
+                .credentials
+                .session_token
+                .as_ref()
+                .map(|t| t.expose().to_owned()),
+            issued_at: secs(s.issued_at),
+            expires_at: secs(s.expires_at),
+            issued_at_nanos: nanos(s.issued_at),
+            expires_at_nanos: nanos(s.expires_at),
+            identity: s.identity.clone(),
+            source_identity: s.source_identity.clone(),
+            kind: s.kind.clone(),
+            region: s.region.clone(),
+            origin: s.origin.clone(),
+        }
+    }
+}
+
+impl SessionRecord {
+    fn into_session(self) -> Session {
+        Session {
+            name: self.name.clone(),
+            origin: self.origin.clone(),
+            credentials: Credentials {
+                access_key_id: self.access_key_id.clone(),
+                secret_access_key: Secret::new(self.secret_access_key.clone()),
+                session_token: self.session_token.clone().map(Secret::new),
+            },
+            issued_at: UNIX_EPOCH + Duration::new(self.issued_at, self.issued_at_nanos),
+            expires_at: UNIX_EPOCH + Duration::new(self.expires_at, self.expires_at_nanos),
+            identity: self.identity.clone(),
+            source_identity: self.source_identity.clone(),
+            kind: self.kind.clone(),
+            region: self.region.clone(),
+        }
+    }
+}
+
+fn encode(item: &Item) -> String {
+    // Serializing these plain structs cannot fail.
+    serde_json::to_string(item).unwrap_or_default()
+}
+
+fn decode(text: &Secret) -> Option<Item> {
+    serde_json::from_str(text.expose()).ok()
+}

@@ -1,0 +1,176 @@
+//! The Keyring panel: long-term keys kept in the OS keyring (add, list by id, remove, import from a
+//! profile and offer to take them out of the credentials file), and why the keyring cannot be used
+//! when it cannot.
+
+use egui::{RichText, TextEdit};
+
+use crate::message::Command;
+use crate::state::AppState;
+use crate::ui::session::RED;
+
+/// Draws the panel; returns the commands the user's actions produced.
+pub fn keys_ui(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
+    let mut commands = Vec::new();
+    egui::CollapsingHeader::new("Long-term keys in the keyring")
+        .id_salt("keyring_keys")
+        .show(ui, |ui| {
+            if let Some(e) = &state.keyring.error {
+                ui.label(RichText::new(e).color(RED));
+            }
+            for p in &state.keyring.problems {
+                ui.label(RichText::new(p).color(RED).small());
+            }
+            if state.keyring.available != Some(true) {
+                return;
+            }
+            if state.keyring.keys.is_empty() {
+                ui.label(RichText::new("No keys stored yet").weak());
+            }
+            let mut remove = None;
+            egui::Grid::new("keys_list").num_columns(3).show(ui, |ui| {
+                for k in &state.keyring.keys {
+                    ui.label(&k.name);
+                    ui.label(RichText::new(&k.access_key_id).monospace());
+                    let r = ui
+                        .small_button(format!("Remove {}", k.name))
+                        .on_hover_text("Delete these keys from the keyring");
+                    if r.clicked() {
+                        remove = Some(k.name.clone());
+                    }
+                    ui.end_row();
+                }
+            });
+            if let Some(name) = remove {
+                commands.push(Command::DeleteKey { name });
+            }
+            ui.add_space(6.0);
+            add_form(ui, state, &mut commands);
+            ui.add_space(6.0);
+            import_row(ui, state, &mut commands);
+        });
+    commands
+}
+
+fn add_form(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
+    ui.label(RichText::new("Add keys").strong());
+    egui::Grid::new("key_form").num_columns(2).show(ui, |ui| {
+        let f = &mut state.key_form;
+        let label = ui.label("Key name");
+        field(
+            ui,
+            TextEdit::singleline(&mut f.name).hint_text("work"),
+            label.id,
+            f.errors[0].as_deref(),
+            "What the keys are called in the Source credentials list",
+        );
+        ui.end_row();
+        let label = ui.label("Access key id");
+        field(
+            ui,
+            TextEdit::singleline(&mut f.access_key_id).hint_text("AKIA…"),
+            label.id,
+            f.errors[1].as_deref(),
+            "AKIA… (or ASIA…) and 16 more capital letters or digits",
+        );
+        ui.end_row();
+        let label = ui.label("Secret access key");
+        let mut secret = f.secret.expose().to_owned();
+        let edit = TextEdit::singleline(&mut secret)
+            .password(true)
+            .hint_text("40 characters");
+        let changed = field(
+            ui,
+            edit,
+            label.id,
+            f.errors[2].as_deref(),
+            "Stored only in the OS keyring; never shown again",
+        );
+        if changed {
+            f.secret = crate::secret::Secret::new(secret);
+        } else {
+            zeroize::Zeroize::zeroize(&mut secret);
+        }
+        ui.end_row();
+    });
+    if ui
+        .button("Store keys")
+        .on_hover_text("Put the keys in the OS keyring")
+        .clicked()
+    {
+        commands.extend(state.add_key());
+    }
+}
+
+/// A text field with its message under it; whether the text changed.
+fn field(
+    ui: &mut egui::Ui,
+    edit: TextEdit<'_>,
+    label: egui::Id,
+    error: Option<&str>,
+    tip: &str,
+) -> bool {
+    ui.vertical(|ui| {
+        let r = ui
+            .add(edit.desired_width(280.0))
+            .labelled_by(label)
+            .on_hover_text(tip);
+        if let Some(e) = error {
+            ui.label(RichText::new(e).color(RED).small());
+        }
+        r.changed()
+    })
+    .inner
+}
+
+fn import_row(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
+    let with_keys: Vec<String> = state.profiles.with_keys().map(|p| p.name.clone()).collect();
+    if !with_keys.is_empty() {
+        ui.horizontal(|ui| {
+            let label = ui.label("Import from profile");
+            let chosen = state.key_form.import_profile.clone();
+            egui::ComboBox::from_id_salt("import_profile")
+                .selected_text(chosen.clone().unwrap_or_else(|| "choose…".to_owned()))
+                .show_ui(ui, |ui| {
+                    for name in &with_keys {
+                        ui.selectable_value(
+                            &mut state.key_form.import_profile,
+                            Some(name.clone()),
+                            name,
+                        );
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text("Copy a profile's keys from ~/.aws/credentials into the keyring");
+            let import = ui
+                .add_enabled(chosen.is_some(), egui::Button::new("Import"))
+                .on_hover_text(
+                    "The file is not changed; keyfob offers to remove the keys afterwards",
+                );
+            if import.clicked()
+                && let Some(profile) = chosen
+            {
+                commands.push(Command::ImportKey { profile });
+            }
+        });
+    }
+    if let Some(profile) = state.keyring.offer_remove.clone() {
+        ui.horizontal(|ui| {
+            ui.label(format!("[{profile}]'s keys are now in the keyring."));
+            let remove = ui
+                .button(format!("Remove [{profile}] from the credentials file"))
+                .on_hover_text("A timestamped backup of the file is kept");
+            if remove.clicked() {
+                state.keyring.offer_remove = None;
+                commands.push(Command::RemoveProfileFromFile { profile });
+            }
+            if ui
+                .button("Keep it")
+                .on_hover_text("Leave the file as it is")
+                .clicked()
+            {
+                state.keyring.offer_remove = None;
+            }
+        });
+    }
+}

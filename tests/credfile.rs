@@ -1,0 +1,364 @@
+//! The credentials-file editor: exact byte preservation outside the edited section (a property
+//! test over random INI-ish files, each result parsed by the SDK's own profile loader), atomic
+//! 0600 writes with a backup, and every refusal (symlink, read-only, changed since read,
+//! malformed, duplicate, long-term keys without confirmation).
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::time::{Duration, SystemTime};
+
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_types::os_shim_internal::{Env, Fs};
+use keyfob::credfile::{CredFile, CredFileError};
+use keyfob::secret::Secret;
+use keyfob::session::{Credentials, Session, SessionKind};
+use proptest::prelude::*;
+
+fn session(token: &str) -> Session {
+    Session {
+        name: "alice".into(),
+        origin: keyfob::session::Origin::default(),
+        credentials: Credentials {
+            access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
+            secret_access_key: Secret::new("sessionSECRETsessionSECRETsessionSECRET1"),
+            session_token: Some(Secret::new(token)),
+        },
+        issued_at: SystemTime::UNIX_EPOCH,
+        expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_352_400),
+        identity: None,
+        source_identity: None,
+        kind: SessionKind::SessionToken { mfa: true },
+        region: None,
+    }
+}
+
+/// The profiles and their properties, as the AWS SDK reads them.
+fn sdk_parse(
+    text: &str,
+) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> {
+    let files = EnvConfigFiles::builder()
+        .with_contents(EnvConfigFileKind::Credentials, text)
+        .build();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let set = rt
+        .block_on(aws_config::profile::load(
+            &Fs::from_slice(&[]),
+            &Env::from_slice(&[]),
+            &files,
+            None,
+        ))
+        .expect("the SDK parses the file");
+    let mut out = std::collections::BTreeMap::new();
+    for name in set.profiles() {
+        let p = set.get_profile(name).unwrap();
+        let mut props = std::collections::BTreeMap::new();
+        for key in [
+            "aws_access_key_id",
+            "aws_secret_access_key",
+            "aws_session_token",
+            "region",
+            "x",
+        ] {
+            if let Some(v) = p.get(key) {
+                props.insert(key.to_owned(), v.to_owned());
+            }
+        }
+        out.insert(name.to_owned(), props);
+    }
+    out
+}
+
+const FILE: &str = "# my keys\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = s1\n\n[work]\n; old session\naws_access_key_id = ASIAOLD\naws_secret_access_key = s2\naws_session_token = t2\n\n[other]\nregion = eu-west-1\n";
+
+#[test]
+fn replaces_one_section_and_keeps_every_other_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials");
+    std::fs::write(&path, FILE).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let file = CredFile::read(&path).unwrap();
+    let edit = file.plan("work", &session("NEWTOKEN")).unwrap();
+    assert!(edit.replaces && !edit.replaces_long_term);
+    assert!(
+        !edit.preview.contains("NEWTOKEN") && !edit.preview.contains("sessionSECRET"),
+        "{}",
+        edit.preview
+    );
+    let backup = file
+        .write(&edit, false, SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .expect("backup");
+    let new = std::fs::read_to_string(&path).unwrap();
+    let start = FILE.find("[work]").unwrap();
+    let end = FILE.find("[other]").unwrap();
+    assert!(new.starts_with(&FILE[..start]), "{new}");
+    assert!(new.ends_with(&FILE[end..]), "{new}");
+    assert!(new.contains(
+        "# Written by keyfob: temporary session credentials, valid until 2026-11-22T13:00:00Z"
+    ));
+    let parsed = sdk_parse(&new);
+    assert_eq!(parsed["work"]["aws_session_token"], "NEWTOKEN");
+    assert_eq!(parsed["default"]["aws_access_key_id"], "AKIADEFAULT");
+    assert_eq!(parsed["other"]["region"], "eu-west-1");
+    assert_eq!(
+        std::fs::read_to_string(&backup).unwrap(),
+        FILE,
+        "the backup is the old file"
+    );
+    for p in [&path, &backup] {
+        assert_eq!(
+            std::fs::metadata(p).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{p:?}"
+        );
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 2, "no temp file left: {leftovers:?}");
+}
+
+#[test]
+fn adds_a_section_to_a_missing_or_unterminated_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aws").join("credentials");
+    let file = CredFile::read(&path).unwrap();
+    let edit = file.plan("keyfob-dev", &session("T1")).unwrap();
+    assert!(!edit.replaces);
+    assert_eq!(
+        file.write(&edit, false, SystemTime::UNIX_EPOCH).unwrap(),
+        None,
+        "no backup of nothing"
+    );
+    assert_eq!(
+        sdk_parse(&std::fs::read_to_string(&path).unwrap())["keyfob-dev"]["aws_session_token"],
+        "T1"
+    );
+
+    std::fs::write(&path, "[a]\nx = 1").unwrap();
+    let file = CredFile::read(&path).unwrap();
+    file.write(
+        &file.plan("b", &session("T2")).unwrap(),
+        false,
+        SystemTime::UNIX_EPOCH,
+    )
+    .unwrap();
+    let new = std::fs::read_to_string(&path).unwrap();
+    assert!(new.starts_with("[a]\nx = 1\n\n[b]\n"), "{new}");
+    assert_eq!(sdk_parse(&new)["a"]["x"], "1");
+}
+
+#[test]
+fn refusals_leave_the_file_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials");
+    std::fs::write(&path, FILE).unwrap();
+
+    // Long-term keys need an explicit confirmation.
+    let file = CredFile::read(&path).unwrap();
+    let edit = file.plan("default", &session("T")).unwrap();
+    assert!(edit.replaces_long_term);
+    assert_eq!(
+        file.write(&edit, false, SystemTime::UNIX_EPOCH),
+        Err(CredFileError::LongTermKeys("default".into()))
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), FILE);
+
+    // Changed by another program since it was read.
+    std::fs::write(&path, format!("{FILE}\n[late]\nx = 1\n")).unwrap();
+    assert_eq!(
+        file.write(&edit, true, SystemTime::UNIX_EPOCH),
+        Err(CredFileError::ChangedSinceRead(path.clone()))
+    );
+    std::fs::write(&path, FILE).unwrap();
+
+    // Read-only.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+    let file = CredFile::read(&path).unwrap();
+    let edit = file.plan("work", &session("T")).unwrap();
+    assert_eq!(
+        file.write(&edit, false, SystemTime::UNIX_EPOCH),
+        Err(CredFileError::ReadOnly(path.clone()))
+    );
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), FILE);
+
+    // A symlink.
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+    assert_eq!(
+        CredFile::read(&link).err(),
+        Some(CredFileError::Symlink(link.clone()))
+    );
+
+    // Malformed, duplicated, bad names.
+    for (text, line) in [
+        ("x = 1\n", 1),
+        ("[a]\nnot a setting\n", 2),
+        ("[a\nx = 1\n", 1),
+        ("[a]\n  sub = 1\n", 2),
+        ("[a]\nx = 1\n# note\n  sub = 1\n", 4),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        assert!(
+            matches!(CredFile::read(&path), Err(CredFileError::Malformed { line: l, .. }) if l == line),
+            "{text:?}"
+        );
+    }
+    std::fs::write(&path, "[a]\nx = 1\n[a]\ny = 2\n").unwrap();
+    let file = CredFile::read(&path).unwrap();
+    assert_eq!(
+        file.plan("a", &session("T")).err(),
+        Some(CredFileError::Duplicate("a".into()))
+    );
+    assert_eq!(
+        file.plan("has space", &session("T")).err(),
+        Some(CredFileError::BadName("has space".into()))
+    );
+    assert!(
+        !format!("{file:?}").contains("x = 1"),
+        "Debug does not show the file's content"
+    );
+}
+
+fn section_strategy() -> impl Strategy<Value = (String, Vec<String>)> {
+    let name = prop::sample::select(vec!["default", "dev", "prod", "a.b", "x-y", "keyfob"]);
+    let line = prop_oneof![
+        "[a-z_]{1,8} = [A-Za-z0-9/+=]{0,12}".prop_map(|s| s),
+        Just(String::new()),
+        "# [ -~]{0,20}".prop_map(|s| s),
+        "; [a-z ]{0,10}".prop_map(|s| s),
+        Just("  sub = 1".to_owned()),
+    ];
+    (
+        name.prop_map(str::to_owned),
+        prop::collection::vec(line, 0..5),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn every_byte_outside_the_section_is_kept(
+        head in prop::collection::vec(prop_oneof![Just(String::new()), "# [ -~]{0,16}".prop_map(|s| s)], 0..3),
+        sections in prop::collection::vec(section_strategy(), 0..6),
+        target in prop::sample::select(vec!["default", "dev", "prod", "a.b", "x-y", "keyfob", "new"]),
+        crlf in any::<bool>(),
+        trailing_newline in any::<bool>(),
+    ) {
+        // Distinct section names (a duplicate is refused, tested above); a `  sub` line that would
+        // continue nothing is dropped (the SDK refuses such a file, and so does keyfob, above).
+        let mut seen = std::collections::BTreeSet::new();
+        let mut lines: Vec<String> = head;
+        for (name, body) in sections {
+            if !seen.insert(name.clone()) { continue; }
+            lines.push(format!("[{name}]"));
+            // A `  sub` line continues a property only right after one, as in the SDK's grammar.
+            let mut after_property = false;
+            for l in body {
+                if l.starts_with("  ") && !after_property { continue; }
+                after_property = l.contains(" = ");
+                lines.push(l);
+            }
+        }
+        let eol = if crlf { "\r\n" } else { "\n" };
+        let mut text = lines.join(eol);
+        if trailing_newline && !text.is_empty() { text.push_str(eol); }
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        std::fs::write(&path, &text).unwrap();
+        let before = sdk_parse(&text);
+        let file = CredFile::read(&path).unwrap();
+        let edit = file.plan(target, &session("PROPTOKEN")).unwrap();
+        file.write(&edit, true, SystemTime::UNIX_EPOCH).unwrap();
+        let new = std::fs::read_to_string(&path).unwrap();
+
+        let header = format!("[{target}]");
+        let start = text.lines().scan(0usize, |off, l| { let s = *off; *off += l.len() + eol.len(); Some((s, l)) })
+            .find(|(_, l)| l.trim() == header).map(|(s, _)| s);
+        match start {
+            Some(start) => {
+                prop_assert!(new.starts_with(&text[..start]));
+                let after = text[start + header.len()..].find("\n[").map(|i| start + header.len() + i + 1);
+                if let Some(end) = after { prop_assert!(new.ends_with(&text[end..]), "{:?} -> {:?}", text, new); }
+            }
+            None => prop_assert!(new.starts_with(&text), "{:?} -> {:?}", text, new),
+        }
+        let after = sdk_parse(&new);
+        prop_assert_eq!(&after[target]["aws_session_token"], "PROPTOKEN");
+        for (name, props) in &before {
+            if name != target { prop_assert_eq!(Some(props), after.get(name)); }
+        }
+    }
+}
+
+#[test]
+fn removing_a_profile_after_import_keeps_the_rest_and_a_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials");
+    std::fs::write(&path, FILE).unwrap();
+    let file = CredFile::read(&path).unwrap();
+    assert_eq!(
+        file.plan_remove("nope").err(),
+        Some(CredFileError::NoSuchProfile("nope".into()))
+    );
+    let edit = file.plan_remove("default").unwrap();
+    assert!(
+        edit.replaces_long_term,
+        "removing long-term keys needs the confirmation"
+    );
+    assert_eq!(
+        file.write(&edit, false, SystemTime::UNIX_EPOCH),
+        Err(CredFileError::LongTermKeys("default".into()))
+    );
+    let backup = file
+        .write(&edit, true, SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .expect("backup");
+    let new = std::fs::read_to_string(&path).unwrap();
+    let start = FILE.find("[default]").unwrap();
+    let end = FILE.find("[work]").unwrap();
+    assert_eq!(new, format!("{}{}", &FILE[..start], &FILE[end..]));
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), FILE);
+    let parsed = sdk_parse(&new);
+    assert!(!parsed.contains_key("default"));
+    assert_eq!(parsed["work"]["aws_session_token"], "t2");
+}
+
+#[test]
+fn comments_above_the_next_section_stay_with_it() {
+    let text =
+        "[a]\nx = 1\n; about a\n\n# the b profile is for the CI\n[b]\ny = 2\n# trailing note\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials");
+    std::fs::write(&path, text).unwrap();
+    let file = CredFile::read(&path).unwrap();
+    let edit = file.plan("a", &session("T")).unwrap();
+    file.write(&edit, true, SystemTime::UNIX_EPOCH).unwrap();
+    let new = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        new.ends_with(
+            "\n; about a\n\n# the b profile is for the CI\n[b]\ny = 2\n# trailing note\n"
+        ),
+        "{new}"
+    );
+    let file = CredFile::read(&path).unwrap();
+    let edit = file.plan_remove("b").unwrap();
+    file.write(&edit, true, SystemTime::UNIX_EPOCH).unwrap();
+    let new = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        new.ends_with("\n; about a\n\n# the b profile is for the CI\n# trailing note\n"),
+        "{new}"
+    );
+    assert!(!sdk_parse(&new).contains_key("b"));
+}

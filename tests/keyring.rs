@@ -1,0 +1,204 @@
+//! The keyring against a real Secret Service (scripts/test starts a D-Bus session with an unlocked
+//! gnome-keyring): sessions and keys round-trip, listing, a damaged entry is reported and skipped,
+//! deleting. Each test files its items under a service name of its own.
+//!
+//! The in-memory mock store is used once, for a locked keyring: an unlocked gnome-keyring started
+//! for tests cannot be made to refuse access on demand.
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime};
+
+use keyfob::keystore::{Keystore, KeystoreError, LongTermKey};
+use keyfob::secret::Secret;
+use keyfob::session::{Credentials, Identity, Origin, Session, SessionKind};
+use keyfob::state::form::SourceChoice;
+use keyring_core::api::CredentialStoreApi as _;
+
+const SECRET: &str = "wJalrXUtnFEMIK7MDENGbPxRfiCYzSECRETKEY01";
+const TOKEN: &str = "FwoGZXIvYXdzELrTOKENTOKENTOKEN-keyring-test";
+
+/// A keystore on the real platform store with a fresh service name. Fails (it does not skip)
+/// when there is no Secret Service: run the tests through scripts/test.
+fn real(tag: &str) -> Keystore {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let platform = Keystore::platform().unwrap_or_else(|e| {
+        panic!("{e}\nThe keyring tests need a Secret Service: run scripts/test, which starts one")
+    });
+    let service = format!(
+        "keyfob-test-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    let store = keyring_core::get_default_store().expect("the platform store is set up");
+    let ks = Keystore::with_store(store, service);
+    assert_ne!(ks.service(), platform.service());
+    ks
+}
+
+fn session(name: &str, expires_in: u64) -> Session {
+    let now = SystemTime::now();
+    Session {
+        name: name.to_owned(),
+        origin: Origin {
+            profile: Some(name.to_owned()),
+            source: SourceChoice::Profile("base".into()),
+            mfa_serial: "arn:aws:iam::123456789012:mfa/alice".into(),
+            role_arn: "arn:aws:iam::123456789012:role/admin".into(),
+            session_name: "alice".into(),
+            ..Origin::default()
+        },
+        credentials: Credentials {
+            access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
+            secret_access_key: Secret::new(SECRET),
+            session_token: Some(Secret::new(TOKEN)),
+        },
+        // Whole seconds: the cache keeps second precision.
+        issued_at: SystemTime::UNIX_EPOCH
+            + Duration::from_secs(
+                now.duration_since(SystemTime::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs(),
+            ),
+        expires_at: SystemTime::UNIX_EPOCH
+            + Duration::from_secs(
+                now.duration_since(SystemTime::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs()
+                    + expires_in,
+            ),
+        identity: Some(Identity {
+            account: "123456789012".into(),
+            arn: "arn:aws:sts::123456789012:assumed-role/admin/alice".into(),
+            user_id: "AROA:alice".into(),
+        }),
+        source_identity: None,
+        kind: SessionKind::AssumedRole {
+            role_arn: "arn:aws:iam::123456789012:role/admin".into(),
+            mfa: true,
+        },
+        region: Some("eu-west-1".into()),
+    }
+}
+
+#[test]
+fn sessions_round_trip_list_and_delete() {
+    let ks = real("sessions");
+    assert!(ks.load_all().unwrap().sessions.is_empty());
+    let a = session("admin", 3600);
+    let b = session("arn:aws:iam::123456789012:role/readonly", 900);
+    ks.save_session(&a).unwrap();
+    ks.save_session(&b).unwrap();
+    assert_eq!(ks.session("admin").unwrap().as_ref(), Some(&a));
+    let all = ks.load_all().unwrap();
+    assert_eq!(all.sessions.len(), 2);
+    assert!(all.problems.is_empty(), "{:?}", all.problems);
+    // Replacing keeps one item per name.
+    let mut renewed = a.clone();
+    renewed.credentials.access_key_id = "ASIARENEWEDRENEWED01".into();
+    ks.save_session(&renewed).unwrap();
+    let all = ks.load_all().unwrap();
+    assert_eq!(all.sessions.len(), 2);
+    assert_eq!(
+        ks.session("admin")
+            .unwrap()
+            .unwrap()
+            .credentials
+            .access_key_id,
+        "ASIARENEWEDRENEWED01"
+    );
+    assert!(ks.delete_session("admin").unwrap());
+    assert!(!ks.delete_session("admin").unwrap(), "already gone");
+    assert_eq!(ks.session("admin").unwrap(), None);
+    assert!(ks.delete_session(&b.name).unwrap());
+    assert!(ks.load_all().unwrap().sessions.is_empty());
+}
+
+#[test]
+fn keys_round_trip_and_the_list_shows_no_secret() {
+    let ks = real("keys");
+    let key = LongTermKey {
+        name: "work".into(),
+        credentials: Credentials {
+            access_key_id: "AKIAEXAMPLEEXAMPLE01".into(),
+            secret_access_key: Secret::new(SECRET),
+            session_token: None,
+        },
+    };
+    ks.save_key(&key).unwrap();
+    assert_eq!(ks.key("work").unwrap(), Some(key.clone()));
+    let all = ks.load_all().unwrap();
+    assert_eq!(all.keys.len(), 1);
+    assert_eq!(all.keys[0].access_key_id, "AKIAEXAMPLEEXAMPLE01");
+    assert!(!format!("{all:?}").contains(SECRET));
+    assert!(!format!("{key:?}").contains(SECRET), "Debug redacts");
+    let resolved = keyfob::keystore::resolve_source(
+        Some(&ks),
+        &keyfob::aws::SourceCredentials::Keyring("work".into()),
+    )
+    .unwrap();
+    assert_eq!(
+        resolved,
+        keyfob::aws::SourceCredentials::Static(key.credentials.clone())
+    );
+    let missing = keyfob::keystore::resolve_source(
+        Some(&ks),
+        &keyfob::aws::SourceCredentials::Keyring("nope".into()),
+    )
+    .unwrap_err();
+    assert!(
+        missing.message.contains("no keys named nope"),
+        "{missing:?}"
+    );
+    assert!(ks.delete_key("work").unwrap());
+    assert!(ks.load_all().unwrap().keys.is_empty());
+}
+
+#[test]
+fn a_damaged_entry_is_reported_and_the_others_still_load() {
+    let ks = real("corrupt");
+    ks.save_session(&session("good", 3600)).unwrap();
+    // Another program (or a crash mid-write) left something that is not keyfob's JSON.
+    let store = keyring_core::get_default_store().unwrap();
+    store
+        .build(ks.service(), "session:broken", None)
+        .unwrap()
+        .set_password("{\"type\":\"session\",\"version\":1,\"name\":")
+        .unwrap();
+    let all = ks.load_all().unwrap();
+    assert_eq!(all.sessions.len(), 1);
+    assert_eq!(all.sessions[0].name, "good");
+    assert_eq!(all.problems.len(), 1, "{:?}", all.problems);
+    assert!(all.problems[0].contains("damaged"));
+    assert!(matches!(
+        ks.session("broken"),
+        Err(KeystoreError::Corrupt(_))
+    ));
+    ks.delete_session("good").unwrap();
+    ks.delete_session("broken").unwrap();
+}
+
+#[test]
+fn a_locked_keyring_gives_a_readable_error() {
+    // Mock store: the failure a real, unlocked test keyring cannot produce on demand.
+    let store = keyring_core::mock::Store::new().unwrap();
+    let ks = Keystore::with_store(store.clone(), "keyfob-test-locked");
+    let entry = store
+        .build("keyfob-test-locked", "session:admin", None)
+        .unwrap();
+    let cred: &keyring_core::mock::Cred = entry.as_any().downcast_ref().unwrap();
+    cred.set_error(keyring_core::Error::NoStorageAccess(
+        "the collection is locked".into(),
+    ));
+    let err = ks.session("admin").unwrap_err();
+    assert!(matches!(err, KeystoreError::Locked(_)), "{err:?}");
+    assert!(
+        err.to_string().starts_with("The keyring is locked"),
+        "{err}"
+    );
+}
