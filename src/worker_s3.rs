@@ -284,15 +284,17 @@ fn start_transfer<F, Fut>(
         id,
         update: TransferUpdate::Started { label, total },
     }));
-    let last = Arc::new(std::sync::Mutex::new(Instant::now()));
+    // The first report always goes out (the bar moves at once), later ones at most every
+    // PROGRESS_EVERY.
+    let last: Arc<std::sync::Mutex<Option<Instant>>> = Arc::default();
     let progress: s3::Progress = {
         let send = send.clone();
         Arc::new(move |done| {
             let mut at = last
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if at.elapsed() >= PROGRESS_EVERY {
-                *at = Instant::now();
+            if at.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
+                *at = Some(Instant::now());
                 send(Event::Browse(BrowseEvent::Transfer {
                     id,
                     update: TransferUpdate::Progress(done),
