@@ -53,6 +53,43 @@ fn main() {
             class: 1,
         });
     }
+    // Streaming: the same rows as 1,000 pages of 1,000 (S3's page size), each applied on the UI
+    // thread as it arrives. Once in S3's order (name, ascending: pages append) and once sorted by
+    // size (every page merges into the sorted rows).
+    let mut stream = Vec::new();
+    for (label, sort) in [
+        ("name", None),
+        ("size", Some(keyfob::browse::SortKey::Size)),
+    ] {
+        let mut st = AppState::default();
+        st.browser.shown = true;
+        let _ = st.browser.open_bucket(&creds, "bench");
+        if let Some(k) = sort {
+            st.browser.sort_by(k);
+        }
+        let sid = st.browser.list_id.unwrap_or_default();
+        let mut per_page = Vec::new();
+        for chunk in page.objects.chunks(1000) {
+            let p = Page {
+                objects: chunk.to_vec(),
+                next: Some("more".into()),
+                ..Page::default()
+            };
+            let t = Instant::now();
+            st.browser.apply(BrowseEvent::Page { id: sid, page: p });
+            per_page.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let total: f64 = per_page.iter().sum();
+        per_page.sort_by(f64::total_cmp);
+        stream.push((
+            label,
+            total,
+            pct(&per_page, 0.5),
+            pct(&per_page, 0.99),
+            st.browser.view.len(),
+        ));
+    }
+
     let t = Instant::now();
     state.browser.apply(BrowseEvent::Page { id, page });
     let add_ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -109,6 +146,11 @@ fn main() {
     times.sort_by(f64::total_cmp);
     println!("objects {N}");
     println!("add_page_ms {add_ms:.1}");
+    for (label, total, median, p99, shown) in stream {
+        println!(
+            "stream_sorted_by {label} pages 1000 total_ms {total:.0} page_ms_median {median:.2} page_ms_p99 {p99:.2} rows {shown}"
+        );
+    }
     println!("frame_ms_median {:.2}", pct(&times, 0.5));
     println!("frame_ms_p99 {:.2}", pct(&times, 0.99));
     for (needle, ms, n) in filter_ms {

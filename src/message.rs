@@ -8,6 +8,7 @@ use crate::aws::s3::{BucketInfo, ObjectDetails, Page};
 use crate::aws::sts::{DetectedMfa, SignInRequest};
 use crate::credfile::{CredFile, Edit};
 use crate::keystore::{Contents, KeyInfo, KeystoreError, LongTermKey};
+use crate::secret::Secret;
 use crate::session::{Credentials, Session};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -75,8 +76,8 @@ pub enum BrowseEvent {
         /// The details or why not.
         result: Result<ObjectDetails, AwsError>,
     },
-    /// A presigned link: (URL, validity, validity asked for).
-    Presigned(Result<(String, Duration, Duration), AwsError>),
+    /// A presigned link: (URL, validity, validity asked for). The URL holds the session token.
+    Presigned(Result<(Secret, Duration, Duration), AwsError>),
     /// A transfer's progress.
     Transfer {
         /// The transfer (its Cancel id).

@@ -121,10 +121,14 @@ pub(crate) fn dispatch(
         } => {
             let tasks = Arc::clone(tasks);
             rt.spawn(async move {
-                let target = match target {
-                    Some(t) => t,
+                // A file chosen in the save dialog (one object) was confirmed there if it
+                // exists; anything else is never replaced.
+                let single = items.len() == 1;
+                let (target, existing) = match target {
+                    Some(t) => (t, s3::Existing::Refuse),
                     None => match ask_download_target(&items).await {
-                        Some(t) => t,
+                        Some(t) if single => (t, s3::Existing::Replace),
+                        Some(t) => (t, s3::Existing::Refuse),
                         None => return, // the dialog was closed
                     },
                 };
@@ -135,7 +139,6 @@ pub(crate) fn dispatch(
                         return;
                     }
                 };
-                let single = items.len() == 1;
                 for (key, size) in items {
                     let name = file_name_of(&key).to_owned();
                     let dest = if single {
@@ -150,7 +153,7 @@ pub(crate) fn dispatch(
                         format!("Downloading {name}"),
                         Some(size),
                         move |progress| async move {
-                            s3::download(&client, &bucket, &key, &dest, progress)
+                            s3::download(&client, &bucket, &key, &dest, existing, progress)
                                 .await
                                 .map(|n| format!("Saved {} ({n} bytes, checked)", dest.display()))
                         },

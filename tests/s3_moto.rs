@@ -263,6 +263,7 @@ async fn details_download_and_cancel() {
         b,
         "dir/data.bin",
         &dest,
+        s3::Existing::Refuse,
         Arc::new(move |d| s.store(d, Ordering::SeqCst)),
     )
     .await
@@ -275,11 +276,32 @@ async fn details_download_and_cancel() {
         1,
         "no temp file left"
     );
-    // Never over an existing file.
-    let again = s3::download(&w.client, b, "dir/data.bin", &dest, no_progress())
-        .await
-        .unwrap_err();
+    // Never over an existing file, unless the user confirmed replacing it (the save dialog).
+    let again = s3::download(
+        &w.client,
+        b,
+        "dir/data.bin",
+        &dest,
+        s3::Existing::Refuse,
+        no_progress(),
+    )
+    .await
+    .unwrap_err();
     assert!(again.message.contains("already exists"), "{again:?}");
+    std::fs::write(&dest, b"an older file").unwrap();
+    let n = s3::download(
+        &w.client,
+        b,
+        "dir/data.bin",
+        &dest,
+        s3::Existing::Replace,
+        no_progress(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 3_000_000);
+    assert_eq!(md5_hex(&std::fs::read(&dest).unwrap()), md5_hex(&data));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 
     // Cancel: abort the task after the first bytes arrive; nothing is left behind.
     let big: Vec<u8> = vec![7u8; 40_000_000];
@@ -295,6 +317,7 @@ async fn details_download_and_cancel() {
             b,
             "dir/big.bin",
             &d2,
+            s3::Existing::Refuse,
             Arc::new(move |_| st.notify_one()),
         )
         .await
@@ -324,9 +347,16 @@ async fn a_broken_transfer_leaves_no_file() {
     };
     let client = s3::client(&env, &creds, Some("us-east-1")).await;
     let dir = tempfile::tempdir().unwrap();
-    let err = s3::download(&client, "b", "k", &dir.path().join("k"), no_progress())
-        .await
-        .unwrap_err();
+    let err = s3::download(
+        &client,
+        "b",
+        "k",
+        &dir.path().join("k"),
+        s3::Existing::Refuse,
+        no_progress(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         err.message.contains("broke off") || err.message.contains("incomplete"),
         "{err:?}"
@@ -375,9 +405,16 @@ async fn uploads_single_and_multipart_and_cancel_aborts() {
         d.etag
     );
     let back = dir.path().join("back.bin");
-    s3::download(&w.client, b, "up/big.bin", &back, no_progress())
-        .await
-        .unwrap();
+    s3::download(
+        &w.client,
+        b,
+        "up/big.bin",
+        &back,
+        s3::Existing::Refuse,
+        no_progress(),
+    )
+    .await
+    .unwrap();
     assert_eq!(md5_hex(&std::fs::read(&back).unwrap()), md5_hex(&data));
 
     // Cancel after the first part: the upload is aborted, no object appears.
@@ -457,6 +494,7 @@ async fn presigned_urls_work_and_never_outlive_the_session() {
         Duration::from_secs(600),
         "capped to the session's 10 minutes"
     );
+    let url = url.expose().to_owned();
     assert!(url.contains("X-Amz-Expires=600"), "{url}");
     let (status, body) = tokio::task::spawn_blocking(move || http_get(&url))
         .await

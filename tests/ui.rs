@@ -1567,13 +1567,29 @@ fn filter_sort_details_presign_and_uri() {
     browse(
         &rig,
         BrowseEvent::Presigned(Ok((
-            "http://127.0.0.1/reports/a%20b%2Bc%25.txt?X-Amz-Expires=1800".into(),
+            Secret::new("http://127.0.0.1/reports/a%20b%2Bc%25.txt?X-Amz-Expires=1800"),
             Duration::from_secs(1800),
             Duration::from_secs(3600),
         ))),
     );
+    // The frame that takes the link copies it.
+    rig.h.run_steps(1);
+    assert_eq!(
+        copied_texts(&rig),
+        ["http://127.0.0.1/reports/a%20b%2Bc%25.txt?X-Amz-Expires=1800"],
+        "the link is on the clipboard"
+    );
     rig.settle();
     assert!(rig.has_text("shortened to the session's remaining life"));
+    assert!(rig.has_text("Copied the presigned link"));
+    assert!(
+        !rig.has_text("X-Amz-Expires"),
+        "the link itself is never drawn"
+    );
+    assert!(
+        !format!("{:?}", rig.h.state().state.browser).contains("X-Amz-Expires"),
+        "nor shown by Debug"
+    );
 }
 
 #[test]
@@ -1642,6 +1658,103 @@ fn an_expired_session_mid_browse_offers_renew_and_returns_to_the_same_folder() {
         Some(("logs".into(), "app/".into(), "ASIARENEWEDRENEWED01".into())),
         "{cmds:?}"
     );
+}
+
+#[test]
+fn a_lost_connection_keeps_the_loaded_rows_and_access_denied_leaves_other_buckets_usable() {
+    let mut rig = browsing();
+    rig.h.get_by_label("logs").click();
+    rig.settle();
+    let (id, ..) = take_list(&rig);
+    browse(
+        &rig,
+        BrowseEvent::Page {
+            id,
+            page: Page {
+                folders: vec![],
+                objects: (0..30)
+                    .map(|i| obj(&format!("part-{i:02}.log"), i))
+                    .collect(),
+                next: Some("after-part-29".into()),
+            },
+        },
+    );
+    // The connection drops before the second page.
+    browse(
+        &rig,
+        BrowseEvent::ListFailed {
+            id,
+            error: AwsError::new(
+                ErrorKind::Unreachable,
+                "Cannot reach the server: connection refused",
+            ),
+        },
+    );
+    rig.settle();
+    assert!(rig.has_text("Cannot reach the server"));
+    assert!(rig.has_text("part-00.log"), "what was loaded stays");
+    assert_eq!(rig.h.state().state.browser.listing.len(), 30);
+    rig.h.get_by_role_and_label(Role::Button, "Retry").click();
+    rig.settle();
+    let (id, bucket, _, token) = take_list(&rig);
+    assert_eq!(
+        (bucket.as_str(), token.as_deref()),
+        ("logs", Some("after-part-29")),
+        "Retry goes on from the last token"
+    );
+    browse(
+        &rig,
+        BrowseEvent::Page {
+            id,
+            page: Page {
+                folders: vec![],
+                objects: vec![obj("part-30.log", 30)],
+                next: None,
+            },
+        },
+    );
+    rig.settle();
+    assert!(rig.has_text("All 31 objects and 0 folders loaded"));
+    assert!(
+        !rig.has_text("Cannot reach the server"),
+        "the error is gone"
+    );
+
+    // One bucket refuses; another still opens.
+    rig.h.get_by_label("reports").click();
+    rig.settle();
+    let (id, bucket, ..) = take_list(&rig);
+    assert_eq!(bucket, "reports");
+    browse(
+        &rig,
+        BrowseEvent::ListFailed {
+            id,
+            error: AwsError::new(ErrorKind::AccessDenied, "Access denied: Access Denied"),
+        },
+    );
+    rig.settle();
+    assert!(rig.has_text("Access denied: Access Denied"));
+    rig.h.get_by_label("archive-2019").click();
+    rig.settle();
+    let (id, bucket, prefix, token) = take_list(&rig);
+    assert_eq!(
+        (bucket.as_str(), prefix.as_str(), token),
+        ("archive-2019", "", None)
+    );
+    browse(
+        &rig,
+        BrowseEvent::Page {
+            id,
+            page: Page {
+                folders: vec!["2019/".into()],
+                objects: vec![],
+                next: None,
+            },
+        },
+    );
+    rig.settle();
+    assert!(!rig.has_text("Access denied"));
+    assert!(rig.has_text("All 0 objects and 1 folder loaded"));
 }
 
 #[test]

@@ -14,6 +14,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use super::errors::{AwsError, ErrorKind};
 use super::{AwsEnv, SourceCredentials};
 use crate::browse::storage_class_code;
+use crate::secret::Secret;
 use crate::session::Credentials;
 
 /// Uploads larger than this go in parts.
@@ -259,7 +260,7 @@ pub async fn presign_get(
     key: &str,
     wanted: Duration,
     session_left: Duration,
-) -> Result<(String, Duration), AwsError> {
+) -> Result<(Secret, Duration), AwsError> {
     let valid = wanted.min(session_left).min(PRESIGN_MAX);
     if valid < Duration::from_secs(1) {
         return Err(AwsError::new(
@@ -276,7 +277,9 @@ pub async fn presign_get(
         .presigned(config)
         .await
         .map_err(|e| AwsError::from_sdk("Making the link", &e))?;
-    Ok((req.uri().to_owned(), valid))
+    // Made with temporary credentials, the URL carries the session token
+    // (X-Amz-Security-Token): it is a secret like the token itself.
+    Ok((Secret::new(req.uri()), valid))
 }
 
 /// Progress of a transfer, reported as bytes done.
@@ -298,17 +301,29 @@ fn io_error(what: &str, path: &Path, e: &std::io::Error) -> AwsError {
     AwsError::new(ErrorKind::Other, format!("{what} {}: {e}", path.display()))
 }
 
-/// Downloads `key` to `dest`: streamed into a temporary file next to it, then renamed only when
-/// the size (and the MD5 ETag of a single-part, not KMS-encrypted object) checks out. Never
-/// replaces an existing file. Returns the bytes written.
+/// What a download does when its destination exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Existing {
+    /// Refuse: the destination is kept (downloads into a folder, and any target not confirmed).
+    Refuse,
+    /// Replace it, atomically, once the new file checks out: the user chose this very file in a
+    /// save dialog, which has already asked whether to replace it.
+    Replace,
+}
+
+/// Downloads `key` to `dest`: streamed into a temporary file next to it, then moved into place
+/// only when the size (and the MD5 ETag of a single-part, not KMS-encrypted object) checks out.
+/// An existing file is refused or replaced as `existing` says; a failed or cancelled download
+/// leaves the destination as it was. Returns the bytes written.
 pub async fn download(
     client: &Client,
     bucket: &str,
     key: &str,
     dest: &Path,
+    existing: Existing,
     progress: Progress,
 ) -> Result<u64, AwsError> {
-    if tokio::fs::try_exists(dest).await.unwrap_or(false) {
+    if existing == Existing::Refuse && tokio::fs::try_exists(dest).await.unwrap_or(false) {
         return Err(AwsError::new(
             ErrorKind::Invalid,
             format!(
@@ -388,9 +403,17 @@ pub async fn download(
             ));
         }
     }
-    // No clobbering: a file that appeared meanwhile is kept and the download is refused.
-    std::fs::hard_link(&tmp_path, dest).map_err(|e| io_error("Cannot create", dest, &e))?;
-    drop(guard.0.take().map(std::fs::remove_file));
+    match existing {
+        // No clobbering: a file that appeared meanwhile is kept and the download is refused.
+        Existing::Refuse => {
+            std::fs::hard_link(&tmp_path, dest).map_err(|e| io_error("Cannot create", dest, &e))?;
+            drop(guard.0.take().map(std::fs::remove_file));
+        }
+        Existing::Replace => {
+            std::fs::rename(&tmp_path, dest).map_err(|e| io_error("Cannot replace", dest, &e))?;
+            guard.0 = None;
+        }
+    }
     Ok(done)
 }
 

@@ -11,6 +11,7 @@ use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::s3::{BucketInfo, ObjectDetails, Page};
 use crate::browse::{Listing, SortKey};
 use crate::message::{BrowseEvent, Command, RequestId, TransferUpdate, next_id};
+use crate::secret::Secret;
 use crate::session::{Credentials, Session};
 
 /// Where the user is.
@@ -75,8 +76,9 @@ impl Transfer {
 /// A presigned link made for the selected object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Presigned {
-    /// The URL (not a secret on its own, but it grants access: shown only on request).
-    pub url: String,
+    /// The URL. Made with temporary credentials it carries the session token, so it is kept
+    /// like one: redacted in `Debug`, never drawn, only copied.
+    pub url: Secret,
     /// How long it is valid.
     pub valid: Duration,
     /// Whether it was shortened to the session's remaining life.
@@ -136,6 +138,8 @@ pub struct Browser {
     pub presign_minutes: u32,
     /// The last link made.
     pub presigned: Option<Presigned>,
+    /// The link just arrived: the next frame copies it to the clipboard.
+    pub copy_link: bool,
     /// Transfers, newest last.
     pub transfers: Vec<Transfer>,
     /// A one-line message (copied, stopped …).
@@ -526,6 +530,7 @@ impl Browser {
                         valid,
                         shortened: valid < wanted,
                     });
+                    self.copy_link = true;
                 }
                 Err(e) => self.error = Some(e),
             },
@@ -534,6 +539,7 @@ impl Browser {
     }
 
     fn add_page(&mut self, page: &Page) {
+        let from = u32::try_from(self.listing.len()).unwrap_or(u32::MAX);
         for f in &page.folders {
             self.listing.push_folder(f);
         }
@@ -546,7 +552,18 @@ impl Browser {
             self.complete = true;
             self.list_id = None;
         }
-        self.refilter();
+        // Only the new rows are filtered and merged in: a page costs the same at row 1,000,000
+        // as at row 1,000. The cursor stays on its row when rows land before it.
+        let cursor_row = self.cursor.and_then(|c| self.view.get(c).copied());
+        let prefix = self.location.as_ref().map_or("", |l| l.prefix.as_str());
+        let (key, ascending) = self.sort;
+        self.listing
+            .extend_view(&mut self.view, from, prefix, &self.filter, key, ascending);
+        if let (Some(c), Some(row)) = (self.cursor, cursor_row)
+            && self.view.get(c) != Some(&row)
+        {
+            self.cursor = self.view.iter().position(|&r| r == row);
+        }
     }
 
     fn transfer(&mut self, id: RequestId, update: TransferUpdate) {

@@ -23,7 +23,8 @@ pub const ROW_HEIGHT: f32 = 20.0;
 pub struct BrowserActions {
     /// Commands for the worker.
     pub commands: Vec<Command>,
-    /// Text for the clipboard (a URI or a link; not cleared later: it holds no key).
+    /// Text for the clipboard: an s3:// URI or a presigned link (not cleared later: it is what
+    /// the user asked to share, and it dies with the session).
     pub copy: Option<Secret>,
     /// The user asked to renew the session.
     pub renew: bool,
@@ -36,6 +37,12 @@ pub fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> B
     let session = state.live_session(now).cloned();
     let creds = session.as_ref().map(|s| s.credentials.clone());
     let b = &mut state.browser;
+    if std::mem::take(&mut b.copy_link)
+        && let Some(p) = &b.presigned
+    {
+        act.copy = Some(p.url.clone());
+        b.note = Some("Copied the presigned link".to_owned());
+    }
 
     ui.horizontal(|ui| {
         if ui
