@@ -3,6 +3,7 @@
 //! detection aborts the one it replaces.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 
@@ -250,15 +251,10 @@ fn dispatch(
                 let send = send.clone();
                 let path = env.credentials_path();
                 rt.spawn_blocking(move || {
-                    let result = path
-                        .ok_or_else(|| {
-                            "No home directory: set AWS_SHARED_CREDENTIALS_FILE".to_owned()
-                        })
-                        .and_then(|p| CredFile::read(&p).map_err(|e| e.to_string()))
-                        .and_then(|file| {
-                            let edit = file.plan(&profile, &session).map_err(|e| e.to_string())?;
-                            Ok((Box::new(file), Box::new(edit)))
-                        });
+                    let result = read_credentials_file(path).and_then(|file| {
+                        let edit = file.plan(&profile, &session).map_err(|e| e.to_string())?;
+                        Ok((Box::new(file), Box::new(edit)))
+                    });
                     send(Event::ProfilePlanned(result));
                 });
             }
@@ -280,25 +276,20 @@ fn dispatch(
                 let send = send.clone();
                 let path = env.credentials_path();
                 rt.spawn_blocking(move || {
-                    let result = path
-                        .ok_or_else(|| {
-                            "No home directory: set AWS_SHARED_CREDENTIALS_FILE".to_owned()
-                        })
-                        .and_then(|p| {
-                            let file = CredFile::read(&p).map_err(|e| e.to_string())?;
-                            let edit = file.plan_remove(&profile).map_err(|e| e.to_string())?;
-                            let backup = file
-                                .write(&edit, true, SystemTime::now())
-                                .map_err(|e| e.to_string())?;
-                            Ok(format!(
-                                "Removed [{profile}] from {}{}",
-                                file.path().display(),
-                                backup.map_or_else(String::new, |b| format!(
-                                    "; the old file is kept as {}",
-                                    b.display()
-                                ))
+                    let result = read_credentials_file(path).and_then(|file| {
+                        let edit = file.plan_remove(&profile).map_err(|e| e.to_string())?;
+                        let backup = file
+                            .write(&edit, true, SystemTime::now())
+                            .map_err(|e| e.to_string())?;
+                        Ok(format!(
+                            "Removed [{profile}] from {}{}",
+                            file.path().display(),
+                            backup.map_or_else(String::new, |b| format!(
+                                "; the old file is kept as {}",
+                                b.display()
                             ))
-                        });
+                        ))
+                    });
                     send(Event::ProfileWritten(result));
                 });
             }
@@ -356,6 +347,13 @@ fn dispatch(
             }
         }
     }
+}
+
+/// Reads the user's credentials file (`path` as the SDK finds it), or says why not.
+fn read_credentials_file(path: Option<PathBuf>) -> Result<CredFile, String> {
+    let path =
+        path.ok_or_else(|| "No home directory: set AWS_SHARED_CREDENTIALS_FILE".to_owned())?;
+    CredFile::read(&path).map_err(|e| e.to_string())
 }
 
 fn written_message(file: &CredFile, edit: &Edit, backup: Option<&std::path::Path>) -> String {
