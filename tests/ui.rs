@@ -1389,6 +1389,15 @@ fn take_list(rig: &Rig) -> (u64, String, String, Option<String>) {
 fn browse_buckets_folders_breadcrumbs_back_and_stale_pages() {
     let mut rig = browsing();
     assert!(rig.has_text("archive-2019"));
+    // Each bucket shows its creation date and region.
+    assert!(
+        rig.has_text(&format!(
+            "created {} UTC · us-east-1",
+            keyfob::browse::short_time(T0 as i64 + 2)
+        )),
+        "{}",
+        rig.all_text()
+    );
     rig.clear_and_type("Filter buckets", "LOG");
     assert!(
         rig.has_text("logs") && !rig.has_text("archive-2019"),

@@ -151,17 +151,23 @@ pub fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> B
                 .show(ui, |ui| {
                     for bucket in b.shown_buckets() {
                         let here = b.location.as_ref().is_some_and(|l| l.bucket == bucket.name);
+                        let created = bucket
+                            .created
+                            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                            .and_then(|d| i64::try_from(d.as_secs()).ok())
+                            .map_or_else(String::new, short_time);
+                        let region = b
+                            .regions
+                            .get(&bucket.name)
+                            .map_or("region not known yet", String::as_str);
                         let r = ui
                             .selectable_label(here, &bucket.name)
-                            .on_hover_text(format!(
-                                "Created {} · {}",
-                                bucket
-                                    .created
-                                    .map_or_else(String::new, crate::session::rfc3339),
-                                b.regions
-                                    .get(&bucket.name)
-                                    .map_or("region not known yet", String::as_str)
-                            ));
+                            .on_hover_text(format!("Open {}", bucket.name));
+                        ui.label(
+                            RichText::new(format!("created {created} UTC · {region}"))
+                                .small()
+                                .weak(),
+                        );
                         if r.clicked() {
                             open = Some(bucket.name.clone());
                         }
