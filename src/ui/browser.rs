@@ -178,9 +178,12 @@ pub fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> B
             }
         });
 
+    // Tall enough for the buttons and the details grid (a resizable panel otherwise keeps the
+    // height it had before anything was selected, hiding the details below a scroll bar).
     egui::Panel::bottom("object_actions")
         .resizable(true)
-        .default_size(170.0)
+        .min_size(210.0)
+        .default_size(230.0)
         .show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .id_salt("actions_scroll")
