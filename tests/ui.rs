@@ -1370,6 +1370,27 @@ fn browsing() -> Rig {
     rig
 }
 
+/// Sends one page of a listing to the app, as the worker would.
+fn send_page(
+    rig: &Rig,
+    id: u64,
+    folders: Vec<String>,
+    objects: Vec<ObjectEntry>,
+    next: Option<String>,
+) {
+    browse(
+        rig,
+        BrowseEvent::Page {
+            id,
+            page: Page {
+                folders,
+                objects,
+                next,
+            },
+        },
+    );
+}
+
 fn take_list(rig: &Rig) -> (u64, String, String, Option<String>) {
     let cmds = rig.sent();
     let found = cmds.iter().find_map(|c| match c {
@@ -1410,16 +1431,12 @@ fn browse_buckets_folders_breadcrumbs_back_and_stale_pages() {
         (bucket.as_str(), prefix.as_str(), token),
         ("logs", "", None)
     );
-    browse(
+    send_page(
         &rig,
-        BrowseEvent::Page {
-            id,
-            page: Page {
-                folders: vec!["app/".into()],
-                objects: vec![obj("README.txt", 1536)],
-                next: None,
-            },
-        },
+        id,
+        vec!["app/".into()],
+        vec![obj("README.txt", 1536)],
+        None,
     );
     rig.settle();
     assert!(rig.has_text("All 1 object and 1 folder loaded"));
@@ -1432,30 +1449,16 @@ fn browse_buckets_folders_breadcrumbs_back_and_stale_pages() {
     let (id2, _, prefix, _) = take_list(&rig);
     assert_eq!(prefix, "app/");
     // A late page for the folder the user left is dropped.
-    browse(
-        &rig,
-        BrowseEvent::Page {
-            id,
-            page: Page {
-                folders: vec![],
-                objects: vec![obj("stale.txt", 1)],
-                next: None,
-            },
-        },
-    );
+    send_page(&rig, id, vec![], vec![obj("stale.txt", 1)], None);
     // Pages stream in: the first is shown while more load; Stop keeps them; Continue goes on.
-    browse(
+    send_page(
         &rig,
-        BrowseEvent::Page {
-            id: id2,
-            page: Page {
-                folders: vec![],
-                objects: (0..50)
-                    .map(|i| obj(&format!("app/{i:03}.log"), i))
-                    .collect(),
-                next: Some("token-1".into()),
-            },
-        },
+        id2,
+        vec![],
+        (0..50)
+            .map(|i| obj(&format!("app/{i:03}.log"), i))
+            .collect(),
+        Some("token-1".into()),
     );
     rig.settle();
     assert!(!rig.has_text("stale.txt"));
@@ -1490,20 +1493,16 @@ fn filter_sort_details_presign_and_uri() {
     rig.h.get_by_label("reports").click();
     rig.settle();
     let (id, ..) = take_list(&rig);
-    browse(
+    send_page(
         &rig,
-        BrowseEvent::Page {
-            id,
-            page: Page {
-                folders: vec!["2026/".into()],
-                objects: vec![
-                    obj("Summary.PDF", 300),
-                    obj("details.csv", 20),
-                    obj("a b+c%.txt", 5000),
-                ],
-                next: None,
-            },
-        },
+        id,
+        vec!["2026/".into()],
+        vec![
+            obj("Summary.PDF", 300),
+            obj("details.csv", 20),
+            obj("a b+c%.txt", 5000),
+        ],
+        None,
     );
     rig.settle();
     rig.clear_and_type("Filter", "pdf");
@@ -1607,17 +1606,7 @@ fn an_expired_session_mid_browse_offers_renew_and_returns_to_the_same_folder() {
     rig.h.get_by_label("logs").click();
     rig.settle();
     let (id, ..) = take_list(&rig);
-    browse(
-        &rig,
-        BrowseEvent::Page {
-            id,
-            page: Page {
-                folders: vec!["app/".into()],
-                objects: vec![],
-                next: None,
-            },
-        },
-    );
+    send_page(&rig, id, vec!["app/".into()], vec![], None);
     rig.settle();
     rig.h.key_press(egui::Key::ArrowDown);
     rig.h.key_press(egui::Key::Enter);
@@ -1675,18 +1664,14 @@ fn a_lost_connection_keeps_the_loaded_rows_and_access_denied_leaves_other_bucket
     rig.h.get_by_label("logs").click();
     rig.settle();
     let (id, ..) = take_list(&rig);
-    browse(
+    send_page(
         &rig,
-        BrowseEvent::Page {
-            id,
-            page: Page {
-                folders: vec![],
-                objects: (0..30)
-                    .map(|i| obj(&format!("part-{i:02}.log"), i))
-                    .collect(),
-                next: Some("after-part-29".into()),
-            },
-        },
+        id,
+        vec![],
+        (0..30)
+            .map(|i| obj(&format!("part-{i:02}.log"), i))
+            .collect(),
+        Some("after-part-29".into()),
     );
     // The connection drops before the second page.
     browse(
@@ -1711,17 +1696,7 @@ fn a_lost_connection_keeps_the_loaded_rows_and_access_denied_leaves_other_bucket
         ("logs", Some("after-part-29")),
         "Retry goes on from the last token"
     );
-    browse(
-        &rig,
-        BrowseEvent::Page {
-            id,
-            page: Page {
-                folders: vec![],
-                objects: vec![obj("part-30.log", 30)],
-                next: None,
-            },
-        },
-    );
+    send_page(&rig, id, vec![], vec![obj("part-30.log", 30)], None);
     rig.settle();
     assert!(rig.has_text("All 31 objects and 0 folders loaded"));
     assert!(
@@ -1750,17 +1725,7 @@ fn a_lost_connection_keeps_the_loaded_rows_and_access_denied_leaves_other_bucket
         (bucket.as_str(), prefix.as_str(), token),
         ("archive-2019", "", None)
     );
-    browse(
-        &rig,
-        BrowseEvent::Page {
-            id,
-            page: Page {
-                folders: vec!["2019/".into()],
-                objects: vec![],
-                next: None,
-            },
-        },
-    );
+    send_page(&rig, id, vec!["2019/".into()], vec![], None);
     rig.settle();
     assert!(!rig.has_text("Access denied"));
     assert!(rig.has_text("All 0 objects and 1 folder loaded"));
