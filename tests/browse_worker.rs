@@ -11,6 +11,7 @@
 
 mod common;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
@@ -19,6 +20,21 @@ use common::{BUCKETS, Moto, seed};
 use keyfob::aws::s3;
 use keyfob::keystore::KeystoreError;
 use keyfob::message::{BrowseEvent, Command, Event, TransferUpdate, next_id};
+use keyfob::session::Credentials;
+use keyfob::worker::Channels;
+
+/// Asks the worker to download the 12 MiB `pages/big.bin` to `target`.
+fn download_big(ch: &Channels, creds: &Credentials, target: PathBuf) {
+    ch.commands
+        .send(Command::Download {
+            creds: creds.clone(),
+            bucket: BUCKETS[0].into(),
+            region: Some("us-east-1".into()),
+            items: vec![("pages/big.bin".into(), 12 * 1024 * 1024)],
+            target: Some(target),
+        })
+        .unwrap();
+}
 
 fn next(events: &Receiver<Event>) -> BrowseEvent {
     loop {
@@ -124,15 +140,7 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
 
     // A download with progress, then a cancelled one that leaves nothing.
     let dir = tempfile::tempdir().unwrap();
-    ch.commands
-        .send(Command::Download {
-            creds: creds.clone(),
-            bucket: BUCKETS[0].into(),
-            region: Some("us-east-1".into()),
-            items: vec![("pages/big.bin".into(), 12 * 1024 * 1024)],
-            target: Some(dir.path().join("big.bin")),
-        })
-        .unwrap();
+    download_big(&ch, &creds, dir.path().join("big.bin"));
     let mut finished = None;
     while finished.is_none() {
         if let BrowseEvent::Transfer {
@@ -179,15 +187,7 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
     assert!(progress >= 1, "progress was reported");
 
     // Cancel a download as soon as it starts: no file, no temporary file.
-    ch.commands
-        .send(Command::Download {
-            creds: creds.clone(),
-            bucket: BUCKETS[0].into(),
-            region: Some("us-east-1".into()),
-            items: vec![("pages/big.bin".into(), 12 * 1024 * 1024)],
-            target: Some(dir.path().join("cancelled.bin")),
-        })
-        .unwrap();
+    download_big(&ch, &creds, dir.path().join("cancelled.bin"));
     let tid = loop {
         if let BrowseEvent::Transfer {
             id,
