@@ -189,6 +189,12 @@ impl eframe::App for KeyfobApp {
         }
         self.flush_outbox();
         let mut copy = self.shortcuts(&ctx, now);
+        if let Some(link) = self.state.browser.take_link_to_copy()
+            && copy.is_none()
+        {
+            self.state.browser.note = Some("Copied the presigned link".to_owned());
+            copy = Some(link);
+        }
 
         let title = self.state.title(now);
         if title != self.title {

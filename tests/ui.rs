@@ -1598,6 +1598,44 @@ fn filter_sort_details_presign_and_uri() {
         !format!("{:?}", rig.h.state().state.browser).contains("X-Amz-Expires"),
         "nor shown by Debug"
     );
+
+    // A link asked for just before leaving the browser is copied when it arrives, and not again
+    // on coming back (it would overwrite what the user copied since).
+    rig.h
+        .get_by_role_and_label(Role::Button, "Copy presigned link")
+        .click();
+    rig.settle();
+    assert!(
+        rig.sent()
+            .iter()
+            .any(|c| matches!(c, Command::Presign { .. }))
+    );
+    rig.h
+        .get_by_role_and_label(Role::Button, "Session view")
+        .click();
+    rig.settle();
+    browse(
+        &rig,
+        BrowseEvent::Presigned(Ok((
+            Secret::new("http://127.0.0.1/reports/second?X-Amz-Expires=1800"),
+            Duration::from_secs(1800),
+            Duration::from_secs(3600),
+        ))),
+    );
+    rig.h.run_steps(1);
+    assert_eq!(
+        copied_texts(&rig),
+        ["http://127.0.0.1/reports/second?X-Amz-Expires=1800"],
+        "copied on arrival, in the session view"
+    );
+    rig.settle();
+    rig.h
+        .get_by_role_and_label(Role::Button, "Browse S3")
+        .click();
+    rig.h.run_steps(1);
+    assert!(copied_texts(&rig).is_empty(), "not copied again on return");
+    rig.settle();
+    assert!(copied_texts(&rig).is_empty(), "not copied again on return");
 }
 
 #[test]

@@ -138,8 +138,8 @@ pub struct Browser {
     pub presign_minutes: u32,
     /// The last link made.
     pub presigned: Option<Presigned>,
-    /// The link just arrived: the next frame copies it to the clipboard.
-    pub copy_link: bool,
+    /// The link just arrived and is still to be copied (see [`Browser::take_link_to_copy`]).
+    copy_link: bool,
     /// Transfers, newest last.
     pub transfers: Vec<Transfer>,
     /// A one-line message (copied, stopped …).
@@ -445,6 +445,16 @@ impl Browser {
             wanted: Duration::from_secs(u64::from(self.presign_minutes) * 60),
             session_left,
         })
+    }
+
+    /// The presigned link that has just arrived, once: the frame that takes it copies it,
+    /// whichever view is shown, so a link asked for before leaving the browser is copied then
+    /// and never later over something the user has copied since.
+    pub fn take_link_to_copy(&mut self) -> Option<Secret> {
+        if !std::mem::take(&mut self.copy_link) {
+            return None;
+        }
+        self.presigned.as_ref().map(|p| p.url.clone())
     }
 
     /// Asks where to save the selected objects, then downloads them.

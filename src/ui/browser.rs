@@ -37,12 +37,6 @@ pub fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> B
     let session = state.live_session(now).cloned();
     let creds = session.as_ref().map(|s| s.credentials.clone());
     let b = &mut state.browser;
-    if std::mem::take(&mut b.copy_link)
-        && let Some(p) = &b.presigned
-    {
-        act.copy = Some(p.url.clone());
-        b.note = Some("Copied the presigned link".to_owned());
-    }
 
     ui.horizontal(|ui| {
         if ui
