@@ -36,7 +36,7 @@ fn main() {
         kind: SessionKind::SessionToken { mfa: true },
         region: None,
     };
-    let creds = session.credentials.clone();
+    let creds = session.creds();
     state.sessions.push(session);
     state.browser.shown = true;
     let _ = state.browser.open_bucket(&creds, "bench");

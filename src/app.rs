@@ -1,22 +1,23 @@
-//! The eframe application: each frame drains the worker's events into the state, runs the
-//! time-driven work, draws the panels and sends the commands they produced. It repaints once a
-//! second for the countdown, not every frame.
+//! The eframe application. `logic` (which eframe runs even while the window is minimized or
+//! occluded, whenever the worker or the session supervisor wakes it) drains the worker's events
+//! into the state, tells the supervisor what to watch and keeps the title's countdown; `ui` draws
+//! the panels and sends the commands they produce. Nothing time-driven happens in `ui`: it only
+//! repaints once a second for the countdown on screen.
 
 use std::io::Write as _;
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, SystemTime};
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
-use crate::message::{Command, Event};
+use crate::message::{Command, Event, Watch};
+use crate::session::Session;
 use crate::state::{AppState, Prefs};
 use crate::ui::session::{RED, session_ui};
 use crate::ui::sign_in::sign_in_ui;
 use crate::worker::Channels;
 
-/// Where the app reads the time (the system clock in the app, a settable one in tests).
-pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+pub use crate::clock::Clock;
 
 /// The key of the preferences in eframe's storage.
 pub const PREFS_KEY: &str = "keyfob.prefs";
@@ -33,6 +34,8 @@ pub struct KeyfobApp {
     events: Receiver<Event>,
     clock: Clock,
     title: String,
+    /// What the supervisor was last told to watch.
+    watched: Option<Watch>,
     /// Set by `keyfob --exit-after-first-frame` (the startup benchmark): when the process started.
     startup_probe: Option<std::time::Instant>,
 }
@@ -59,6 +62,7 @@ impl KeyfobApp {
             events: channels.events,
             clock,
             title: String::new(),
+            watched: None,
             startup_probe: None,
         };
         app.send(Command::LoadProfiles);
@@ -85,7 +89,7 @@ impl KeyfobApp {
     fn browser_keys(
         &mut self,
         ctx: &egui::Context,
-        creds: &crate::session::Credentials,
+        creds: &crate::session::SessionCreds,
     ) -> Vec<Command> {
         let b = &mut self.state.browser;
         let mut out = Vec::new();
@@ -131,7 +135,7 @@ impl KeyfobApp {
             self.state.focus_code = true;
         }
         if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::F5)) {
-            let creds = self.state.live_session(now).map(|s| s.credentials.clone());
+            let creds = self.state.live_session(now).map(Session::creds);
             match creds {
                 Some(c) if self.state.browser.shown => {
                     for cmd in self.state.browser.refresh(&c) {
@@ -160,47 +164,52 @@ impl KeyfobApp {
     fn schedule_repaint(&self, ctx: &egui::Context, now: SystemTime) {
         let mut next: Option<Duration> = None;
         if let Some(s) = self.state.live_session(now) {
-            // Wake just after the displayed second changes; no continuous repainting.
+            // Wake just after the displayed second changes; no continuous repainting. (While the
+            // window is hidden eframe skips `ui`, and with it this.)
             let left = s.remaining(now);
             let to_next_second =
                 Duration::from_nanos(u64::from(left.subsec_nanos())) + Duration::from_millis(5);
             next = Some(to_next_second.min(left + Duration::from_millis(5)));
         }
-        if let Some(mark) = self.state.clipboard {
-            let d = mark.clear_at.duration_since(now).unwrap_or_default();
-            next = Some(next.map_or(d, |n| n.min(d)));
-        }
         if let Some(d) = next {
             ctx.request_repaint_after(d);
+        }
+    }
+
+    /// Tells the supervisor about a change in the sessions or in which one is shown.
+    fn watch_sessions(&mut self) {
+        let watch = self.state.watch();
+        if self.watched.as_ref() != Some(&watch) {
+            self.watched = Some(watch.clone());
+            self.send(Command::Watch(watch));
         }
     }
 }
 
 impl eframe::App for KeyfobApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let ctx = ui.ctx().clone();
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         let now = (self.clock)();
-        tracing::trace!(frame = ctx.cumulative_frame_nr(), "frame");
         while let Ok(event) = self.events.try_recv() {
             self.state.apply(event, now);
         }
-        if let Some(c) = self.state.tick(now) {
-            self.send(c);
-        }
         self.flush_outbox();
-        let mut copy = self.shortcuts(&ctx, now);
-        if let Some(link) = self.state.browser.take_link_to_copy()
-            && copy.is_none()
-        {
+        self.watch_sessions();
+        if let Some(link) = self.state.browser.take_link_to_copy() {
             self.state.browser.note = Some("Copied the presigned link".to_owned());
-            copy = Some(link);
+            ctx.copy_text(link.expose().to_owned());
         }
-
         let title = self.state.title(now);
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;
         }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let now = (self.clock)();
+        tracing::trace!(frame = ctx.cumulative_frame_nr(), "frame");
+        let mut copy = self.shortcuts(&ctx, now);
 
         let mut commands = Vec::new();
         egui::Panel::bottom("status").show(ui, |ui| {
@@ -221,7 +230,7 @@ impl eframe::App for KeyfobApp {
             });
         });
         if self.state.browser.shown {
-            let creds = self.state.live_session(now).map(|s| s.credentials.clone());
+            let creds = self.state.live_session(now).map(Session::creds);
             let session = self.state.live_session(now).cloned();
             let synced = self.state.browser.sync(session.as_ref(), now);
             commands.extend(synced);
@@ -285,6 +294,7 @@ impl eframe::App for KeyfobApp {
             self.send(c);
         }
         self.flush_outbox();
+        self.watch_sessions();
         self.schedule_repaint(&ctx, now);
         if let Some(started) = self.startup_probe
             && ctx.cumulative_frame_nr() >= 1

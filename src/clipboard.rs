@@ -19,14 +19,13 @@ pub trait ClipboardAccess: Send {
     fn clear(&mut self) -> bool;
 }
 
-/// Clears the clipboard if it still holds the text whose fingerprint is given; true if cleared.
-/// When the clipboard cannot be read, it is cleared anyway: a secret left behind is worse than an
-/// emptied clipboard.
+/// Clears the clipboard if it still holds exactly the text whose fingerprint is given; true if
+/// cleared. Anything else is the user's: other text, an image (which cannot be read as text), or
+/// a clipboard that cannot be read at all is left alone.
 pub fn clear_if_ours(access: &mut dyn ClipboardAccess, fingerprint_of_ours: u64) -> bool {
     match access.read() {
         Some(text) if fingerprint(&text) == fingerprint_of_ours => access.clear(),
-        Some(_) => false,
-        None => access.clear(),
+        Some(_) | None => false,
     }
 }
 
@@ -71,5 +70,13 @@ mod tests {
         let mut c = Fake(Some("something the user copied since".to_owned()));
         assert!(!clear_if_ours(&mut c, ours));
         assert_eq!(c.0.as_deref(), Some("something the user copied since"));
+    }
+
+    #[test]
+    fn leaves_a_clipboard_it_cannot_read_as_text_alone() {
+        // An image, or no clipboard at all: `read` gives nothing, and nothing is cleared.
+        let mut c = Fake(None);
+        assert!(!clear_if_ours(&mut c, fingerprint("ours")));
+        assert_eq!(c.0, None, "not cleared");
     }
 }

@@ -8,6 +8,7 @@ pub mod aws;
 pub mod browse;
 pub mod cli;
 pub mod clipboard;
+pub mod clock;
 pub mod credfile;
 pub mod keystore;
 pub mod message;
@@ -17,7 +18,6 @@ pub mod state;
 pub mod ui;
 pub mod validate;
 pub mod worker;
-mod worker_s3;
 
 /// The application id: window class on X11/Wayland, the .desktop file's name, the AppStream id.
 pub const APP_ID: &str = "io.github.keyfob.Keyfob";

@@ -1,7 +1,6 @@
 //! The keyfob binary: parses the command line, sets up logging, and opens the window.
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -163,13 +162,15 @@ fn run_gui(startup_probe: Option<std::time::Instant>) -> anyhow::Result<()> {
         options,
         Box::new(|cc| {
             let ctx = cc.egui_ctx.clone();
+            let clock = keyfob::clock::system();
             let channels = keyfob::worker::spawn(
                 AwsEnv::default(),
                 Keystore::platform(),
                 Arc::new(move || ctx.request_repaint()),
                 Arc::new(|| Box::new(SystemClipboard) as Box<dyn ClipboardAccess>),
+                Arc::clone(&clock),
             )?;
-            let app = KeyfobApp::new(cc, channels, Arc::new(SystemTime::now));
+            let app = KeyfobApp::new(cc, channels, clock);
             Ok(Box::new(match startup_probe {
                 Some(started) => app.with_startup_probe(started),
                 None => app,

@@ -9,9 +9,10 @@ use crate::aws::sts::{DetectedMfa, SignInRequest};
 use crate::credfile::{CredFile, Edit};
 use crate::keystore::{Contents, KeyInfo, KeystoreError, LongTermKey};
 use crate::secret::Secret;
-use crate::session::{Credentials, Session};
+use crate::session::{Session, SessionCreds};
 use std::path::PathBuf;
 use std::time::Duration;
+use std::time::SystemTime;
 
 /// Tags a request so its answer can be matched, and dropped when a newer request replaced it.
 pub type RequestId = u64;
@@ -166,15 +167,15 @@ pub enum Command {
     ListBuckets {
         /// The request.
         id: RequestId,
-        /// The session's credentials.
-        creds: Credentials,
+        /// The session's credentials (refused once it has ended).
+        creds: SessionCreds,
     },
     /// List a folder, page after page (each page an event), until the end or Cancel.
     ListObjects {
         /// The request (Cancel stops it).
         id: RequestId,
-        /// The session's credentials.
-        creds: Credentials,
+        /// The session's credentials (refused once it has ended).
+        creds: SessionCreds,
         /// The bucket.
         bucket: String,
         /// Its region when known (else found first, and reported).
@@ -192,8 +193,8 @@ pub enum Command {
     HeadObject {
         /// The request.
         id: RequestId,
-        /// The session's credentials.
-        creds: Credentials,
+        /// The session's credentials (refused once it has ended).
+        creds: SessionCreds,
         /// The bucket.
         bucket: String,
         /// Its region when known.
@@ -203,8 +204,8 @@ pub enum Command {
     },
     /// A presigned GET link.
     Presign {
-        /// The session's credentials.
-        creds: Credentials,
+        /// The session's credentials (refused once it has ended).
+        creds: SessionCreds,
         /// The bucket.
         bucket: String,
         /// Its region when known.
@@ -219,8 +220,8 @@ pub enum Command {
     /// Download objects: into `target` (a file for one object, a folder for several), or where a
     /// save dialog says when `None`.
     Download {
-        /// The session's credentials.
-        creds: Credentials,
+        /// The session's credentials (refused once it has ended).
+        creds: SessionCreds,
         /// The bucket.
         bucket: String,
         /// Its region when known.
@@ -232,8 +233,8 @@ pub enum Command {
     },
     /// Upload files into a folder (`None`: ask with a file dialog).
     Upload {
-        /// The session's credentials.
-        creds: Credentials,
+        /// The session's credentials (refused once it has ended).
+        creds: SessionCreds,
         /// The bucket.
         bucket: String,
         /// Its region when known.
@@ -250,10 +251,43 @@ pub enum Command {
         /// The text.
         body: String,
     },
-    /// Clear the system clipboard if it still holds the text keyfob put there (matched by
-    /// fingerprint, so the text itself is not kept).
-    ClearClipboard {
-        /// [`crate::clipboard::fingerprint`] of what keyfob copied.
+    /// Tell the session supervisor what to watch: sessions, the clipboard deadline, or clear the
+    /// clipboard now (matched by fingerprint, so the text itself is not kept).
+    Watch(Watch),
+}
+
+/// A session the supervisor watches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Watched {
+    /// The session's name.
+    pub name: String,
+    /// Who it is, for the warning's text.
+    pub who: String,
+    /// When it ends.
+    pub expires_at: SystemTime,
+}
+
+/// What the UI tells the session supervisor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Watch {
+    /// The sessions the window holds now, and the one it shows (whose countdown is in the title).
+    Sessions {
+        /// Every session, live or not.
+        sessions: Vec<Watched>,
+        /// The shown session's name.
+        shown: Option<String>,
+    },
+    /// keyfob put text with this fingerprint on the clipboard: clear it at `clear_at` if it is
+    /// still there.
+    Clipboard {
+        /// [`crate::clipboard::fingerprint`] of the text.
+        fingerprint: u64,
+        /// When.
+        clear_at: SystemTime,
+    },
+    /// Clear keyfob's text from the clipboard now (sign-out), and forget the deadline.
+    ClearClipboardNow {
+        /// [`crate::clipboard::fingerprint`] of the text.
         fingerprint: u64,
     },
 }

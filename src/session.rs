@@ -125,6 +125,30 @@ pub struct Session {
     pub region: Option<String>,
 }
 
+/// What keyfob says when a session's credentials are asked for after it ended: the browser shows
+/// it, and the worker refuses with it.
+pub const EXPIRED_SENTENCE: &str = "The session has expired: renew it to browse";
+
+/// A session's credentials as the worker gets them: named and with their expiry, so the worker
+/// can refuse them once the session has ended, and stop what uses them when it ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionCreds {
+    /// The session's name.
+    pub session: String,
+    /// When the session ends.
+    pub expires_at: SystemTime,
+    /// The credentials.
+    pub credentials: Credentials,
+}
+
+impl SessionCreds {
+    /// The credentials, if the session is still live at `now`.
+    #[must_use]
+    pub fn live_at(&self, now: SystemTime) -> Option<&Credentials> {
+        (now < self.expires_at).then_some(&self.credentials)
+    }
+}
+
 /// A cached session with this little left counts as expired (as in aws-vault).
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 
@@ -142,6 +166,16 @@ pub enum Urgency {
 }
 
 impl Session {
+    /// The credentials, named and dated, for a request to the worker.
+    #[must_use]
+    pub fn creds(&self) -> SessionCreds {
+        SessionCreds {
+            session: self.name.clone(),
+            expires_at: self.expires_at,
+            credentials: self.credentials.clone(),
+        }
+    }
+
     /// Time left at `now` (zero once expired).
     #[must_use]
     pub fn remaining(&self, now: SystemTime) -> Duration {

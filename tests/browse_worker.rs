@@ -20,11 +20,11 @@ use common::{BUCKETS, Moto, seed};
 use keyfob::aws::s3;
 use keyfob::keystore::KeystoreError;
 use keyfob::message::{BrowseEvent, Command, Event, TransferUpdate, next_id};
-use keyfob::session::Credentials;
+use keyfob::session::{Credentials, SessionCreds};
 use keyfob::worker::Channels;
 
 /// Asks the worker to download the 12 MiB `pages/big.bin` to `target`.
-fn download_big(ch: &Channels, creds: &Credentials, target: PathBuf) {
+fn download_big(ch: &Channels, creds: &SessionCreds, target: PathBuf) {
     ch.commands
         .send(Command::Download {
             creds: creds.clone(),
@@ -34,6 +34,15 @@ fn download_big(ch: &Channels, creds: &Credentials, target: PathBuf) {
             target: Some(target),
         })
         .unwrap();
+}
+
+/// The credentials as a session that lasts another hour.
+fn live(credentials: &Credentials) -> SessionCreds {
+    SessionCreds {
+        session: "alice".into(),
+        expires_at: std::time::SystemTime::now() + Duration::from_secs(3600),
+        credentials: credentials.clone(),
+    }
 }
 
 fn next(events: &Receiver<Event>) -> BrowseEvent {
@@ -52,8 +61,8 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let moto = Moto::start();
     let seed = rt.block_on(seed(&moto));
-    let creds = seed.alice.clone();
-    let client = rt.block_on(s3::client(&moto.env(), &creds, Some("us-east-1")));
+    let client = rt.block_on(s3::client(&moto.env(), &seed.alice, Some("us-east-1")));
+    let creds = live(&seed.alice);
     rt.block_on(async {
         for i in 0..450 {
             client
@@ -79,6 +88,7 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
         Err(KeystoreError::Unavailable("not used here".into())),
         Arc::new(|| {}),
         Arc::new(|| panic!("no clipboard here")),
+        keyfob::clock::system(),
     )
     .unwrap();
 

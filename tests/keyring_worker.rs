@@ -52,6 +52,7 @@ fn import_keys_remove_them_from_the_file_sign_in_with_them_and_cache_the_session
         Ok(ks.clone()),
         Arc::new(|| {}),
         Arc::new(|| panic!("no clipboard here")),
+        keyfob::clock::system(),
     )
     .unwrap();
 

@@ -51,6 +51,7 @@ fn a_full_sign_in_and_browse_log_no_secret() {
         )),
         Arc::new(|| {}),
         Arc::new(|| panic!("no clipboard here")),
+        keyfob::clock::system(),
     )
     .expect("worker");
     let code = "918273";
@@ -103,7 +104,7 @@ fn a_full_sign_in_and_browse_log_no_secret() {
     let session = session.expect("session");
 
     // Browse with the session: every S3 command the window sends, through the same worker.
-    let creds = session.credentials.clone();
+    let creds = session.creds();
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("notes.txt");
     std::fs::write(&file, b"browsed while logging").expect("write");

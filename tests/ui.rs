@@ -26,7 +26,7 @@ use keyfob::app::{KeyfobApp, PREFS_KEY};
 use keyfob::aws::errors::{AwsError, ErrorKind};
 use keyfob::aws::profiles::{ProfileInfo, Profiles};
 use keyfob::aws::sts::{DetectedMfa, Flow};
-use keyfob::message::{Command, Event};
+use keyfob::message::{Command, Event, Watch, Watched};
 use keyfob::secret::Secret;
 use keyfob::session::{Credentials, Identity, Session, SessionKind};
 use keyfob::worker::Channels;
@@ -43,6 +43,7 @@ struct Rig {
     commands: Receiver<Command>,
     events: Sender<Event>,
     now: Arc<Mutex<SystemTime>>,
+    watched: std::cell::RefCell<Vec<Watch>>,
 }
 
 fn t(secs: u64) -> SystemTime {
@@ -81,6 +82,7 @@ impl Rig {
             commands: cmd_rx,
             events: ev_tx,
             now,
+            watched: std::cell::RefCell::default(),
         };
         rig.h.run();
         assert!(
@@ -106,8 +108,23 @@ impl Rig {
         self.settle();
     }
 
+    /// The commands sent since the last look, but for the session lists the window hands the
+    /// supervisor (kept for [`Rig::watched`]).
     fn sent(&self) -> Vec<Command> {
-        self.commands.try_iter().collect()
+        let mut out = Vec::new();
+        for c in self.commands.try_iter() {
+            match c {
+                Command::Watch(w @ Watch::Sessions { .. }) => self.watched.borrow_mut().push(w),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// The session lists handed to the supervisor since the last look.
+    fn watched(&self) -> Vec<Watch> {
+        let _ = self.sent();
+        std::mem::take(&mut *self.watched.borrow_mut())
     }
 
     /// The one command sent since the last look, which must be a sign-in.
@@ -600,14 +617,19 @@ fn copy_exports_in_the_chosen_format_then_the_clipboard_is_cleared() {
     assert!(text.contains("set -gx AWS_CREDENTIAL_EXPIRATION '2026-11-22T13:00:00Z'\n"));
     rig.h.run();
     assert!(rig.has_text("clipboard is cleared in 60 s"));
-    rig.set_now(t(59));
-    assert!(rig.sent().is_empty(), "not yet");
-    rig.set_now(t(61));
+    // The supervisor clears it on time (its timers are tested in worker::supervisor).
     let cmds = rig.sent();
-    let [Command::ClearClipboard { fingerprint }] = cmds.as_slice() else {
+    let [
+        Command::Watch(Watch::Clipboard {
+            fingerprint,
+            clear_at,
+        }),
+    ] = cmds.as_slice()
+    else {
         panic!("{cmds:?}")
     };
     assert_eq!(*fingerprint, keyfob::clipboard::fingerprint(text));
+    assert_eq!(*clear_at, t(60), "60 s after the copy");
     // Ctrl+Shift+C copies too.
     rig.shortcut_frame(
         egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
@@ -640,10 +662,24 @@ fn sign_out_forgets_the_session_and_clears_our_clipboard() {
             .query_by_role_and_label(Role::Button, "Copy export lines")
             .is_none()
     );
-    assert!(matches!(
-        rig.sent().as_slice(),
-        [Command::ClearClipboard { .. }]
-    ));
+    let fingerprint = rig.h.state().state.clipboard.map(|m| m.fingerprint);
+    assert_eq!(fingerprint, None, "the deadline is dropped");
+    let sent = rig.sent();
+    assert!(
+        matches!(
+            sent.as_slice(),
+            [
+                Command::Watch(Watch::Clipboard { .. }),
+                Command::Watch(Watch::ClearClipboardNow { .. })
+            ]
+        ),
+        "{sent:?}"
+    );
+    let watched = rig.watched();
+    assert!(
+        matches!(watched.last(), Some(Watch::Sessions { sessions, shown: None }) if sessions.is_empty()),
+        "the supervisor stops watching the session: {watched:?}"
+    );
     assert_eq!(rig.input_value("MFA device"), MFA, "the form is kept");
 }
 
@@ -885,6 +921,7 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     .unwrap();
     let now = Arc::new(Mutex::new(t(0)));
     let clock = Arc::clone(&now);
+    let clock2 = Arc::clone(&now);
     let mut h = Harness::builder()
         .with_size([1200.0, 1000.0])
         .build_eframe(move |cc| {
@@ -896,9 +933,10 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
                 )),
                 Arc::new(move || ctx.request_repaint()),
                 Arc::new(|| panic!("no clipboard use here")),
+                Arc::new(move || *clock.lock().unwrap()),
             )
             .expect("worker");
-            KeyfobApp::new(cc, channels, Arc::new(move || *clock.lock().unwrap()))
+            KeyfobApp::new(cc, channels, Arc::new(move || *clock2.lock().unwrap()))
         });
     h.run_steps(5);
     h.state_mut().state.form.source = keyfob::state::form::SourceChoice::Profile("hang".into());
@@ -1156,28 +1194,45 @@ fn without_a_keyring_the_window_says_so_and_keeps_sessions_in_memory() {
 }
 
 #[test]
-fn expiry_warnings_go_out_once_at_15_and_5_minutes() {
+fn the_supervisor_is_told_every_session_and_the_one_on_screen() {
+    // The warnings, the expiry and the clipboard run on the supervisor's timers (tested in
+    // worker::supervisor, and minimized under Xvfb in scripts/e2e-xvfb); the window's part is to
+    // tell it what it holds, at once and whenever that changes.
     let mut rig = Rig::signed_in(SessionKind::SessionToken { mfa: true });
-    rig.sent();
-    let notes = |rig: &Rig| -> Vec<String> {
-        rig.sent()
-            .into_iter()
-            .filter_map(|c| match c {
-                Command::Notify { summary, .. } => Some(summary),
-                _ => None,
-            })
-            .collect()
+    let watched = rig.watched();
+    let alice = Watched {
+        name: "alice".into(),
+        who: "admin/alice-admin".into(),
+        expires_at: t(3600),
     };
-    rig.set_now(t(3600 - 16 * 60));
-    assert!(notes(&rig).is_empty());
-    rig.set_now(t(3600 - 14 * 60 - 59));
-    assert_eq!(notes(&rig), ["AWS session alice ends in under 15 minutes"]);
-    rig.set_now(t(3600 - 10 * 60));
-    assert!(notes(&rig).is_empty(), "once per threshold");
-    rig.set_now(t(3600 - 4 * 60));
-    assert_eq!(notes(&rig), ["AWS session alice ends in under 5 minutes"]);
-    rig.set_now(t(3600 + 10));
-    assert!(notes(&rig).is_empty());
+    assert_eq!(
+        watched.last(),
+        Some(&Watch::Sessions {
+            sessions: vec![alice.clone()],
+            shown: Some("alice".into()),
+        }),
+        "{watched:?}"
+    );
+    rig.set_now(t(600));
+    assert!(rig.watched().is_empty(), "nothing changed: nothing is sent");
+    // A second session, restored from the keyring, is watched too while alice stays on screen.
+    let mut bob = session(SessionKind::SessionToken { mfa: true }, t(1800));
+    bob.name = "bob".into();
+    rig.events
+        .send(Event::Cache(Ok(keyfob::keystore::Contents {
+            sessions: vec![bob],
+            keys: Vec::new(),
+            problems: Vec::new(),
+        })))
+        .unwrap();
+    rig.settle();
+    let watched = rig.watched();
+    let Some(Watch::Sessions { sessions, shown }) = watched.last() else {
+        panic!("{watched:?}")
+    };
+    assert_eq!(shown.as_deref(), Some("alice"));
+    let names: Vec<&str> = sessions.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["alice", "bob"]);
 }
 
 #[test]
@@ -1348,8 +1403,13 @@ fn browsing() -> Rig {
         panic!("expected ListBuckets, got {cmds:?}");
     };
     assert_eq!(
-        creds.access_key_id, "ASIAEXAMPLEEXAMPLE01",
+        creds.credentials.access_key_id, "ASIAEXAMPLEEXAMPLE01",
         "the session's keys"
+    );
+    assert_eq!(
+        (creds.session.as_str(), creds.expires_at),
+        ("alice", t(3600)),
+        "named and dated, so the worker can refuse them after the end"
     );
     browse(
         &rig,
@@ -1686,7 +1746,11 @@ fn an_expired_session_mid_browse_offers_renew_and_returns_to_the_same_folder() {
             prefix,
             creds,
             ..
-        } => Some((bucket.clone(), prefix.clone(), creds.access_key_id.clone())),
+        } => Some((
+            bucket.clone(),
+            prefix.clone(),
+            creds.credentials.access_key_id.clone(),
+        )),
         _ => None,
     });
     assert_eq!(
@@ -1694,6 +1758,43 @@ fn an_expired_session_mid_browse_offers_renew_and_returns_to_the_same_folder() {
         Some(("logs".into(), "app/".into(), "ASIARENEWEDRENEWED01".into())),
         "{cmds:?}"
     );
+}
+
+#[test]
+fn with_the_clock_past_expiry_the_browser_sends_nothing_and_offers_renew() {
+    let mut rig = browsing();
+    rig.h.get_by_label("logs").click();
+    rig.settle();
+    let (id, ..) = take_list(&rig);
+    send_page(&rig, id, vec!["app/".into()], vec![obj("a.txt", 3)], None);
+    rig.settle();
+    rig.set_now(t(3600));
+    assert!(rig.has_text(keyfob::session::EXPIRED_SENTENCE));
+    // Keys that would list, open or refresh with the session do nothing now.
+    for key in [
+        egui::Key::ArrowDown,
+        egui::Key::Enter,
+        egui::Key::Backspace,
+        egui::Key::F5,
+    ] {
+        rig.h.key_press(key);
+        rig.settle();
+    }
+    let sent = rig.sent();
+    assert!(
+        !sent.iter().any(|c| matches!(
+            c,
+            Command::ListBuckets { .. }
+                | Command::ListObjects { .. }
+                | Command::HeadObject { .. }
+                | Command::Download { .. }
+        )),
+        "nothing is asked with an ended session: {sent:?}"
+    );
+    rig.h.get_by_role_and_label(Role::Button, "Renew").click();
+    rig.settle();
+    assert!(!rig.h.state().state.browser.shown, "to the code field");
+    assert!(rig.has_text("Enter a new code to renew the session"));
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::aws::s3::{BucketInfo, ObjectDetails, Page};
 use crate::browse::{Listing, SortKey};
 use crate::message::{BrowseEvent, Command, RequestId, TransferUpdate, next_id};
 use crate::secret::Secret;
-use crate::session::{Credentials, Session};
+use crate::session::{Session, SessionCreds};
 
 /// Where the user is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -176,14 +176,15 @@ impl Browser {
         if !first && !self.shown && self.location.is_none() {
             self.buckets = None;
         }
-        let mut out = vec![self.load_buckets(&s.credentials)];
+        let creds = s.creds();
+        let mut out = vec![self.load_buckets(&creds)];
         if let Some(loc) = self.location.clone() {
-            out.extend(self.list(&s.credentials, loc, None));
+            out.extend(self.list(&creds, loc, None));
         }
         out
     }
 
-    fn load_buckets(&mut self, creds: &Credentials) -> Command {
+    fn load_buckets(&mut self, creds: &SessionCreds) -> Command {
         let id = next_id();
         self.buckets_id = Some(id);
         Command::ListBuckets {
@@ -193,7 +194,7 @@ impl Browser {
     }
 
     /// Starts listing `loc` from the beginning (or from `token`, continuing).
-    fn list(&mut self, creds: &Credentials, loc: Location, token: Option<String>) -> Vec<Command> {
+    fn list(&mut self, creds: &SessionCreds, loc: Location, token: Option<String>) -> Vec<Command> {
         let mut out = Vec::new();
         if let Some(old) = self.list_id.take() {
             out.push(Command::Cancel { id: old });
@@ -226,7 +227,7 @@ impl Browser {
     }
 
     /// Opens `bucket` at its top.
-    pub fn open_bucket(&mut self, creds: &Credentials, bucket: &str) -> Vec<Command> {
+    pub fn open_bucket(&mut self, creds: &SessionCreds, bucket: &str) -> Vec<Command> {
         self.go(
             creds,
             Location {
@@ -237,7 +238,7 @@ impl Browser {
     }
 
     /// Opens a folder of the current bucket.
-    pub fn open_prefix(&mut self, creds: &Credentials, prefix: &str) -> Vec<Command> {
+    pub fn open_prefix(&mut self, creds: &SessionCreds, prefix: &str) -> Vec<Command> {
         let Some(bucket) = self.location.as_ref().map(|l| l.bucket.clone()) else {
             return Vec::new();
         };
@@ -250,7 +251,7 @@ impl Browser {
         )
     }
 
-    fn go(&mut self, creds: &Credentials, loc: Location) -> Vec<Command> {
+    fn go(&mut self, creds: &SessionCreds, loc: Location) -> Vec<Command> {
         if let Some(cur) = self.location.take()
             && cur != loc
         {
@@ -262,7 +263,7 @@ impl Browser {
     }
 
     /// One folder up (to the bucket's top, then nothing).
-    pub fn up(&mut self, creds: &Credentials) -> Vec<Command> {
+    pub fn up(&mut self, creds: &SessionCreds) -> Vec<Command> {
         let Some(loc) = self.location.clone() else {
             return Vec::new();
         };
@@ -274,7 +275,7 @@ impl Browser {
     }
 
     /// Back to the previous location.
-    pub fn back(&mut self, creds: &Credentials) -> Vec<Command> {
+    pub fn back(&mut self, creds: &SessionCreds) -> Vec<Command> {
         let Some(prev) = self.history.pop() else {
             return Vec::new();
         };
@@ -284,7 +285,7 @@ impl Browser {
     }
 
     /// Lists the current folder again from the start (F5).
-    pub fn refresh(&mut self, creds: &Credentials) -> Vec<Command> {
+    pub fn refresh(&mut self, creds: &SessionCreds) -> Vec<Command> {
         let mut out = vec![self.load_buckets(creds)];
         if let Some(loc) = self.location.clone() {
             out.extend(self.list(creds, loc, None));
@@ -294,7 +295,7 @@ impl Browser {
 
     /// Lists every key under the current prefix (no folders): the typed filter becomes a prefix
     /// search on the server.
-    pub fn search_on_server(&mut self, creds: &Credentials) -> Vec<Command> {
+    pub fn search_on_server(&mut self, creds: &SessionCreds) -> Vec<Command> {
         let Some(mut loc) = self.location.clone() else {
             return Vec::new();
         };
@@ -312,7 +313,7 @@ impl Browser {
     }
 
     /// Continues an interrupted listing from the last token.
-    pub fn continue_listing(&mut self, creds: &Credentials) -> Vec<Command> {
+    pub fn continue_listing(&mut self, creds: &SessionCreds) -> Vec<Command> {
         let (Some(loc), Some(token)) = (self.location.clone(), self.next_token.clone()) else {
             return Vec::new();
         };
@@ -360,7 +361,7 @@ impl Browser {
 
     /// Selects the row at view position `pos` (alone, or added/removed with `toggle`) and asks
     /// for its details when it is one object.
-    pub fn select(&mut self, creds: &Credentials, pos: usize, toggle: bool) -> Vec<Command> {
+    pub fn select(&mut self, creds: &SessionCreds, pos: usize, toggle: bool) -> Vec<Command> {
         let Some(&row) = self.view.get(pos) else {
             return Vec::new();
         };
@@ -396,7 +397,7 @@ impl Browser {
 
     /// Opens the row at view position `pos` when it is a folder (double-click, Enter); selects it
     /// otherwise.
-    pub fn activate(&mut self, creds: &Credentials, pos: usize) -> Vec<Command> {
+    pub fn activate(&mut self, creds: &SessionCreds, pos: usize) -> Vec<Command> {
         let Some(&row) = self.view.get(pos) else {
             return Vec::new();
         };
@@ -409,7 +410,7 @@ impl Browser {
     }
 
     /// Moves the keyboard cursor by `step` rows and selects there.
-    pub fn step(&mut self, creds: &Credentials, step: isize) -> Vec<Command> {
+    pub fn step(&mut self, creds: &SessionCreds, step: isize) -> Vec<Command> {
         if self.view.is_empty() {
             return Vec::new();
         }
@@ -434,7 +435,7 @@ impl Browser {
 
     /// Asks for a presigned link for the one selected object, for the chosen minutes, never
     /// longer than the session has left.
-    pub fn presign(&mut self, creds: &Credentials, session_left: Duration) -> Option<Command> {
+    pub fn presign(&mut self, creds: &SessionCreds, session_left: Duration) -> Option<Command> {
         let loc = self.location.clone()?;
         let [(key, _)] = self.selected_objects().try_into().ok()?;
         Some(Command::Presign {
@@ -458,7 +459,7 @@ impl Browser {
     }
 
     /// Asks where to save the selected objects, then downloads them.
-    pub fn download(&mut self, creds: &Credentials) -> Option<Command> {
+    pub fn download(&mut self, creds: &SessionCreds) -> Option<Command> {
         let loc = self.location.clone()?;
         let items = self.selected_objects();
         if items.is_empty() {
@@ -476,7 +477,7 @@ impl Browser {
 
     /// Uploads `files` (chosen, or dropped on the window: `Some`) into the current folder; `None`
     /// asks with a file dialog first.
-    pub fn upload(&mut self, creds: &Credentials, files: Option<Vec<PathBuf>>) -> Option<Command> {
+    pub fn upload(&mut self, creds: &SessionCreds, files: Option<Vec<PathBuf>>) -> Option<Command> {
         let Some(loc) = self.location.clone() else {
             self.note = Some("Open a bucket first, then upload into it".to_owned());
             return None;

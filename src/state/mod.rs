@@ -14,13 +14,10 @@ use crate::aws::profiles::Profiles;
 use crate::clipboard;
 use crate::credfile::{CredFile, Edit};
 use crate::keystore::{KeyInfo, LongTermKey};
-use crate::message::{Command, Event, RequestId};
+use crate::message::{Command, Event, RequestId, Watch, Watched};
 use crate::secret::Secret;
 use crate::session::{Credentials, ExportFormat, Session};
 use form::{FieldErrors, SignInForm, SourceChoice, chain_parent_for};
-
-/// Minutes before expiry at which a desktop notification is sent.
-pub const WARN_AT_MINUTES: [u64; 2] = [15, 5];
 
 /// What a running request is doing (for the button label and Cancel).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,10 +149,8 @@ pub struct AppState {
     pub selected: Option<String>,
     /// The keyring: its keys, and why it cannot be used when it cannot.
     pub keyring: KeyringState,
-    /// Commands produced while applying events or ticking (sent by the app after the frame).
+    /// Commands produced while applying events (sent by the app after the frame).
     pub outbox: Vec<Command>,
-    /// Expiry warnings already sent: session name → the lowest threshold (minutes) announced.
-    pub notified: std::collections::HashMap<String, u64>,
     /// The "add keys" form.
     pub key_form: KeyForm,
     /// Writing the session into the credentials file.
@@ -263,7 +258,6 @@ impl AppState {
 
     /// Adds a session or replaces the one with its name, and shows it.
     fn upsert(&mut self, session: Session) {
-        self.notified.remove(&session.name);
         self.selected = Some(session.name.clone());
         match self.sessions.iter_mut().find(|s| s.name == session.name) {
             Some(slot) => *slot = session,
@@ -369,7 +363,6 @@ impl AppState {
     pub fn sign_out(&mut self) -> Option<Command> {
         if let Some(name) = self.current().map(|s| s.name.clone()) {
             self.sessions.retain(|s| s.name != name);
-            self.notified.remove(&name);
             if self.keyring_usable() {
                 self.outbox.push(Command::ForgetSession { name });
             }
@@ -378,9 +371,31 @@ impl AppState {
         self.error = None;
         self.form.code.clear();
         self.status = Some("Signed out".to_owned());
-        self.clipboard.take().map(|m| Command::ClearClipboard {
-            fingerprint: m.fingerprint,
+        self.clipboard.take().map(|m| {
+            Command::Watch(Watch::ClearClipboardNow {
+                fingerprint: m.fingerprint,
+            })
         })
+    }
+
+    /// What the session supervisor is to watch: every session and the one shown.
+    #[must_use]
+    pub fn watch(&self) -> Watch {
+        Watch::Sessions {
+            sessions: self
+                .sessions
+                .iter()
+                .map(|s| Watched {
+                    name: s.name.clone(),
+                    who: s
+                        .identity
+                        .as_ref()
+                        .map_or_else(|| s.name.clone(), |i| i.short_name().to_owned()),
+                    expires_at: s.expires_at,
+                })
+                .collect(),
+            shown: self.current().map(|s| s.name.clone()),
+        }
     }
 
     /// The export text for the live session, and marks it for clearing. `None` (with a status
@@ -397,6 +412,13 @@ impl AppState {
                     fingerprint: clipboard::fingerprint(text.expose()),
                     clear_at: now + Duration::from_secs(self.clear_clipboard_after),
                 });
+                // The supervisor clears it on time, whether the window is shown or not.
+                if let Some(m) = self.clipboard {
+                    self.outbox.push(Command::Watch(Watch::Clipboard {
+                        fingerprint: m.fingerprint,
+                        clear_at: m.clear_at,
+                    }));
+                }
                 self.status = Some(if self.clear_clipboard_after > 0 {
                     format!(
                         "Copied {lines} {} lines; the clipboard is cleared in {} s",
@@ -412,48 +434,6 @@ impl AppState {
                 self.status = Some(e.to_string());
                 None
             }
-        }
-    }
-
-    /// Time-driven work at `now`: expiry warnings (into the outbox) and the clipboard deadline.
-    /// Returns the clipboard command to send.
-    pub fn tick(&mut self, now: SystemTime) -> Option<Command> {
-        for s in &self.sessions {
-            if s.is_expired(now) {
-                continue;
-            }
-            let left = s.remaining(now);
-            let last = self.notified.get(&s.name).copied().unwrap_or(u64::MAX);
-            // The lowest threshold crossed: a session restored with 3 minutes left gets one
-            // warning, not two.
-            let due = WARN_AT_MINUTES
-                .iter()
-                .copied()
-                .filter(|m| left < Duration::from_secs(m * 60) && *m < last)
-                .min();
-            if let Some(minutes) = due {
-                self.notified.insert(s.name.clone(), minutes);
-                let who = s
-                    .identity
-                    .as_ref()
-                    .map_or_else(|| s.name.clone(), |i| i.short_name().to_owned());
-                self.outbox.push(Command::Notify {
-                    summary: format!("AWS session {} ends in under {minutes} minutes", s.name),
-                    body: format!(
-                        "{who}: {} left. Open keyfob and press Renew to sign in with a new code.",
-                        crate::session::countdown_text(left)
-                    ),
-                });
-            }
-        }
-        match self.clipboard {
-            Some(mark) if now >= mark.clear_at => {
-                self.clipboard = None;
-                Some(Command::ClearClipboard {
-                    fingerprint: mark.fingerprint,
-                })
-            }
-            _ => None,
         }
     }
 

@@ -35,7 +35,7 @@ pub struct BrowserActions {
 pub fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> BrowserActions {
     let mut act = BrowserActions::default();
     let session = state.live_session(now).cloned();
-    let creds = session.as_ref().map(|s| s.credentials.clone());
+    let creds = session.as_ref().map(crate::session::Session::creds);
     let b = &mut state.browser;
 
     ui.horizontal(|ui| {
@@ -48,7 +48,7 @@ pub fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> B
         }
         ui.separator();
         let Some(creds) = &creds else {
-            ui.label(RichText::new("The session has expired: renew it to browse").color(RED));
+            ui.label(RichText::new(crate::session::EXPIRED_SENTENCE).color(RED));
             if ui
                 .button("Renew")
                 .on_hover_text("Sign in again with a new code")
@@ -276,7 +276,7 @@ pub fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> B
 fn table_ui(
     ui: &mut egui::Ui,
     b: &mut crate::state::browser::Browser,
-    creds: &crate::session::Credentials,
+    creds: &crate::session::SessionCreds,
     act: &mut BrowserActions,
 ) {
     let prefix_len = b.location.as_ref().map_or(0, |l| l.prefix.len());
@@ -390,7 +390,7 @@ fn table_ui(
 fn actions_ui(
     ui: &mut egui::Ui,
     b: &mut crate::state::browser::Browser,
-    creds: &crate::session::Credentials,
+    creds: &crate::session::SessionCreds,
     session_left: std::time::Duration,
     act: &mut BrowserActions,
 ) {

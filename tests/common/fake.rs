@@ -18,6 +18,9 @@ pub enum Behaviour {
     /// A 200 that promises this many bytes, sends the body given, and hangs up (a connection lost
     /// mid-transfer).
     Truncated(u64, &'static str),
+    /// A 200 that promises this many bytes, sends the body given, then keeps the connection open
+    /// and sends nothing more (a transfer that is running when something stops it).
+    Stalled(u64, &'static str),
 }
 
 /// A running fake server.
@@ -94,6 +97,13 @@ impl FakeServer {
                             );
                             let _ = sock.write_all(resp.as_bytes()).await;
                             let _ = sock.shutdown().await;
+                        }
+                        Behaviour::Stalled(declared, body) => {
+                            let resp = format!(
+                                "HTTP/1.1 200 OK\r\nContent-Type: binary/octet-stream\r\nContent-Length: {declared}\r\nETag: \"0123456789abcdef0123456789abcdef\"\r\n\r\n{body}"
+                            );
+                            let _ = sock.write_all(resp.as_bytes()).await;
+                            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
                         }
                         Behaviour::Silent => {
                             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;

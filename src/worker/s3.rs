@@ -1,0 +1,437 @@
+//! The worker's S3 side: runs the browser's commands on the runtime, streams a folder page by page
+//! (each page an event, so the first is on screen after one round trip), finds bucket regions,
+//! and runs downloads and uploads as cancellable tasks with progress. File dialogs (rfd) open
+//! here, off the UI thread. Every command names its session: one that has ended is refused with
+//! the sentence the browser shows, before a request is made and again after a file dialog.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::runtime::Runtime;
+
+use super::Send_;
+use super::jobs::{JobKind, Jobs, Stop};
+use crate::aws::AwsEnv;
+use crate::aws::errors::{AwsError, ErrorKind};
+use crate::aws::s3;
+use crate::clock::Clock;
+use crate::message::{BrowseEvent, Command, Event, TransferUpdate, next_id};
+use crate::session::{Credentials, EXPIRED_SENTENCE, SessionCreds};
+
+/// Progress events at most this often per transfer (the UI repaints on each).
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+fn expired() -> AwsError {
+    AwsError::new(ErrorKind::Expired, EXPIRED_SENTENCE)
+}
+
+/// The session's credentials if it is still live now, else the refusal.
+fn live<'a>(creds: &'a SessionCreds, clock: &Clock) -> Result<&'a Credentials, AwsError> {
+    creds.live_at(clock()).ok_or_else(expired)
+}
+
+/// Answers a browser command with `error` in the event its success would have used.
+fn refuse(command: Command, error: AwsError, send: &Send_) {
+    let event = match command {
+        Command::ListBuckets { id, .. } => BrowseEvent::Buckets {
+            id,
+            result: Err(error),
+        },
+        Command::ListObjects { id, .. } => BrowseEvent::ListFailed { id, error },
+        Command::HeadObject { id, .. } => BrowseEvent::Details {
+            id,
+            result: Err(error),
+        },
+        Command::Presign { .. } => BrowseEvent::Presigned(Err(error)),
+        Command::Download { bucket, .. } => {
+            return report_failure(send, &format!("Downloading from {bucket}"), error);
+        }
+        Command::Upload { bucket, .. } => {
+            return report_failure(send, &format!("Uploading to {bucket}"), error);
+        }
+        other => {
+            tracing::error!(?other, "not a browser command");
+            return;
+        }
+    };
+    send(Event::Browse(event));
+}
+
+/// The session a browser command uses.
+fn session_of(command: &Command) -> Option<&SessionCreds> {
+    match command {
+        Command::ListBuckets { creds, .. }
+        | Command::ListObjects { creds, .. }
+        | Command::HeadObject { creds, .. }
+        | Command::Presign { creds, .. }
+        | Command::Download { creds, .. }
+        | Command::Upload { creds, .. } => Some(creds),
+        _ => None,
+    }
+}
+
+/// Runs one browser command, or refuses it when its session has ended.
+#[allow(clippy::too_many_lines)] // one arm per command
+pub(super) fn dispatch(
+    rt: &Runtime,
+    env: &Arc<AwsEnv>,
+    command: Command,
+    send: &Send_,
+    jobs: &Jobs,
+    clock: &Clock,
+) {
+    if let Some(creds) = session_of(&command)
+        && let Err(e) = live(creds, clock)
+    {
+        tracing::info!(session = creds.session, "refused: the session has ended");
+        refuse(command, e, send);
+        return;
+    }
+    let env = Arc::clone(env);
+    let send = Arc::clone(send);
+    let clock = Arc::clone(clock);
+    match command {
+        Command::ListBuckets { id, creds } => {
+            rt.spawn(async move {
+                let client = s3::client(&env, &creds.credentials, None).await;
+                let result = s3::list_buckets(&client).await;
+                send(Event::Browse(BrowseEvent::Buckets { id, result }));
+            });
+        }
+        Command::ListObjects {
+            id,
+            creds,
+            bucket,
+            region,
+            prefix,
+            delimiter,
+            token,
+            page_size,
+        } => {
+            let session = Some(creds.session.clone());
+            let stopped = Arc::clone(&send);
+            let on_stop = move |why| {
+                // The user's own Stop needs no answer; the session's end does.
+                if why == Stop::Expired {
+                    stopped(Event::Browse(BrowseEvent::ListFailed {
+                        id,
+                        error: expired(),
+                    }));
+                }
+            };
+            let task = async move {
+                let result = async {
+                    let client = client_for(&env, &creds, &bucket, region, &send, &clock).await?;
+                    let mut token = token;
+                    loop {
+                        // A listing that outlives its session stops before the next page.
+                        live(&creds, &clock)?;
+                        let page = s3::list_page(
+                            &client,
+                            &bucket,
+                            &prefix,
+                            delimiter,
+                            token.take(),
+                            page_size,
+                        )
+                        .await?;
+                        token.clone_from(&page.next);
+                        let last = page.next.is_none();
+                        send(Event::Browse(BrowseEvent::Page { id, page }));
+                        if last {
+                            return Ok(());
+                        }
+                    }
+                }
+                .await;
+                if let Err(error) = result {
+                    send(Event::Browse(BrowseEvent::ListFailed { id, error }));
+                }
+            };
+            jobs.spawn(rt.handle(), id, JobKind::Listing, session, task, on_stop);
+        }
+        Command::HeadObject {
+            id,
+            creds,
+            bucket,
+            region,
+            key,
+        } => {
+            rt.spawn(async move {
+                let result = async {
+                    let client = client_for(&env, &creds, &bucket, region, &send, &clock).await?;
+                    s3::head_object(&client, &bucket, &key).await
+                }
+                .await;
+                send(Event::Browse(BrowseEvent::Details { id, result }));
+            });
+        }
+        Command::Presign {
+            creds,
+            bucket,
+            region,
+            key,
+            wanted,
+            session_left,
+        } => {
+            rt.spawn(async move {
+                let result = async {
+                    let client = client_for(&env, &creds, &bucket, region, &send, &clock).await?;
+                    s3::presign_get(&client, &bucket, &key, wanted, session_left).await
+                }
+                .await
+                .map(|(url, valid)| (url, valid, wanted));
+                send(Event::Browse(BrowseEvent::Presigned(result)));
+            });
+        }
+        Command::Download {
+            creds,
+            bucket,
+            region,
+            items,
+            target,
+        } => {
+            let jobs = jobs.clone();
+            rt.spawn(async move {
+                // A file chosen in the save dialog (one object) was confirmed there if it
+                // exists; anything else is never replaced.
+                let single = items.len() == 1;
+                let (target, existing) = match target {
+                    Some(t) => (t, s3::Existing::Refuse),
+                    None => match ask_download_target(&items).await {
+                        Some(t) if single => (t, s3::Existing::Replace),
+                        Some(t) => (t, s3::Existing::Refuse),
+                        None => return, // the dialog was closed
+                    },
+                };
+                // The dialog may have stayed open past the session's end.
+                if let Err(e) = live(&creds, &clock) {
+                    report_failure(&send, &format!("Downloading from {bucket}"), e);
+                    return;
+                }
+                let client = match client_for(&env, &creds, &bucket, region, &send, &clock).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        report_failure(&send, &format!("Downloading from {bucket}"), e);
+                        return;
+                    }
+                };
+                for (key, size) in items {
+                    let name = file_name_of(&key).to_owned();
+                    let dest = if single {
+                        target.clone()
+                    } else {
+                        target.join(&name)
+                    };
+                    let (client, bucket) = (client.clone(), bucket.clone());
+                    start_transfer(
+                        &jobs,
+                        &creds.session,
+                        &send,
+                        format!("Downloading {name}"),
+                        Some(size),
+                        move |progress| async move {
+                            s3::download(&client, &bucket, &key, &dest, existing, progress)
+                                .await
+                                .map(|n| format!("Saved {} ({n} bytes, checked)", dest.display()))
+                        },
+                    );
+                }
+            });
+        }
+        Command::Upload {
+            creds,
+            bucket,
+            region,
+            prefix,
+            files,
+        } => {
+            let jobs = jobs.clone();
+            rt.spawn(async move {
+                let files = match files {
+                    Some(f) => f,
+                    None => match rfd::AsyncFileDialog::new()
+                        .set_title("Upload into S3")
+                        .pick_files()
+                        .await
+                    {
+                        Some(h) => h.into_iter().map(|h| h.path().to_path_buf()).collect(),
+                        None => return,
+                    },
+                };
+                if let Err(e) = live(&creds, &clock) {
+                    report_failure(&send, &format!("Uploading to {bucket}"), e);
+                    return;
+                }
+                let client = match client_for(&env, &creds, &bucket, region, &send, &clock).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        report_failure(&send, &format!("Uploading to {bucket}"), e);
+                        return;
+                    }
+                };
+                for path in files {
+                    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned())
+                    else {
+                        continue;
+                    };
+                    let key = format!("{prefix}{name}");
+                    let size = std::fs::metadata(&path).ok().map(|m| m.len());
+                    let (client, bucket) = (client.clone(), bucket.clone());
+                    start_transfer(
+                        &jobs,
+                        &creds.session,
+                        &send,
+                        format!("Uploading {name}"),
+                        size,
+                        move |progress| async move {
+                            s3::upload(&client, &bucket, &key, &path, progress)
+                                .await
+                                .map(|n| format!("Uploaded {key} ({n} bytes)"))
+                        },
+                    );
+                }
+            });
+        }
+        other => tracing::error!(?other, "not a browser command"),
+    }
+}
+
+/// An S3 client for the bucket's region, finding (and reporting) the region first when unknown.
+async fn client_for(
+    env: &AwsEnv,
+    creds: &SessionCreds,
+    bucket: &str,
+    region: Option<String>,
+    send: &Send_,
+    clock: &Clock,
+) -> Result<aws_sdk_s3::Client, AwsError> {
+    let creds = live(creds, clock)?;
+    let region = match region {
+        Some(r) => r,
+        None => {
+            let probe = s3::client(env, creds, None).await;
+            let r = s3::bucket_region(&probe, bucket).await?;
+            send(Event::Browse(BrowseEvent::Region {
+                bucket: bucket.to_owned(),
+                region: r.clone(),
+            }));
+            r
+        }
+    };
+    Ok(s3::client(env, creds, Some(&region)).await)
+}
+
+/// Asks where to save: a file for one object, a folder for several.
+async fn ask_download_target(items: &[(String, u64)]) -> Option<PathBuf> {
+    if let [(key, _)] = items {
+        let name = file_name_of(key);
+        rfd::AsyncFileDialog::new()
+            .set_title("Save the object as")
+            .set_file_name(name)
+            .save_file()
+            .await
+            .map(|h| h.path().to_path_buf())
+    } else {
+        rfd::AsyncFileDialog::new()
+            .set_title("Download the objects into")
+            .pick_folder()
+            .await
+            .map(|h| h.path().to_path_buf())
+    }
+}
+
+fn report_failure(send: &Send_, label: &str, error: AwsError) {
+    let id = next_id();
+    send(Event::Browse(BrowseEvent::Transfer {
+        id,
+        update: TransferUpdate::Started {
+            label: label.to_owned(),
+            total: None,
+        },
+    }));
+    send(Event::Browse(BrowseEvent::Transfer {
+        id,
+        update: TransferUpdate::Finished(Err(error)),
+    }));
+}
+
+/// Runs one transfer as a cancellable job of `session` that reports its start, throttled
+/// progress and end.
+fn start_transfer<F, Fut>(
+    jobs: &Jobs,
+    session: &str,
+    send: &Send_,
+    label: String,
+    total: Option<u64>,
+    run: F,
+) where
+    F: FnOnce(s3::Progress) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<String, AwsError>> + Send + 'static,
+{
+    let id = next_id();
+    send(Event::Browse(BrowseEvent::Transfer {
+        id,
+        update: TransferUpdate::Started { label, total },
+    }));
+    // The first report always goes out (the bar moves at once), later ones at most every
+    // PROGRESS_EVERY.
+    let last: Arc<std::sync::Mutex<Option<Instant>>> = Arc::default();
+    let progress: s3::Progress = {
+        let send = Arc::clone(send);
+        Arc::new(move |done| {
+            let mut at = last
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if at.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
+                *at = Some(Instant::now());
+                send(Event::Browse(BrowseEvent::Transfer {
+                    id,
+                    update: TransferUpdate::Progress(done),
+                }));
+            }
+        })
+    };
+    let send = Arc::clone(send);
+    let Ok(rt) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let registry = jobs.clone();
+    let session = Some(session.to_owned());
+    let stopped = Arc::clone(&send);
+    let on_stop = move |why| {
+        let error = match why {
+            Stop::Expired => expired(),
+            Stop::Cancelled | Stop::Replaced => {
+                AwsError::new(ErrorKind::Other, "Cancelled: nothing was left behind")
+            }
+        };
+        stopped(Event::Browse(BrowseEvent::Transfer {
+            id,
+            update: TransferUpdate::Finished(Err(error)),
+        }));
+    };
+    let task = async move {
+        let result = run(progress).await;
+        // Out of the registry before the end is reported: a Cancel now finds nothing to stop.
+        registry.finished(id);
+        if let Ok(text) = &result {
+            tracing::info!("{text}");
+        }
+        send(Event::Browse(BrowseEvent::Transfer {
+            id,
+            update: TransferUpdate::Finished(result),
+        }));
+    };
+    jobs.spawn(&rt, id, JobKind::Transfer, session, task, on_stop);
+}
+
+/// The file name a key downloads to.
+#[must_use]
+pub fn file_name_of(key: &str) -> &str {
+    Path::new(key.trim_end_matches('/'))
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("download")
+}

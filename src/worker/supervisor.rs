@@ -1,0 +1,451 @@
+//! Watches every live session while nobody looks: the 15- and 5-minute warnings, the expiry, the
+//! clipboard deadline and the title's minute ticks run on tokio timers here, never in the frame
+//! loop (eframe does not draw a minimized or occluded window). The UI tells the supervisor what it
+//! holds; the supervisor acts through [`Effects`] and wakes the UI only when the title changes.
+//!
+//! Timers sleep at most [`RECHECK`] at a time and compare deadlines with the wall clock: tokio's
+//! clock stops while the machine is suspended, a session's expiry does not.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::clock::Clock;
+pub use crate::message::{Watch, Watched};
+
+/// Minutes before expiry at which a desktop notification is sent.
+pub const WARN_AT_MINUTES: [u64; 2] = [15, 5];
+
+/// The longest single sleep: deadlines are checked against the wall clock at least this often
+/// while anything is watched.
+pub const RECHECK: Duration = Duration::from_secs(30);
+
+/// What the supervisor does to the world.
+pub trait Effects: Send + Sync {
+    /// Shows a desktop notification.
+    fn notify(&self, summary: String, body: String);
+    /// The session `name` has ended: stop everything that uses it.
+    fn expired(&self, name: &str);
+    /// Clears the clipboard if it still holds the text with this fingerprint.
+    fn clear_clipboard(&self, fingerprint: u64);
+    /// The title changes now: let the UI run (its logic runs even while the window is hidden).
+    fn wake(&self);
+}
+
+#[derive(Debug)]
+struct Entry {
+    watched: Watched,
+    /// The lowest threshold (minutes) announced so far.
+    warned: Option<u64>,
+    ended: bool,
+}
+
+/// The supervisor's state, separate from its timer loop so the rules can be tested at any `now`.
+#[derive(Debug, Default)]
+pub struct Supervisor {
+    sessions: HashMap<String, Entry>,
+    shown: Option<String>,
+    clipboard: Option<(u64, SystemTime)>,
+    /// When the shown session's title next changes.
+    title_at: Option<SystemTime>,
+}
+
+impl Supervisor {
+    /// Takes one message from the UI.
+    pub fn handle(&mut self, watch: Watch, now: SystemTime, fx: &dyn Effects) {
+        match watch {
+            Watch::Sessions { sessions, shown } => {
+                let mut old = std::mem::take(&mut self.sessions);
+                for w in sessions {
+                    // A renewed session (new expiry) is warned about afresh.
+                    let entry = match old.remove(&w.name) {
+                        Some(e) if e.watched.expires_at == w.expires_at => {
+                            Entry { watched: w, ..e }
+                        }
+                        _ => Entry {
+                            watched: w,
+                            warned: None,
+                            ended: false,
+                        },
+                    };
+                    self.sessions.insert(entry.watched.name.clone(), entry);
+                }
+                if shown != self.shown {
+                    self.shown = shown;
+                    self.title_at = None;
+                }
+                self.arm_title(now);
+            }
+            Watch::Clipboard {
+                fingerprint,
+                clear_at,
+            } => self.clipboard = Some((fingerprint, clear_at)),
+            Watch::ClearClipboardNow { fingerprint } => {
+                if self.clipboard.is_some_and(|(f, _)| f == fingerprint) {
+                    self.clipboard = None;
+                }
+                fx.clear_clipboard(fingerprint);
+            }
+        }
+    }
+
+    /// Does everything due at `now`.
+    pub fn fire(&mut self, now: SystemTime, fx: &dyn Effects) {
+        let mut names: Vec<&String> = self.sessions.keys().collect();
+        names.sort(); // the same order every run
+        let names: Vec<String> = names.into_iter().cloned().collect();
+        for name in names {
+            let Some(e) = self.sessions.get_mut(&name) else {
+                continue;
+            };
+            if e.ended {
+                continue;
+            }
+            if now >= e.watched.expires_at {
+                e.ended = true;
+                fx.expired(&name);
+                continue;
+            }
+            let left = e.watched.expires_at.duration_since(now).unwrap_or_default();
+            // The lowest threshold crossed: a session restored with 3 minutes left gets one
+            // warning, not two.
+            let due = WARN_AT_MINUTES
+                .iter()
+                .copied()
+                .filter(|m| left <= minutes(*m) && e.warned.is_none_or(|w| *m < w))
+                .min();
+            if let Some(m) = due {
+                e.warned = Some(m);
+                fx.notify(
+                    format!("AWS session {name} ends in under {m} minutes"),
+                    format!(
+                        "{}: {} left. Open keyfob and press Renew to sign in with a new code.",
+                        e.watched.who,
+                        crate::session::countdown_text(left)
+                    ),
+                );
+            }
+        }
+        if let Some((fingerprint, at)) = self.clipboard
+            && now >= at
+        {
+            self.clipboard = None;
+            fx.clear_clipboard(fingerprint);
+        }
+        if self.title_at.is_some_and(|t| now >= t) {
+            self.title_at = None;
+            fx.wake();
+        }
+        self.arm_title(now);
+    }
+
+    /// The next moment something is due, if any.
+    #[must_use]
+    pub fn next_due(&self, now: SystemTime) -> Option<SystemTime> {
+        let sessions = self.sessions.values().filter(|e| !e.ended).filter_map(|e| {
+            let end = e.watched.expires_at;
+            WARN_AT_MINUTES
+                .iter()
+                .filter(|m| e.warned.is_none_or(|w| **m < w))
+                .filter_map(|m| end.checked_sub(minutes(*m)))
+                .chain(std::iter::once(end))
+                .filter(|t| *t > now)
+                .min()
+        });
+        sessions
+            .chain(self.clipboard.map(|(_, at)| at))
+            .chain(self.title_at)
+            .min()
+    }
+
+    /// Whether anything is watched (then the loop re-checks the wall clock every [`RECHECK`]).
+    #[must_use]
+    pub fn is_idle(&self) -> bool {
+        self.sessions.values().all(|e| e.ended) && self.clipboard.is_none()
+    }
+
+    fn arm_title(&mut self, now: SystemTime) {
+        if self.title_at.is_some() {
+            return;
+        }
+        let end = self
+            .shown
+            .as_ref()
+            .and_then(|n| self.sessions.get(n))
+            .filter(|e| !e.ended)
+            .map(|e| e.watched.expires_at);
+        self.title_at = end.map(|end| title_changes_at(end, now));
+    }
+}
+
+fn minutes(m: u64) -> Duration {
+    Duration::from_secs(m * 60)
+}
+
+/// When the title, which shows whole minutes left ("16 min left", then "under a minute left"),
+/// next changes for a session ending at `end`.
+#[must_use]
+pub fn title_changes_at(end: SystemTime, now: SystemTime) -> SystemTime {
+    let left = end.duration_since(now).unwrap_or_default().as_secs();
+    if left < 60 {
+        return end;
+    }
+    // "m min" is shown while whole seconds left >= 60 m; one past that it is "m - 1 min".
+    let m = left / 60;
+    end.checked_sub(Duration::from_secs(m * 60))
+        .map_or(end, |t| t + Duration::from_millis(1))
+}
+
+/// Runs the supervisor until the UI's sender is dropped.
+pub async fn run(mut rx: UnboundedReceiver<Watch>, clock: Clock, fx: Arc<dyn Effects>) {
+    let mut s = Supervisor::default();
+    loop {
+        let now = clock();
+        s.fire(now, fx.as_ref());
+        let wait = s
+            .next_due(now)
+            .map(|at| at.duration_since(now).unwrap_or_default());
+        let wait = match wait {
+            Some(w) => Some(w.min(RECHECK)),
+            None if !s.is_idle() => Some(RECHECK),
+            None => None,
+        };
+        let message = match wait {
+            Some(w) => match tokio::time::timeout(w, rx.recv()).await {
+                Ok(m) => m,
+                Err(_elapsed) => continue,
+            },
+            None => rx.recv().await,
+        };
+        match message {
+            Some(m) => s.handle(m, clock(), fx.as_ref()),
+            None => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    enum Did {
+        Notify(String),
+        Expired(String),
+        Clear(u64),
+        Wake,
+    }
+
+    #[derive(Default)]
+    struct Log(
+        Mutex<Vec<(Duration, Did)>>,
+        Mutex<Option<(tokio::time::Instant, SystemTime)>>,
+    );
+
+    impl Log {
+        fn at(&self) -> Duration {
+            let base = self.1.lock().unwrap();
+            let (start, _) = base.expect("the clock is set");
+            tokio::time::Instant::now() - start
+        }
+        fn push(&self, d: Did) {
+            let at = self.at();
+            self.0.lock().unwrap().push((at, d));
+        }
+        fn take(&self) -> Vec<(Duration, Did)> {
+            std::mem::take(&mut *self.0.lock().unwrap())
+        }
+    }
+
+    impl Effects for Log {
+        fn notify(&self, summary: String, _body: String) {
+            self.push(Did::Notify(summary));
+        }
+        fn expired(&self, name: &str) {
+            self.push(Did::Expired(name.to_owned()));
+        }
+        fn clear_clipboard(&self, fingerprint: u64) {
+            self.push(Did::Clear(fingerprint));
+        }
+        fn wake(&self) {
+            self.push(Did::Wake);
+        }
+    }
+
+    /// A supervisor on tokio's paused clock: the wall clock is tokio's time since the start.
+    fn start() -> (
+        tokio::sync::mpsc::UnboundedSender<Watch>,
+        Arc<Log>,
+        SystemTime,
+    ) {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let log = Arc::new(Log::default());
+        *log.1.lock().unwrap() = Some((tokio::time::Instant::now(), t0));
+        let start = tokio::time::Instant::now();
+        let clock: Clock = Arc::new(move || t0 + (tokio::time::Instant::now() - start));
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(run(rx, clock, log.clone() as Arc<dyn Effects>));
+        (tx, log, t0)
+    }
+
+    fn watched(name: &str, t0: SystemTime, secs: u64) -> Watched {
+        Watched {
+            name: name.to_owned(),
+            who: format!("{name}-user"),
+            expires_at: t0 + Duration::from_secs(secs),
+        }
+    }
+
+    fn notes(log: &[(Duration, Did)]) -> Vec<(u64, Did)> {
+        log.iter()
+            .filter(|(_, d)| *d != Did::Wake)
+            .map(|(t, d)| (t.as_secs(), d.clone()))
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_session_is_warned_at_15_and_5_minutes_and_ends_shown_or_not() {
+        let (tx, log, t0) = start();
+        tx.send(Watch::Sessions {
+            sessions: vec![
+                watched("shown", t0, 20 * 60),
+                watched("hidden", t0, 16 * 60),
+            ],
+            shown: Some("shown".into()),
+        })
+        .unwrap();
+        tokio::time::sleep(Duration::from_secs(21 * 60)).await;
+        let n = |s: &str| Did::Notify(s.to_owned());
+        assert_eq!(
+            notes(&log.take()),
+            vec![
+                (60, n("AWS session hidden ends in under 15 minutes")),
+                (5 * 60, n("AWS session shown ends in under 15 minutes")),
+                (11 * 60, n("AWS session hidden ends in under 5 minutes")),
+                (15 * 60, n("AWS session shown ends in under 5 minutes")),
+                (16 * 60, Did::Expired("hidden".into())),
+                (20 * 60, Did::Expired("shown".into())),
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_session_restored_inside_5_minutes_gets_one_warning() {
+        let (tx, log, t0) = start();
+        tx.send(Watch::Sessions {
+            sessions: vec![watched("late", t0, 3 * 60)],
+            shown: None,
+        })
+        .unwrap();
+        tokio::time::sleep(Duration::from_secs(10 * 60)).await;
+        assert_eq!(
+            notes(&log.take()),
+            vec![
+                (
+                    0,
+                    Did::Notify("AWS session late ends in under 5 minutes".into())
+                ),
+                (180, Did::Expired("late".into())),
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_renewed_session_is_warned_again_and_a_removed_one_not_at_all() {
+        let (tx, log, t0) = start();
+        tx.send(Watch::Sessions {
+            sessions: vec![watched("a", t0, 10 * 60), watched("gone", t0, 10 * 60)],
+            shown: None,
+        })
+        .unwrap();
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        // Renewed: a fresh hour from t0 + 60 s; "gone" was signed out.
+        tx.send(Watch::Sessions {
+            sessions: vec![watched("a", t0, 61 * 60)],
+            shown: None,
+        })
+        .unwrap();
+        tokio::time::sleep(Duration::from_secs(62 * 60)).await;
+        let got = notes(&log.take());
+        assert_eq!(
+            got,
+            vec![
+                (
+                    0,
+                    Did::Notify("AWS session a ends in under 15 minutes".into())
+                ),
+                (
+                    0,
+                    Did::Notify("AWS session gone ends in under 15 minutes".into())
+                ),
+                (
+                    46 * 60,
+                    Did::Notify("AWS session a ends in under 15 minutes".into())
+                ),
+                (
+                    56 * 60,
+                    Did::Notify("AWS session a ends in under 5 minutes".into())
+                ),
+                (61 * 60, Did::Expired("a".into())),
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_clipboard_is_cleared_at_its_deadline_or_at_once_on_sign_out() {
+        let (tx, log, t0) = start();
+        tx.send(Watch::Clipboard {
+            fingerprint: 7,
+            clear_at: t0 + Duration::from_secs(60),
+        })
+        .unwrap();
+        tokio::time::sleep(Duration::from_secs(120)).await;
+        assert_eq!(notes(&log.take()), vec![(60, Did::Clear(7))]);
+
+        tx.send(Watch::Clipboard {
+            fingerprint: 8,
+            clear_at: t0 + Duration::from_secs(240),
+        })
+        .unwrap();
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        tx.send(Watch::ClearClipboardNow { fingerprint: 8 })
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(300)).await;
+        assert_eq!(
+            notes(&log.take()),
+            vec![(130, Did::Clear(8))],
+            "cleared at sign-out, and not again at the old deadline"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_ui_is_woken_once_a_minute_for_the_shown_session_only() {
+        let (tx, log, t0) = start();
+        // 10 min 30 s left: the title says "10 min" until 30 s from now, then a tick a minute.
+        tx.send(Watch::Sessions {
+            sessions: vec![watched("shown", t0, 630), watched("other", t0, 3600)],
+            shown: Some("shown".into()),
+        })
+        .unwrap();
+        tokio::time::sleep(Duration::from_secs(5 * 60)).await;
+        let wakes: Vec<u64> = log
+            .take()
+            .iter()
+            .filter(|(_, d)| *d == Did::Wake)
+            .map(|(t, _)| t.as_secs())
+            .collect();
+        assert_eq!(wakes, vec![30, 90, 150, 210, 270]);
+    }
+
+    #[test]
+    fn title_ticks_fall_on_whole_minutes_left() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
+        let end = t0 + Duration::from_secs(16 * 60 + 20);
+        let next = title_changes_at(end, t0);
+        assert_eq!(end.duration_since(next).unwrap().as_secs(), 16 * 60 - 1);
+        assert_eq!(title_changes_at(end, end - Duration::from_secs(30)), end);
+    }
+}

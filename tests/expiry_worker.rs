@@ -1,0 +1,330 @@
+//! Expiry enforced where credentials are used, through the real worker: a command for a session
+//! that has ended is refused with the browser's sentence and sends no request; a listing and a
+//! transfer still running when their session ends are stopped by the supervisor's timer (the
+//! transfer leaves no file); a listing whose session ends between pages stops there.
+//!
+//! A loopback fake server stands in for S3 where moto cannot help: it counts requests (to show
+//! none was sent) and can stall a response half-way (a transfer in progress at expiry).
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use common::fake::{Behaviour, FakeServer};
+use common::{BUCKETS, Moto, seed};
+use keyfob::aws::AwsEnv;
+use keyfob::aws::errors::{AwsError, ErrorKind};
+use keyfob::keystore::KeystoreError;
+use keyfob::message::{BrowseEvent, Command, Event, TransferUpdate, Watch, Watched, next_id};
+use keyfob::secret::Secret;
+use keyfob::session::{Credentials, EXPIRED_SENTENCE, SessionCreds};
+use keyfob::worker::Channels;
+
+fn worker(env: AwsEnv, clock: keyfob::clock::Clock) -> Channels {
+    keyfob::worker::spawn(
+        env,
+        Err(KeystoreError::Unavailable("not used here".into())),
+        Arc::new(|| {}),
+        Arc::new(|| panic!("no clipboard here")),
+        clock,
+    )
+    .unwrap()
+}
+
+fn fake_env(server: &FakeServer) -> AwsEnv {
+    AwsEnv {
+        endpoint_url: Some(server.url.clone()),
+        ..Default::default()
+    }
+}
+
+fn creds(expires_at: SystemTime) -> SessionCreds {
+    SessionCreds {
+        session: "prod".into(),
+        expires_at,
+        credentials: Credentials {
+            access_key_id: "ASIAEXPIRYEXPIRY0001".into(),
+            secret_access_key: Secret::new("expiry-test-secret"),
+            session_token: Some(Secret::new("expiry-test-token")),
+        },
+    }
+}
+
+fn next(events: &Receiver<Event>) -> BrowseEvent {
+    loop {
+        match events.recv_timeout(Duration::from_secs(30)) {
+            Ok(Event::Browse(e)) => return e,
+            Ok(_) => {}
+            Err(e) => panic!("no browser event in 30 s: {e}"),
+        }
+    }
+}
+
+fn assert_expired(error: &AwsError) {
+    assert_eq!(error.kind, ErrorKind::Expired, "{error:?}");
+    assert_eq!(error.message, EXPIRED_SENTENCE);
+}
+
+#[test]
+fn commands_for_an_ended_session_are_refused_without_a_request() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(FakeServer::start(Behaviour::Silent));
+    let ch = worker(fake_env(&server), keyfob::clock::system());
+    let ended = creds(SystemTime::now() - Duration::from_secs(1));
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = || BUCKETS[0].to_owned();
+    let region = || Some("us-east-1".to_owned());
+
+    let id = next_id();
+    ch.commands
+        .send(Command::ListBuckets {
+            id,
+            creds: ended.clone(),
+        })
+        .unwrap();
+    let BrowseEvent::Buckets { result: Err(e), .. } = next(&ch.events) else {
+        panic!("buckets were listed")
+    };
+    assert_expired(&e);
+
+    ch.commands
+        .send(Command::ListObjects {
+            id: next_id(),
+            creds: ended.clone(),
+            bucket: bucket(),
+            region: region(),
+            prefix: String::new(),
+            delimiter: true,
+            token: None,
+            page_size: None,
+        })
+        .unwrap();
+    let BrowseEvent::ListFailed { error, .. } = next(&ch.events) else {
+        panic!("the folder was listed")
+    };
+    assert_expired(&error);
+
+    ch.commands
+        .send(Command::HeadObject {
+            id: next_id(),
+            creds: ended.clone(),
+            bucket: bucket(),
+            region: region(),
+            key: "a.txt".into(),
+        })
+        .unwrap();
+    let BrowseEvent::Details { result: Err(e), .. } = next(&ch.events) else {
+        panic!("details were fetched")
+    };
+    assert_expired(&e);
+
+    ch.commands
+        .send(Command::Presign {
+            creds: ended.clone(),
+            bucket: bucket(),
+            region: region(),
+            key: "a.txt".into(),
+            wanted: Duration::from_secs(600),
+            session_left: Duration::ZERO,
+        })
+        .unwrap();
+    let BrowseEvent::Presigned(Err(e)) = next(&ch.events) else {
+        panic!("a link was made")
+    };
+    assert_expired(&e);
+
+    ch.commands
+        .send(Command::Download {
+            creds: ended,
+            bucket: bucket(),
+            region: region(),
+            items: vec![("a.txt".into(), 5)],
+            target: Some(dir.path().join("a.txt")),
+        })
+        .unwrap();
+    let e = loop {
+        if let BrowseEvent::Transfer {
+            update: TransferUpdate::Finished(r),
+            ..
+        } = next(&ch.events)
+        {
+            break r.expect_err("the download ran");
+        }
+    };
+    assert_expired(&e);
+
+    assert_eq!(server.count(), 0, "no request reached the server");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// Tells the worker's supervisor about the session, as the window does.
+fn watch(ch: &Channels, c: &SessionCreds) {
+    ch.commands
+        .send(Command::Watch(Watch::Sessions {
+            sessions: vec![Watched {
+                name: c.session.clone(),
+                who: "prod-admin".into(),
+                expires_at: c.expires_at,
+            }],
+            shown: None,
+        }))
+        .unwrap();
+}
+
+#[test]
+fn a_transfer_running_at_expiry_is_cancelled_and_leaves_no_file() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // The object's first bytes arrive, then nothing: the download is mid-file at expiry.
+    let server = rt.block_on(FakeServer::start(Behaviour::Stalled(
+        1024 * 1024,
+        "the first bytes of a large object",
+    )));
+    let ch = worker(fake_env(&server), keyfob::clock::system());
+    let c = creds(SystemTime::now() + Duration::from_secs(3));
+    watch(&ch, &c);
+    let dir = tempfile::tempdir().unwrap();
+    ch.commands
+        .send(Command::Download {
+            creds: c,
+            bucket: BUCKETS[0].into(),
+            region: Some("us-east-1".into()),
+            items: vec![("big.bin".into(), 1024 * 1024)],
+            target: Some(dir.path().join("big.bin")),
+        })
+        .unwrap();
+    let mut progressed = false;
+    let result = loop {
+        match next(&ch.events) {
+            BrowseEvent::Transfer {
+                update: TransferUpdate::Progress(_),
+                ..
+            } => {
+                // Mid-transfer: the partial file is on disk (until the end removes it).
+                for _ in 0..50 {
+                    if std::fs::read_dir(dir.path()).unwrap().count() > 0 {
+                        progressed = true;
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+            BrowseEvent::Transfer {
+                update: TransferUpdate::Finished(r),
+                ..
+            } => break r,
+            _ => {}
+        }
+    };
+    assert!(
+        progressed,
+        "a partial file was written before the session ended"
+    );
+    assert_expired(&result.expect_err("the download finished"));
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.is_empty(), "left behind: {names:?}");
+}
+
+#[test]
+fn a_listing_running_at_expiry_stops() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(FakeServer::start(Behaviour::Silent));
+    let ch = worker(fake_env(&server), keyfob::clock::system());
+    let c = creds(SystemTime::now() + Duration::from_secs(2));
+    watch(&ch, &c);
+    let id = next_id();
+    ch.commands
+        .send(Command::ListObjects {
+            id,
+            creds: c,
+            bucket: BUCKETS[0].into(),
+            region: Some("us-east-1".into()),
+            prefix: String::new(),
+            delimiter: true,
+            token: None,
+            page_size: None,
+        })
+        .unwrap();
+    let BrowseEvent::ListFailed { id: failed, error } = next(&ch.events) else {
+        panic!("the listing answered")
+    };
+    assert_eq!(failed, id);
+    assert_expired(&error);
+    assert_eq!(
+        server.count(),
+        1,
+        "the request was running when the session ended"
+    );
+}
+
+#[test]
+fn a_listing_whose_session_ends_between_pages_stops_there() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let moto = Moto::start();
+    let seed = rt.block_on(seed(&moto));
+    let client = rt.block_on(keyfob::aws::s3::client(
+        &moto.env(),
+        &seed.alice,
+        Some("us-east-1"),
+    ));
+    rt.block_on(async {
+        for i in 0..30 {
+            client
+                .put_object()
+                .bucket(BUCKETS[0])
+                .key(format!("many/{i:02}.txt"))
+                .body(b"x".to_vec().into())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    // A settable clock: the session ends when the test says so.
+    let start = SystemTime::now();
+    let now = Arc::new(Mutex::new(start));
+    let clock = Arc::clone(&now);
+    let ch = worker(moto.env(), Arc::new(move || *clock.lock().unwrap()));
+    let c = SessionCreds {
+        credentials: seed.alice.clone(),
+        ..creds(start + Duration::from_secs(3600))
+    };
+    let id = next_id();
+    ch.commands
+        .send(Command::ListObjects {
+            id,
+            creds: c,
+            bucket: BUCKETS[0].into(),
+            region: Some("us-east-1".into()),
+            prefix: "many/".into(),
+            delimiter: true,
+            token: None,
+            page_size: Some(1),
+        })
+        .unwrap();
+    let BrowseEvent::Page { page, .. } = next(&ch.events) else {
+        panic!("no first page")
+    };
+    assert!(page.next.is_some(), "more pages to come");
+    *now.lock().unwrap() = start + Duration::from_secs(3601);
+    let mut pages = 1;
+    let error = loop {
+        match next(&ch.events) {
+            BrowseEvent::Page { .. } => pages += 1,
+            BrowseEvent::ListFailed { error, .. } => break error,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_expired(&error);
+    // At most the page already in flight when the clock moved.
+    assert!(pages <= 2, "{pages} of 30 pages listed after the end");
+}
