@@ -1,8 +1,9 @@
 //! Writing a session into `~/.aws/credentials` without damaging the file: one profile section is
 //! replaced or added and every other byte is kept; the change can be shown first; the write is
-//! atomic (temp file + rename) with 0600 permissions and a timestamped backup. Symlinks, read-only
-//! files, malformed files, files changed since they were read and sections holding long-term keys
-//! (unless confirmed) are refused.
+//! atomic (temp file + rename) with 0600 permissions and a timestamped backup — except when the
+//! change removes a section holding credentials, which leaves no copy of them behind (see
+//! [`Edit::keeps_backup`]). Symlinks, read-only files, malformed files, files changed since they
+//! were read and sections holding long-term keys (unless confirmed) are refused.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -70,8 +71,16 @@ struct Section {
     start: usize,
     end: usize,
     has_key_id: bool,
+    has_secret: bool,
     has_token: bool,
     by_keyfob: bool,
+}
+
+impl Section {
+    /// Whether the section holds any credential (a key id, a secret key or a session token).
+    fn holds_credentials(&self) -> bool {
+        self.has_key_id || self.has_secret || self.has_token
+    }
 }
 
 /// A credentials file as read.
@@ -94,6 +103,15 @@ pub struct Edit {
     pub replaces: bool,
     /// The new section with the secret and token masked.
     pub preview: String,
+    /// Whether [`CredFile::write`] keeps a timestamped backup of the old file first.
+    ///
+    /// True for writing a session, false for removing a section that holds credentials. That
+    /// removal exists to move long-term keys out of the file once they are in the keyring; a
+    /// backup of the old file would leave exactly that secret on disk again, in a file the user
+    /// did not ask for. A backup with the section cut out would hold nothing worth restoring: the
+    /// new file is the old one minus that section, byte for byte. So the removal keeps none (the
+    /// write is still atomic, and every refusal still applies).
+    pub keeps_backup: bool,
     new_text: Secret,
 }
 
@@ -177,13 +195,15 @@ impl CredFile {
             replaces_long_term,
             replaces,
             preview,
+            keeps_backup: true,
             new_text: Secret::new(new_text),
         })
     }
 
     /// Plans removing profile `name` (after its keys were moved into the keyring). Removing a
     /// section with long-term keys counts as replacing them: [`CredFile::write`] wants the
-    /// confirmation.
+    /// confirmation. When the section holds credentials no backup is kept (see
+    /// [`Edit::keeps_backup`]), so the removed secret is left in no file at all.
     pub fn plan_remove(&self, name: &str) -> Result<Edit, CredFileError> {
         let text = self.text.as_ref().map_or("", Secret::expose);
         let found: Vec<&Section> = self.sections.iter().filter(|s| s.name == name).collect();
@@ -206,6 +226,7 @@ impl CredFile {
             replaces_long_term: s.has_key_id && !s.has_token && !s.by_keyfob,
             replaces: true,
             preview: format!("[{name}] and its settings are removed"),
+            keeps_backup: !s.holds_credentials(),
             new_text: Secret::new(out),
         })
     }
@@ -216,7 +237,8 @@ impl CredFile {
         &self.path
     }
 
-    /// Writes `edit` atomically, after a backup. Returns the backup's path (none for a new file).
+    /// Writes `edit` atomically, after a backup when [`Edit::keeps_backup`] says so. Returns the
+    /// backup's path: none for a new file or an edit that keeps no backup.
     pub fn write(
         &self,
         edit: &Edit,
@@ -247,26 +269,11 @@ impl CredFile {
                 if meta.permissions().readonly() {
                     return Err(CredFileError::ReadOnly(path.clone()));
                 }
-                let stamp = rfc3339(now).replace(':', "");
-                let name = path.file_name().map_or_else(
-                    || "credentials".into(),
-                    |n| n.to_string_lossy().into_owned(),
-                );
-                // Two writes in one second get -2, -3 … rather than failing or overwriting.
-                let mut n = 1;
-                let backup = loop {
-                    let candidate = if n == 1 {
-                        dir.join(format!("{name}.keyfob-backup-{stamp}"))
-                    } else {
-                        dir.join(format!("{name}.keyfob-backup-{stamp}-{n}"))
-                    };
-                    match write_new(&candidate, old.expose()) {
-                        Err(CredFileError::Io { .. }) if candidate.exists() && n < 100 => n += 1,
-                        Err(e) => return Err(e),
-                        Ok(()) => break candidate,
-                    }
-                };
-                Some(backup)
+                if edit.keeps_backup {
+                    Some(write_backup(path, dir, old.expose(), now)?)
+                } else {
+                    None
+                }
             }
             None => {
                 std::fs::create_dir_all(dir).map_err(|e| io_err(dir, &e))?;
@@ -286,6 +293,35 @@ impl CredFile {
             io_err(path, &e)
         })?;
         Ok(backup)
+    }
+}
+
+/// Writes `old` (the file at `path` as read) to a new `NAME.keyfob-backup-STAMP` beside it, with
+/// mode 0600, and returns its path.
+fn write_backup(
+    path: &Path,
+    dir: &Path,
+    old: &str,
+    now: SystemTime,
+) -> Result<PathBuf, CredFileError> {
+    let stamp = rfc3339(now).replace(':', "");
+    let name = path.file_name().map_or_else(
+        || "credentials".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    // Two writes in one second get -2, -3 … rather than failing or overwriting.
+    let mut n = 1;
+    loop {
+        let candidate = if n == 1 {
+            dir.join(format!("{name}.keyfob-backup-{stamp}"))
+        } else {
+            dir.join(format!("{name}.keyfob-backup-{stamp}-{n}"))
+        };
+        match write_new(&candidate, old) {
+            Err(CredFileError::Io { .. }) if candidate.exists() && n < 100 => n += 1,
+            Err(e) => return Err(e),
+            Ok(()) => return Ok(candidate),
+        }
     }
 }
 
@@ -344,6 +380,7 @@ fn parse(text: &str) -> Result<Vec<Section>, CredFileError> {
                 start: line_start,
                 end: offset,
                 has_key_id: false,
+                has_secret: false,
                 has_token: false,
                 by_keyfob: false,
             });
@@ -368,6 +405,7 @@ fn parse(text: &str) -> Result<Vec<Section>, CredFileError> {
             .ok_or_else(|| bad("expected key = value"))?;
         match key {
             "aws_access_key_id" => section.has_key_id = true,
+            "aws_secret_access_key" => section.has_secret = true,
             "aws_session_token" | "aws_security_token" => section.has_token = true,
             _ => {}
         }

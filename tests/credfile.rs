@@ -1,7 +1,8 @@
 //! The credentials-file editor: exact byte preservation outside the edited section (a property
 //! test over random INI-ish files, each result parsed by the SDK's own profile loader), atomic
-//! 0600 writes with a backup, and every refusal (symlink, read-only, changed since read,
-//! malformed, duplicate, long-term keys without confirmation).
+//! 0600 writes with a backup (none when removing keys: the secret is left in no file), and every
+//! refusal (symlink, read-only, changed since read, malformed, duplicate, long-term keys without
+//! confirmation).
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,
@@ -303,7 +304,7 @@ proptest! {
 }
 
 #[test]
-fn removing_a_profile_after_import_keeps_the_rest_and_a_backup() {
+fn removing_a_profile_keeps_the_rest_and_a_backup_only_without_credentials() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("credentials");
     std::fs::write(&path, FILE).unwrap();
@@ -317,22 +318,104 @@ fn removing_a_profile_after_import_keeps_the_rest_and_a_backup() {
         edit.replaces_long_term,
         "removing long-term keys needs the confirmation"
     );
+    assert!(!edit.keeps_backup, "no backup keeps the removed keys");
     assert_eq!(
         file.write(&edit, false, SystemTime::UNIX_EPOCH),
         Err(CredFileError::LongTermKeys("default".into()))
     );
-    let backup = file
-        .write(&edit, true, SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .expect("backup");
+    assert_eq!(file.write(&edit, true, SystemTime::UNIX_EPOCH), Ok(None));
     let new = std::fs::read_to_string(&path).unwrap();
     let start = FILE.find("[default]").unwrap();
     let end = FILE.find("[work]").unwrap();
     assert_eq!(new, format!("{}{}", &FILE[..start], &FILE[end..]));
-    assert_eq!(std::fs::read_to_string(backup).unwrap(), FILE);
     let parsed = sdk_parse(&new);
     assert!(!parsed.contains_key("default"));
     assert_eq!(parsed["work"]["aws_session_token"], "t2");
+
+    // A section with settings only holds no secret: its removal keeps the usual backup.
+    let file = CredFile::read(&path).unwrap();
+    let edit = file.plan_remove("other").unwrap();
+    assert!(edit.keeps_backup && !edit.replaces_long_term);
+    let backup = file
+        .write(&edit, false, SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .expect("backup");
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), new);
+    assert!(!sdk_parse(&std::fs::read_to_string(&path).unwrap()).contains_key("other"));
+}
+
+/// Every file under `dir`, at any depth (hidden ones included).
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            out.extend(files_under(&entry.path()));
+        } else {
+            out.push(entry.path());
+        }
+    }
+    out
+}
+
+#[test]
+fn removing_imported_keys_leaves_the_secret_in_no_file() {
+    use std::os::unix::fs::MetadataExt as _;
+    // A distinctive long-term secret, found nowhere else in the file.
+    const SECRET: &str = "imporTEDlongTERMsecretXYZ0123456789abcdE";
+    let other = "# the CI's profile\n[ci]\naws_access_key_id = AKIACIKEEPME\naws_secret_access_key = ci-secret-kept\nregion = eu-west-1\n";
+    let text = format!(
+        "[imported]\naws_access_key_id = AKIAIMPORTEDIMPORTED\naws_secret_access_key = {SECRET}\nregion = us-east-1\n\n{other}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let aws = dir.path().join(".aws");
+    std::fs::create_dir(&aws).unwrap();
+    let path = aws.join("credentials");
+    std::fs::write(&path, &text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // A backup left by an earlier write-profile: it stays, untouched (it never held [imported]'s
+    // secret in this test, and keyfob does not delete the user's files).
+    let earlier = aws.join("credentials.keyfob-backup-2026-01-01T000000Z");
+    std::fs::write(&earlier, other).unwrap();
+    let inode_before = std::fs::metadata(&path).unwrap().ino();
+
+    let file = CredFile::read(&path).unwrap();
+    let edit = file.plan_remove("imported").unwrap();
+    assert!(!edit.preview.contains(SECRET), "{}", edit.preview);
+    // The same call the worker's RemoveProfileFromFile makes.
+    let backup = file.write(&edit, true, SystemTime::now()).unwrap();
+    assert_eq!(backup, None, "a removal of keys keeps no backup");
+
+    // The secret is in no file under the directory, backups and temporary files included.
+    let files = files_under(dir.path());
+    assert_eq!(
+        files.len(),
+        2,
+        "only the file and the earlier backup: {files:?}"
+    );
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        assert!(
+            !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+            "{f:?} still holds the removed secret"
+        );
+    }
+    // The other profile's bytes are kept exactly, and the SDK still reads it.
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), other);
+    assert_eq!(std::fs::read_to_string(&earlier).unwrap(), other);
+    let parsed = sdk_parse(other);
+    assert_eq!(parsed["ci"]["aws_access_key_id"], "AKIACIKEEPME");
+    assert!(!parsed.contains_key("imported"));
+    // Atomic: a new file (temporary file + rename, so a new inode) with mode 0600, no temporary
+    // file left behind.
+    let meta = std::fs::metadata(&path).unwrap();
+    assert_ne!(
+        meta.ino(),
+        inode_before,
+        "written through a rename, not in place"
+    );
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
 }
 
 #[test]

@@ -202,3 +202,122 @@ fn a_locked_keyring_gives_a_readable_error() {
         "{err}"
     );
 }
+
+/// A session for `name` whose expiry is `offset` seconds from now (negative: in the past), issued
+/// an hour before it, in whole seconds.
+fn session_ending(name: &str, offset: i64) -> Session {
+    let mut s = session(name, 0);
+    let now = s.expires_at;
+    s.expires_at = if offset < 0 {
+        now - Duration::from_secs(offset.unsigned_abs())
+    } else {
+        now + Duration::from_secs(offset.unsigned_abs())
+    };
+    s.issued_at = s.expires_at - Duration::from_secs(3600);
+    s
+}
+
+/// Runs the real keyfob binary with `args` on the keystore's service, a throw-away HOME and AWS
+/// config, and no terminal on stdin (so it cannot ask for anything). Returns (exit code, stdout,
+/// stderr).
+fn keyfob(ks: &Keystore, home: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_keyfob"));
+    cmd.args(args)
+        .env(keyfob::keystore::SERVICE_ENV, ks.service())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .stdin(std::process::Stdio::null());
+    for var in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "KEYFOB_LOG",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().expect("the keyfob binary runs");
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn export_and_credential_process_refuse_expired_and_nearly_expired_sessions() {
+    let ks = real("cli");
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config"),
+        "[profile p]\nregion = eu-west-1\n\n[profile q]\nregion = eu-west-1\n\n[profile r]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    let expired = session_ending("p", -600);
+    let ending = session_ending("q", 180);
+    let live = session_ending("r", 2 * 3600);
+    for s in [&expired, &ending, &live] {
+        ks.save_session(s).unwrap();
+    }
+
+    // The sentences README.md gives for each case.
+    let expired_at = keyfob::session::rfc3339(expired.expires_at);
+    let ending_at = keyfob::session::rfc3339(ending.expires_at);
+    let cases = [
+        (
+            "p",
+            format!(
+                "keyfob: the session for p expired at {expired_at}: run `keyfob signin --profile p`"
+            ),
+        ),
+        (
+            "q",
+            format!(
+                "keyfob: the session for q ends within 5 minutes, at {ending_at}: run `keyfob signin --profile q`"
+            ),
+        ),
+    ];
+    for (profile, sentence) in &cases {
+        for args in [
+            ["export", "--profile", profile],
+            ["credential-process", "--profile", profile],
+        ] {
+            let (code, stdout, stderr) = keyfob(&ks, home.path(), &args);
+            assert_eq!(code, Some(1), "{args:?}: {stderr}");
+            assert_eq!(stdout, "", "{args:?}: nothing on stdout");
+            assert!(stderr.contains(sentence.as_str()), "{args:?}: {stderr}");
+            assert!(!stderr.contains(SECRET) && !stderr.contains(TOKEN));
+        }
+    }
+
+    // Control: two hours left is handed out.
+    let (code, stdout, stderr) = keyfob(&ks, home.path(), &["export", "--profile", "r"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("export AWS_ACCESS_KEY_ID='ASIAEXAMPLEEXAMPLE01'"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("export AWS_SECRET_ACCESS_KEY='{SECRET}'")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("export AWS_SESSION_TOKEN='{TOKEN}'")),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) =
+        keyfob(&ks, home.path(), &["credential-process", "--profile", "r"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(json["Version"], 1);
+    assert_eq!(json["SessionToken"], TOKEN);
+
+    for s in [&expired, &ending, &live] {
+        ks.delete_session(&s.name).unwrap();
+    }
+}

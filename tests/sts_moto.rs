@@ -1,6 +1,7 @@
 //! Every sign-in flow end to end against a real moto_server on 127.0.0.1: GetSessionToken with and
-//! without MFA, AssumeRole with MFA, role chaining, profile sources, MFA detection, and moto's
-//! auth enforcement refusing a wrong secret and a forged token.
+//! without MFA, AssumeRole with MFA, role chaining, profile sources, MFA detection (a TOTP device
+//! chosen over a security key, security keys alone refused), and moto's auth enforcement refusing
+//! a wrong secret and a forged token.
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,
@@ -12,7 +13,7 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{BUCKETS, Moto, list_buckets, seed};
+use common::{ACCOUNT, BUCKETS, Moto, list_buckets, seed};
 use keyfob::aws::SourceCredentials;
 use keyfob::aws::errors::ErrorKind;
 use keyfob::aws::sts::{Flow, Mfa, RoleRequest, SignInRequest, detect_mfa, sign_in, whoami};
@@ -395,5 +396,95 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
         !err.message.is_empty() && !err.message.contains("failed:"),
         "{}",
         err.message
+    );
+}
+
+/// Creates user `name` with access keys and enables `serials` as her MFA devices, in this order
+/// (moto lists them in the order enabled). moto's EnableMFADevice takes any serial, so a
+/// security key's `…:u2f/…` ARN gives a U2F device that ListMFADevices lists as IAM would.
+async fn user_with_devices(moto: &Moto, name: &str, serials: &[String]) -> Credentials {
+    let admin = SourceCredentials::Static(Credentials {
+        access_key_id: "AKIASEEDSEEDSEEDSEED".to_owned(),
+        secret_access_key: Secret::new("seed"),
+        session_token: None,
+    });
+    let conf = moto.env().sdk_config(&admin, Some("us-east-1")).await;
+    let iam = aws_sdk_iam::Client::new(&conf);
+    iam.create_user()
+        .user_name(name)
+        .send()
+        .await
+        .expect("user");
+    for serial in serials {
+        iam.enable_mfa_device()
+            .user_name(name)
+            .serial_number(serial)
+            .authentication_code1("123456")
+            .authentication_code2("654321")
+            .send()
+            .await
+            .expect("enable device");
+    }
+    let listed: Vec<String> = iam
+        .list_mfa_devices()
+        .user_name(name)
+        .send()
+        .await
+        .expect("list devices")
+        .mfa_devices
+        .into_iter()
+        .map(|d| d.serial_number)
+        .collect();
+    assert_eq!(listed, serials, "IAM lists the devices in this order");
+    let key = iam
+        .create_access_key()
+        .user_name(name)
+        .send()
+        .await
+        .expect("access key")
+        .access_key
+        .expect("key");
+    Credentials {
+        access_key_id: key.access_key_id,
+        secret_access_key: Secret::new(key.secret_access_key),
+        session_token: None,
+    }
+}
+
+#[tokio::test]
+async fn detect_picks_the_totp_device_and_never_a_security_key() {
+    let moto = Moto::start();
+    let env = moto.env();
+    let u2f = |user: &str| format!("arn:aws:iam::{ACCOUNT}:u2f/user/{user}/key-ABC");
+    let virt = |user: &str| format!("arn:aws:iam::{ACCOUNT}:mfa/{user}");
+    // The security key listed first, then the virtual device; and the other way round.
+    for (user, serials) in [
+        ("carol", vec![u2f("carol"), virt("carol")]),
+        ("dave", vec![virt("dave"), u2f("dave")]),
+    ] {
+        let keys = user_with_devices(&moto, user, &serials).await;
+        let found = detect_mfa(&env, &SourceCredentials::Static(keys), None)
+            .await
+            .expect(user);
+        assert_eq!(found.serial, virt(user), "{user}");
+        assert!(!found.guessed);
+    }
+    // Security keys only: a readable refusal, not a guess and not the key's ARN.
+    let erin = user_with_devices(
+        &moto,
+        "erin",
+        &[
+            u2f("erin"),
+            format!("arn:aws:iam::{ACCOUNT}:u2f/user/erin/key-DEF"),
+        ],
+    )
+    .await;
+    let err = detect_mfa(&env, &SourceCredentials::Static(erin), None)
+        .await
+        .expect_err("only security keys");
+    assert_eq!(err.kind, ErrorKind::Invalid, "{err:?}");
+    assert_eq!(
+        err.message,
+        "Security keys cannot be used with STS; use a virtual or hardware TOTP device"
     );
 }

@@ -241,8 +241,9 @@ pub struct DetectedMfa {
     pub guessed: bool,
 }
 
-/// Finds the MFA device of the user behind `source`: IAM ListMFADevices where permitted, else
-/// the virtual-device naming convention (`…:user/NAME` → `…:mfa/NAME`), marked as a guess.
+/// Finds the MFA device of the user behind `source`: IAM ListMFADevices where permitted (a
+/// virtual or hardware TOTP device, never a security key: see [`choose_mfa_device`]), else the
+/// virtual-device naming convention (`…:user/NAME` → `…:mfa/NAME`), marked as a guess.
 pub async fn detect_mfa(
     env: &AwsEnv,
     source: &SourceCredentials,
@@ -266,9 +267,14 @@ pub async fn detect_mfa(
     }
     match req.send().await {
         Ok(out) => {
-            if let Some(device) = out.mfa_devices.first() {
+            let serials: Vec<&str> = out
+                .mfa_devices
+                .iter()
+                .map(|d| d.serial_number.as_str())
+                .collect();
+            if let Some(serial) = choose_mfa_device(&serials)? {
                 return Ok(DetectedMfa {
-                    serial: device.serial_number.clone(),
+                    serial: serial.to_owned(),
                     guessed: false,
                 });
             }
@@ -288,6 +294,41 @@ pub async fn detect_mfa(
             guessed: true,
         })
         .ok_or_else(|| AwsError::new(ErrorKind::Other, "Could not work out an MFA device name"))
+}
+
+/// The message when a user's only MFA devices are security keys.
+const SECURITY_KEYS_ONLY: &str =
+    "Security keys cannot be used with STS; use a virtual or hardware TOTP device";
+
+/// Whether an MFA serial names a FIDO/U2F security key (`arn:aws:iam::ACCOUNT:u2f/…`). STS takes
+/// only a six-digit code, which a security key does not give.
+fn is_security_key(serial: &str) -> bool {
+    serial.starts_with("arn:")
+        && serial
+            .splitn(6, ':')
+            .nth(5)
+            .is_some_and(|resource| resource.starts_with("u2f/"))
+}
+
+/// Picks, from the serials IAM ListMFADevices gives, the device STS can use: the first virtual
+/// (`arn:…:mfa/…`) or hardware TOTP device (`GAHT12345678`, or an `mfa/` ARN), wherever it is in
+/// the list. `Ok(None)` when the list is empty; an error when it holds only security keys, which
+/// STS cannot use (filling one in would only fail at sign-in).
+fn choose_mfa_device<'a>(serials: &[&'a str]) -> Result<Option<&'a str>, AwsError> {
+    if let Some(usable) = serials.iter().copied().find(|s| !is_security_key(s)) {
+        return Ok(Some(usable));
+    }
+    if serials.is_empty() {
+        return Ok(None);
+    }
+    Err(AwsError {
+        kind: ErrorKind::Invalid,
+        message: SECURITY_KEYS_ONLY.to_owned(),
+        detail: format!(
+            "IAM ListMFADevices lists only security keys: {}",
+            serials.join(", ")
+        ),
+    })
 }
 
 /// The user name in a user ARN (`…:user/path/NAME` → `NAME`; the root ARN → `root`).
@@ -346,6 +387,35 @@ mod tests {
             guess_mfa_arn("arn:aws:sts::123456789012:assumed-role/r/s"),
             None
         );
+    }
+
+    #[test]
+    fn detection_prefers_a_totp_device_and_never_picks_a_security_key() {
+        let u2f = "arn:aws:iam::123456789012:u2f/user/alice/key-ABC";
+        let u2f2 = "arn:aws-us-gov:iam::123456789012:u2f/user/alice/other";
+        let virt = "arn:aws:iam::123456789012:mfa/alice";
+        let hardware = "GAHT12345678";
+        for (list, want) in [
+            (vec![u2f, virt], virt),
+            (vec![virt, u2f], virt),
+            (vec![u2f, u2f2, hardware], hardware),
+            (vec![hardware, virt], hardware),
+            (vec![virt], virt),
+        ] {
+            assert_eq!(choose_mfa_device(&list), Ok(Some(want)), "{list:?}");
+        }
+        assert_eq!(choose_mfa_device(&[]), Ok(None));
+        for list in [vec![u2f], vec![u2f, u2f2]] {
+            let err = choose_mfa_device(&list).expect_err("only security keys");
+            assert_eq!(err.kind, ErrorKind::Invalid);
+            assert_eq!(
+                err.message,
+                "Security keys cannot be used with STS; use a virtual or hardware TOTP device"
+            );
+            assert!(err.detail.contains(u2f), "{}", err.detail);
+        }
+        assert!(!is_security_key("arn:aws:iam::123456789012:mfa/u2f"));
+        assert!(!is_security_key("u2f/not-an-arn"));
     }
 
     #[test]
