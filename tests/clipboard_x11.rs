@@ -25,10 +25,21 @@ fn xclip_in(target: &str, data: &[u8]) {
     let mut child = Command::new("xclip")
         .args(["-selection", "clipboard", "-t", target, "-i"])
         .stdin(Stdio::piped())
+        // xclip stays behind to serve the clipboard: it must not hold the test's output open.
+        .stdout(Stdio::null())
         .spawn()
         .expect("xclip starts");
     child.stdin.take().unwrap().write_all(data).unwrap();
     assert!(child.wait().unwrap().success(), "xclip -i failed");
+    // The clipboard has changed hands once the new owner offers its target.
+    for _ in 0..100 {
+        let (ok, targets) = xclip_out("TARGETS");
+        if ok && targets.lines().any(|t| t == target) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("xclip did not take the clipboard with {target}");
 }
 
 fn set_ours(text: &str) -> arboard::Clipboard {

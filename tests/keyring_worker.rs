@@ -1,6 +1,6 @@
 //! The worker with the real keyring (scripts/test's gnome-keyring) and a real moto_server: keys are
 //! imported from a profile of the credentials file into the keyring, the profile is then removed
-//! from the file (with a backup), a sign-in uses the keyring's keys, and the session is cached.
+//! from the file (leaving no backup that holds them), a sign-in uses the keyring's keys, and the session is cached.
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,
@@ -97,7 +97,10 @@ fn import_keys_remove_them_from_the_file_sign_in_with_them_and_cache_the_session
                 .starts_with("credentials.keyfob-backup-")
         })
         .count();
-    assert_eq!(backups, 1);
+    assert_eq!(
+        backups, 0,
+        "no backup keeps the keys just moved into the keyring"
+    );
 
     // Sign in with the keys that now live only in the keyring.
     let request = SignInRequest {

@@ -159,7 +159,7 @@ fn import_row(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
             ui.label(format!("[{profile}]'s keys are now in the keyring."));
             let remove = ui
                 .button(format!("Remove [{profile}] from the credentials file"))
-                .on_hover_text("A timestamped backup of the file is kept");
+                .on_hover_text("Every other profile is kept; no backup is made, so the keys are left in no file");
             if remove.clicked() {
                 state.keyring.offer_remove = None;
                 commands.push(Command::RemoveProfileFromFile { profile });

@@ -256,7 +256,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
     async fn a_finished_job_leaves_the_registry() {
         let jobs = Jobs::default();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (tx, rx) = oneshot::channel::<()>();
         jobs.spawn(
             &Handle::current(),
             7,

@@ -23,7 +23,7 @@ use crate::aws::{AwsEnv, SourceCredentials, profiles, sts};
 use crate::clipboard::{self, ClipboardAccess};
 use crate::credfile::{CredFile, Edit};
 use crate::keystore::{self, Keystore, KeystoreError, LongTermKey};
-use crate::message::{BrowseEvent, Command, Event, TransferUpdate};
+use crate::message::{Command, Event};
 
 /// Wakes the UI after an event was sent (`egui::Context::request_repaint` in the app).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
