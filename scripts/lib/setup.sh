@@ -85,38 +85,132 @@ target_dir() {
         | "$KEYFOB_VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])'
 }
 
-# start_xvfb — starts a virtual X server on a free display, sets DISPLAY and XVFB_PID.
+# start_xvfb — starts a virtual X server on a free display, sets DISPLAY and XVFB_PID. Xvfb picks
+# the display itself (-displayfd) and names it once it accepts connections: looking for a free
+# number first and starting Xvfb on it after would race another test doing the same.
 start_xvfb() {
     ensure_apt xvfb xauth x11-utils xdotool imagemagick xclip
-    local n=90
-    while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
-    Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+    local dir n=""
+    dir="$(mktemp -d)"
+    Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$dir/display" >"$dir/xvfb.log" 2>&1 &
     XVFB_PID=$!
+    for _ in $(seq 1 100); do
+        # The number is written with a newline once the server listens.
+        [ "$(wc -l <"$dir/display")" -ge 1 ] && { n="$(head -n 1 "$dir/display")"; break; }
+        kill -0 "$XVFB_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -z "$n" ]; then
+        log "Xvfb did not start; its log:"; cat "$dir/xvfb.log" >&2; rm -rf "$dir"
+        return 1
+    fi
+    rm -rf "$dir"
     export DISPLAY=":$n"
     unset WAYLAND_DISPLAY
-    local i
-    for i in $(seq 1 50); do xdpyinfo >/dev/null 2>&1 && return 0; sleep 0.1; done
-    log "Xvfb did not start"; return 1
+    local out
+    out="$(xdpyinfo 2>&1 >/dev/null)" || { log "Xvfb on $DISPLAY does not answer: $out"; return 1; }
 }
 
-# wait_window REGEX [SECONDS] — prints the id of the first window whose name matches.
-wait_window() {
-    local i w
-    for i in $(seq 1 $(( ${2:-30} * 5 ))); do
-        w="$(xdotool search --name "$1" 2>/dev/null | head -n 1 || true)"
-        [ -n "$w" ] && { echo "$w"; return 0; }
-        sleep 0.2
+# start_wm DIR — starts openbox on $DISPLAY (so windows can be focused, minimized and restored as
+# on a desktop), with a configuration of its own (no key bindings that could take the test's keys,
+# no minimize animation that would still be drawing when a screenshot is taken) in DIR/openbox.xml
+# and its log in DIR/openbox.log. Returns once it manages windows: it has announced itself on the
+# root window (_NET_SUPPORTING_WM_CHECK), which it does after taking over the root window's
+# substructure redirection. Sets WM_PID.
+start_wm() {
+    ensure_apt openbox x11-utils
+    printf '%s\n' '<?xml version="1.0" encoding="UTF-8"?>' \
+        '<openbox_config xmlns="http://openbox.org/3.4/rc">' \
+        '  <theme><animateIconify>no</animateIconify></theme>' \
+        '  <desktops><number>1</number></desktops>' \
+        '</openbox_config>' >"$1/openbox.xml"
+    openbox --sm-disable --config-file "$1/openbox.xml" >"$1/openbox.log" 2>&1 &
+    WM_PID=$!
+    local check
+    for _ in $(seq 1 100); do
+        check="$(xprop -root _NET_SUPPORTING_WM_CHECK 2>&1)" || { log "xprop failed: $check"; return 1; }
+        case "$check" in *"window id #"*) return 0 ;; esac
+        kill -0 "$WM_PID" 2>/dev/null || break
+        sleep 0.1
     done
+    log "openbox did not start managing windows; its log:"; cat "$1/openbox.log" >&2
     return 1
 }
 
-# wait_title WINDOW REGEX [SECONDS] — waits until the window's title matches.
-wait_title() {
-    local i
-    for i in $(seq 1 $(( ${3:-30} * 5 ))); do
-        xdotool getwindowname "$1" 2>/dev/null | grep -Eq "$2" && return 0
+# wait_window REGEX [SECONDS] — prints the id of the first window whose name matches once it is
+# mapped and viewable (keys sent to a window that is not viewable yet go nowhere, and focusing it
+# fails with BadMatch). On a time-out says what it saw on stderr and returns 1.
+wait_window() {
+    local w err errfile
+    errfile="$(mktemp)"
+    for _ in $(seq 1 $(( ${2:-30} * 5 ))); do
+        # xdotool search exits 1 while nothing matches; an X error is kept for the report.
+        if w="$(xdotool search --onlyvisible --name "$1" 2>"$errfile")"; then
+            w="${w%%$'\n'*}"
+            case "$w" in
+                '' | *[!0-9]*) ;;
+                *) rm -f "$errfile"; echo "$w"; return 0 ;;
+            esac
+        fi
+        err="$(cat "$errfile")"
         sleep 0.2
     done
+    rm -f "$errfile"
+    log "no viewable window named /$1/ after ${2:-30} s${err:+ (xdotool: $err)}; windows of that name, viewable or not: $(xdotool search --name "$1" 2>&1 | tr '\n' ' ')"
+    return 1
+}
+
+# window_viewable WINDOW — whether the window is mapped and viewable (xwininfo's Map State);
+# says why not on stderr.
+window_viewable() {
+    local info
+    info="$(xwininfo -id "$1" 2>&1)" || { log "xwininfo -id $1 failed: $info"; return 1; }
+    case "$info" in
+        *"Map State: IsViewable"*) return 0 ;;
+        *) log "window $1 is not viewable: $(printf '%s\n' "$info" | grep 'Map State')"; return 1 ;;
+    esac
+}
+
+# activate_window WINDOW — gives the (viewable) window the keyboard through the window manager and
+# waits until it is the active window; the cause on stderr on failure.
+activate_window() {
+    window_viewable "$1" || return 1
+    local out active
+    out="$(timeout 10 xdotool windowactivate --sync "$1" 2>&1)" \
+        || { log "xdotool windowactivate $1 failed (exit $?): $out"; return 1; }
+    active="$(xdotool getactivewindow 2>&1)" || { log "xdotool getactivewindow failed: $active"; return 1; }
+    [ "$active" = "$1" ] || { log "window $1 was activated but $active is active"; return 1; }
+}
+
+# wm_state WINDOW — prints the ICCCM state the window manager gives the window (Normal, Iconic,
+# Withdrawn); fails with the cause on stderr.
+wm_state() {
+    local out
+    out="$(xprop -id "$1" WM_STATE 2>&1)" || { log "xprop -id $1 WM_STATE failed: $out"; return 1; }
+    case "$out" in
+        *"window state: "*) out="${out#*window state: }"; echo "${out%%[[:space:]]*}" ;;
+        *) log "window $1 has no WM_STATE: $out"; return 1 ;;
+    esac
+}
+
+# window_title WINDOW — prints the window's title; fails with xdotool's error on stderr (for
+# instance BadWindow once the app is gone).
+window_title() {
+    local out
+    out="$(xdotool getwindowname "$1" 2>&1)" || { log "xdotool getwindowname $1 failed: $out"; return 1; }
+    echo "$out"
+}
+
+# wait_title WINDOW REGEX [SECONDS] — waits until the window's title matches. Fails at once when the
+# title cannot be read (the window is gone), else after SECONDS; says what it saw on stderr.
+wait_title() {
+    local t=""
+    for _ in $(seq 1 $(( ${3:-30} * 5 ))); do
+        t="$(window_title "$1")" || return 1
+        printf '%s\n' "$t" | grep -Eq "$2" && return 0
+        sleep 0.2
+    done
+    log "the title of window $1 did not match /$2/ in ${3:-30} s: it is '$t'"
     return 1
 }
 
