@@ -11,7 +11,7 @@ use keyfob::keystore::Keystore;
 
 use keyfob::app::KeyfobApp;
 use keyfob::aws::AwsEnv;
-use keyfob::clipboard::{ClipboardAccess, SystemClipboard};
+use keyfob::worker::Ports;
 
 /// Sign in to AWS with MFA and use the session at once.
 ///
@@ -162,14 +162,9 @@ fn run_gui(startup_probe: Option<std::time::Instant>) -> anyhow::Result<()> {
         options,
         Box::new(|cc| {
             let ctx = cc.egui_ctx.clone();
-            let clock = keyfob::clock::system();
-            let channels = keyfob::worker::spawn(
-                AwsEnv::default(),
-                Keystore::platform(),
-                Arc::new(move || ctx.request_repaint()),
-                Arc::new(|| Box::new(SystemClipboard) as Box<dyn ClipboardAccess>),
-                Arc::clone(&clock),
-            )?;
+            let ports = Ports::desktop(Arc::new(move || ctx.request_repaint()));
+            let clock = Arc::clone(&ports.clock);
+            let channels = keyfob::worker::spawn(AwsEnv::default(), Keystore::platform(), ports)?;
             let app = KeyfobApp::new(cc, channels, clock);
             Ok(Box::new(match startup_probe {
                 Some(started) => app.with_startup_probe(started),

@@ -12,7 +12,6 @@
 mod common;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
@@ -86,9 +85,7 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
     let ch = keyfob::worker::spawn(
         moto.env(),
         Err(KeystoreError::Unavailable("not used here".into())),
-        Arc::new(|| {}),
-        Arc::new(|| panic!("no clipboard here")),
-        keyfob::clock::system(),
+        keyfob::worker::Ports::headless(),
     )
     .unwrap();
 

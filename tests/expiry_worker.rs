@@ -1,7 +1,8 @@
 //! Expiry enforced where credentials are used, through the real worker: a command for a session
 //! that has ended is refused with the browser's sentence and sends no request; a listing and a
 //! transfer still running when their session ends are stopped by the supervisor's timer (the
-//! transfer leaves no file); a listing whose session ends between pages stops there.
+//! transfer leaves no file); a listing whose session ends between pages stops there; a transfer
+//! whose file dialog is answered after the end is refused.
 //!
 //! A loopback fake server stands in for S3 where moto cannot help: it counts requests (to show
 //! none was sent) and can stall a response half-way (a transfer in progress at expiry).
@@ -14,6 +15,7 @@
 
 mod common;
 
+use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -26,15 +28,23 @@ use keyfob::keystore::KeystoreError;
 use keyfob::message::{BrowseEvent, Command, Event, TransferUpdate, Watch, Watched, next_id};
 use keyfob::secret::Secret;
 use keyfob::session::{Credentials, EXPIRED_SENTENCE, SessionCreds};
-use keyfob::worker::Channels;
+use keyfob::worker::{Answer, Channels, FileDialogs, Ports};
 
 fn worker(env: AwsEnv, clock: keyfob::clock::Clock) -> Channels {
+    worker_with(
+        env,
+        Ports {
+            clock,
+            ..Ports::headless()
+        },
+    )
+}
+
+fn worker_with(env: AwsEnv, ports: Ports) -> Channels {
     keyfob::worker::spawn(
         env,
         Err(KeystoreError::Unavailable("not used here".into())),
-        Arc::new(|| {}),
-        Arc::new(|| panic!("no clipboard here")),
-        clock,
+        ports,
     )
     .unwrap()
 }
@@ -327,4 +337,104 @@ fn a_listing_whose_session_ends_between_pages_stops_there() {
     assert_expired(&error);
     // At most the page already in flight when the clock moved.
     assert!(pages <= 2, "{pages} of 30 pages listed after the end");
+}
+
+/// A file dialog the user leaves open: it says when it opened and answers when the test says.
+/// (A real dialog under Xvfb could be answered late too, but not at a chosen instant.)
+struct LateDialog {
+    opened: std::sync::mpsc::Sender<()>,
+    answer: Mutex<Option<tokio::sync::oneshot::Receiver<PathBuf>>>,
+}
+
+impl LateDialog {
+    fn wait(&self) -> Answer<PathBuf> {
+        let opened = self.opened.clone();
+        let answer = self.answer.lock().unwrap().take();
+        Box::pin(async move {
+            opened.send(()).unwrap();
+            answer?.await.ok()
+        })
+    }
+}
+
+impl FileDialogs for LateDialog {
+    fn save_file(&self, _name: &str) -> Answer<PathBuf> {
+        self.wait()
+    }
+    fn pick_folder(&self) -> Answer<PathBuf> {
+        self.wait()
+    }
+    fn pick_files(&self) -> Answer<Vec<PathBuf>> {
+        let answer = self.wait();
+        Box::pin(async move { answer.await.map(|p| vec![p]) })
+    }
+}
+
+#[test]
+fn a_transfer_whose_dialog_is_answered_after_expiry_is_refused() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(FakeServer::start(Behaviour::Silent));
+    let dir = tempfile::tempdir().unwrap();
+    let to_upload = dir.path().join("report.csv");
+    std::fs::write(&to_upload, "a,b\n").unwrap();
+    let saved_as = dir.path().join("a.txt");
+
+    let upload = |c| Command::Upload {
+        creds: c,
+        bucket: BUCKETS[0].into(),
+        region: Some("us-east-1".into()),
+        prefix: String::new(),
+        files: None,
+    };
+    let download = |c| Command::Download {
+        creds: c,
+        bucket: BUCKETS[0].into(),
+        region: Some("us-east-1".into()),
+        items: vec![("a.txt".into(), 5)],
+        target: None,
+    };
+    type MakeCommand = fn(SessionCreds) -> Command;
+    let cases: [(&str, MakeCommand, PathBuf); 2] = [
+        ("download", download, saved_as.clone()),
+        ("upload", upload, to_upload.clone()),
+    ];
+    for (what, command, answer) in cases {
+        let start = SystemTime::now();
+        let now = Arc::new(Mutex::new(start));
+        let clock = Arc::clone(&now);
+        let (opened_tx, opened) = std::sync::mpsc::channel();
+        let (answer_tx, answer_rx) = tokio::sync::oneshot::channel();
+        let ch = worker_with(
+            fake_env(&server),
+            Ports {
+                clock: Arc::new(move || *clock.lock().unwrap()),
+                dialogs: Arc::new(LateDialog {
+                    opened: opened_tx,
+                    answer: Mutex::new(Some(answer_rx)),
+                }),
+                ..Ports::headless()
+            },
+        );
+        // Live when the dialog opens; ended by the time the user answers it.
+        ch.commands
+            .send(command(creds(start + Duration::from_secs(600))))
+            .unwrap();
+        opened
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|e| panic!("the {what} dialog did not open: {e}"));
+        *now.lock().unwrap() = start + Duration::from_secs(601);
+        answer_tx.send(answer).unwrap();
+        let result = loop {
+            if let BrowseEvent::Transfer {
+                update: TransferUpdate::Finished(r),
+                ..
+            } = next(&ch.events)
+            {
+                break r;
+            }
+        };
+        assert_expired(&result.expect_err(&format!("the {what} ran")));
+    }
+    assert_eq!(server.count(), 0, "no request reached the server");
+    assert!(!saved_as.exists(), "the download wrote a file");
 }

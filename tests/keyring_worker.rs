@@ -10,7 +10,6 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Moto, seed};
@@ -50,9 +49,7 @@ fn import_keys_remove_them_from_the_file_sign_in_with_them_and_cache_the_session
     let channels = keyfob::worker::spawn(
         moto.env(),
         Ok(ks.clone()),
-        Arc::new(|| {}),
-        Arc::new(|| panic!("no clipboard here")),
-        keyfob::clock::system(),
+        keyfob::worker::Ports::headless(),
     )
     .unwrap();
 

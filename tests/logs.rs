@@ -49,9 +49,7 @@ fn a_full_sign_in_and_browse_log_no_secret() {
         Err(keyfob::keystore::KeystoreError::Unavailable(
             "not used here".into(),
         )),
-        Arc::new(|| {}),
-        Arc::new(|| panic!("no clipboard here")),
-        keyfob::clock::system(),
+        keyfob::worker::Ports::headless(),
     )
     .expect("worker");
     let code = "918273";

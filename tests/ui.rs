@@ -931,9 +931,11 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
                 Err(keyfob::keystore::KeystoreError::Unavailable(
                     "not used here".into(),
                 )),
-                Arc::new(move || ctx.request_repaint()),
-                Arc::new(|| panic!("no clipboard use here")),
-                Arc::new(move || *clock.lock().unwrap()),
+                keyfob::worker::Ports {
+                    waker: Arc::new(move || ctx.request_repaint()),
+                    clock: Arc::new(move || *clock.lock().unwrap()),
+                    ..keyfob::worker::Ports::headless()
+                },
             )
             .expect("worker");
             KeyfobApp::new(cc, channels, Arc::new(move || *clock2.lock().unwrap()))

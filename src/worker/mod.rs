@@ -3,6 +3,7 @@
 //! task is a job in [`jobs::Jobs`]; the [`supervisor`] watches the sessions on timers.
 
 pub mod jobs;
+mod ports;
 mod s3;
 pub mod supervisor;
 
@@ -16,20 +17,17 @@ use std::time::SystemTime;
 
 use crate::clock::Clock;
 use jobs::{JobKind, Jobs};
+pub use ports::{
+    Answer, ClipboardFactory, FileDialogs, NativeDialogs, NoClipboard, NoDialogs, Ports, Waker,
+};
 pub use s3::file_name_of;
 
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::{AwsEnv, SourceCredentials, profiles, sts};
-use crate::clipboard::{self, ClipboardAccess};
+use crate::clipboard;
 use crate::credfile::{CredFile, Edit};
 use crate::keystore::{self, Keystore, KeystoreError, LongTermKey};
 use crate::message::{Command, Event};
-
-/// Wakes the UI after an event was sent (`egui::Context::request_repaint` in the app).
-pub type Waker = Arc<dyn Fn() + Send + Sync>;
-
-/// Makes a clipboard accessor for each check (the system clipboard in the app).
-pub type ClipboardFactory = Arc<dyn Fn() -> Box<dyn ClipboardAccess> + Send + Sync>;
 
 /// The UI's ends of the channels to a running worker.
 #[derive(Debug)]
@@ -41,14 +39,18 @@ pub struct Channels {
 }
 
 /// Starts the worker on its own thread with its own tokio runtime. It stops when the command
-/// sender is dropped. `clock` decides when sessions have ended.
+/// sender is dropped. `ports.clock` decides when sessions have ended.
 pub fn spawn(
     env: AwsEnv,
     keystore: Result<Keystore, KeystoreError>,
-    waker: Waker,
-    clipboard: ClipboardFactory,
-    clock: Clock,
+    ports: Ports,
 ) -> std::io::Result<Channels> {
+    let Ports {
+        waker,
+        clipboard,
+        clock,
+        dialogs,
+    } = ports;
     let (cmd_tx, cmd_rx) = std::sync::mpsc::channel::<Command>();
     let (ev_tx, ev_rx) = std::sync::mpsc::channel::<Event>();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -75,6 +77,7 @@ pub fn spawn(
                 lane: Lane::start(keystore),
                 jobs,
                 clock,
+                dialogs,
                 watch: watch_tx,
             };
             dispatch(&runtime, &ctx, &cmd_rx, &send);
@@ -91,6 +94,7 @@ struct Ctx {
     lane: Lane,
     jobs: Jobs,
     clock: Clock,
+    dialogs: Arc<dyn FileDialogs>,
     watch: tokio::sync::mpsc::UnboundedSender<supervisor::Watch>,
 }
 
@@ -388,7 +392,7 @@ fn dispatch(rt: &Runtime, ctx: &Ctx, commands: &Receiver<Command>, send: &Send_)
             | Command::Presign { .. }
             | Command::Download { .. }
             | Command::Upload { .. } => {
-                s3::dispatch(rt, &env, command, send, &ctx.jobs, &ctx.clock);
+                s3::dispatch(rt, command, send, ctx);
             }
             Command::Watch(watch) => {
                 if ctx.watch.send(watch).is_err() {

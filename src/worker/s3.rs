@@ -1,7 +1,7 @@
 //! The worker's S3 side: runs the browser's commands on the runtime, streams a folder page by page
 //! (each page an event, so the first is on screen after one round trip), finds bucket regions,
-//! and runs downloads and uploads as cancellable tasks with progress. File dialogs (rfd) open
-//! here, off the UI thread. Every command names its session: one that has ended is refused with
+//! and runs downloads and uploads as cancellable tasks with progress. File dialogs (the
+//! [`super::Ports`]' own) open here, off the UI thread. Every command names its session: one that has ended is refused with
 //! the sentence the browser shows, before a request is made and again after a file dialog.
 
 use std::path::{Path, PathBuf};
@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use tokio::runtime::Runtime;
 
-use super::Send_;
 use super::jobs::{JobKind, Jobs, Stop};
+use super::ports::FileDialogs;
+use super::{Ctx, Send_};
 use crate::aws::AwsEnv;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::s3;
@@ -73,14 +74,8 @@ fn session_of(command: &Command) -> Option<&SessionCreds> {
 
 /// Runs one browser command, or refuses it when its session has ended.
 #[allow(clippy::too_many_lines)] // one arm per command
-pub(super) fn dispatch(
-    rt: &Runtime,
-    env: &Arc<AwsEnv>,
-    command: Command,
-    send: &Send_,
-    jobs: &Jobs,
-    clock: &Clock,
-) {
+pub(super) fn dispatch(rt: &Runtime, command: Command, send: &Send_, ctx: &Ctx) {
+    let (jobs, clock) = (&ctx.jobs, &ctx.clock);
     if let Some(creds) = session_of(&command)
         && let Err(e) = live(creds, clock)
     {
@@ -88,7 +83,7 @@ pub(super) fn dispatch(
         refuse(command, e, send);
         return;
     }
-    let env = Arc::clone(env);
+    let env = Arc::clone(&ctx.env);
     let send = Arc::clone(send);
     let clock = Arc::clone(clock);
     match command {
@@ -193,23 +188,20 @@ pub(super) fn dispatch(
             target,
         } => {
             let jobs = jobs.clone();
+            let dialogs = Arc::clone(&ctx.dialogs);
             rt.spawn(async move {
                 // A file chosen in the save dialog (one object) was confirmed there if it
                 // exists; anything else is never replaced.
                 let single = items.len() == 1;
                 let (target, existing) = match target {
                     Some(t) => (t, s3::Existing::Refuse),
-                    None => match ask_download_target(&items).await {
+                    None => match ask_download_target(dialogs.as_ref(), &items).await {
                         Some(t) if single => (t, s3::Existing::Replace),
                         Some(t) => (t, s3::Existing::Refuse),
                         None => return, // the dialog was closed
                     },
                 };
-                // The dialog may have stayed open past the session's end.
-                if let Err(e) = live(&creds, &clock) {
-                    report_failure(&send, &format!("Downloading from {bucket}"), e);
-                    return;
-                }
+                // `client_for` refuses a session that ended while the dialog was open.
                 let client = match client_for(&env, &creds, &bucket, region, &send, &clock).await {
                     Ok(c) => c,
                     Err(e) => {
@@ -248,22 +240,16 @@ pub(super) fn dispatch(
             files,
         } => {
             let jobs = jobs.clone();
+            let dialogs = Arc::clone(&ctx.dialogs);
             rt.spawn(async move {
                 let files = match files {
                     Some(f) => f,
-                    None => match rfd::AsyncFileDialog::new()
-                        .set_title("Upload into S3")
-                        .pick_files()
-                        .await
-                    {
-                        Some(h) => h.into_iter().map(|h| h.path().to_path_buf()).collect(),
-                        None => return,
+                    None => match dialogs.pick_files().await {
+                        Some(f) => f,
+                        None => return, // the dialog was closed
                     },
                 };
-                if let Err(e) = live(&creds, &clock) {
-                    report_failure(&send, &format!("Uploading to {bucket}"), e);
-                    return;
-                }
+                // `client_for` refuses a session that ended while the dialog was open.
                 let client = match client_for(&env, &creds, &bucket, region, &send, &clock).await {
                     Ok(c) => c,
                     Err(e) => {
@@ -324,21 +310,14 @@ async fn client_for(
 }
 
 /// Asks where to save: a file for one object, a folder for several.
-async fn ask_download_target(items: &[(String, u64)]) -> Option<PathBuf> {
+async fn ask_download_target(
+    dialogs: &dyn FileDialogs,
+    items: &[(String, u64)],
+) -> Option<PathBuf> {
     if let [(key, _)] = items {
-        let name = file_name_of(key);
-        rfd::AsyncFileDialog::new()
-            .set_title("Save the object as")
-            .set_file_name(name)
-            .save_file()
-            .await
-            .map(|h| h.path().to_path_buf())
+        dialogs.save_file(file_name_of(key)).await
     } else {
-        rfd::AsyncFileDialog::new()
-            .set_title("Download the objects into")
-            .pick_folder()
-            .await
-            .map(|h| h.path().to_path_buf())
+        dialogs.pick_folder().await
     }
 }
 

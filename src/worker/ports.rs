@@ -1,0 +1,128 @@
+//! What the worker reaches besides AWS and the keyring: the window to wake, the clipboard to
+//! clear, the clock that decides expiry and the file dialogs. The app passes the desktop's own;
+//! tests pass ones they control (a dialog answered after the session ended, a clock moved past
+//! expiry), which real parts cannot produce on cue.
+
+use std::fmt;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::clipboard::{ClipboardAccess, SystemClipboard};
+use crate::clock::{self, Clock};
+
+/// Wakes the UI after an event was sent (`egui::Context::request_repaint` in the app).
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// Makes a clipboard accessor for each check (the system clipboard in the app).
+pub type ClipboardFactory = Arc<dyn Fn() -> Box<dyn ClipboardAccess> + Send + Sync>;
+
+/// A dialog's answer when it closes: `None` when the user cancelled it.
+pub type Answer<T> = Pin<Box<dyn Future<Output = Option<T>> + Send>>;
+
+/// The file dialogs a transfer opens, off the UI thread.
+pub trait FileDialogs: Send + Sync {
+    /// Where to save one object; `name` is offered.
+    fn save_file(&self, name: &str) -> Answer<PathBuf>;
+    /// The folder to download several objects into.
+    fn pick_folder(&self) -> Answer<PathBuf>;
+    /// The files to upload.
+    fn pick_files(&self) -> Answer<Vec<PathBuf>>;
+}
+
+/// The desktop's dialogs (rfd: the XDG portal or GTK on Linux).
+#[derive(Debug, Default)]
+pub struct NativeDialogs;
+
+impl FileDialogs for NativeDialogs {
+    fn save_file(&self, name: &str) -> Answer<PathBuf> {
+        let dialog = rfd::AsyncFileDialog::new()
+            .set_title("Save the object as")
+            .set_file_name(name);
+        Box::pin(async move { dialog.save_file().await.map(|h| h.path().to_path_buf()) })
+    }
+
+    fn pick_folder(&self) -> Answer<PathBuf> {
+        let dialog = rfd::AsyncFileDialog::new().set_title("Download the objects into");
+        Box::pin(async move { dialog.pick_folder().await.map(|h| h.path().to_path_buf()) })
+    }
+
+    fn pick_files(&self) -> Answer<Vec<PathBuf>> {
+        let dialog = rfd::AsyncFileDialog::new().set_title("Upload into S3");
+        Box::pin(async move {
+            dialog
+                .pick_files()
+                .await
+                .map(|hs| hs.iter().map(|h| h.path().to_path_buf()).collect())
+        })
+    }
+}
+
+/// Dialogs for a worker without a window: every one is closed at once.
+#[derive(Debug, Default)]
+pub struct NoDialogs;
+
+impl FileDialogs for NoDialogs {
+    fn save_file(&self, _name: &str) -> Answer<PathBuf> {
+        Box::pin(async { None })
+    }
+    fn pick_folder(&self) -> Answer<PathBuf> {
+        Box::pin(async { None })
+    }
+    fn pick_files(&self) -> Answer<Vec<PathBuf>> {
+        Box::pin(async { None })
+    }
+}
+
+/// A clipboard that holds nothing keyfob can read, so nothing is ever cleared.
+#[derive(Debug, Default)]
+pub struct NoClipboard;
+
+impl ClipboardAccess for NoClipboard {
+    fn read(&mut self) -> Option<String> {
+        None
+    }
+    fn clear(&mut self) -> bool {
+        false
+    }
+}
+
+/// Everything outside the process the worker touches, apart from AWS and the keyring.
+#[derive(Clone)]
+pub struct Ports {
+    pub waker: Waker,
+    pub clipboard: ClipboardFactory,
+    pub clock: Clock,
+    pub dialogs: Arc<dyn FileDialogs>,
+}
+
+impl Ports {
+    /// The desktop's clock, clipboard and dialogs; `waker` wakes the window.
+    #[must_use]
+    pub fn desktop(waker: Waker) -> Self {
+        Self {
+            waker,
+            clipboard: Arc::new(|| Box::new(SystemClipboard)),
+            clock: clock::system(),
+            dialogs: Arc::new(NativeDialogs),
+        }
+    }
+
+    /// No window: nothing to wake, no clipboard, dialogs closed at once, the system clock.
+    #[must_use]
+    pub fn headless() -> Self {
+        Self {
+            waker: Arc::new(|| {}),
+            clipboard: Arc::new(|| Box::new(NoClipboard)),
+            clock: clock::system(),
+            dialogs: Arc::new(NoDialogs),
+        }
+    }
+}
+
+impl fmt::Debug for Ports {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Ports { .. }")
+    }
+}
