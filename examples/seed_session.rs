@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context as _;
 use keyfob::keystore::Keystore;
 use keyfob::secret::Secret;
+use keyfob::session::SourceChoice;
 use keyfob::session::{Credentials, Identity, Origin, Session, SessionKind};
-use keyfob::state::form::SourceChoice;
 
 const ACCOUNT: &str = "123456789012";
 const USER: &str = "demo-user";

@@ -9,7 +9,7 @@ use crate::aws::{AwsEnv, profiles, sts};
 use crate::credfile::CredFile;
 use crate::keystore::{self, Keystore, KeystoreError};
 use crate::session::{ExportFormat, Session, countdown_text, rfc3339};
-use crate::state::form::{Plan, SignInForm, chain_parent_for};
+use crate::signin::{Plan, SignInForm, chain_parent_for};
 use crate::validate;
 
 /// Success.

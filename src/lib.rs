@@ -14,6 +14,7 @@ pub mod keystore;
 pub mod message;
 pub mod secret;
 pub mod session;
+pub mod signin;
 pub mod state;
 pub mod ui;
 pub mod validate;

@@ -78,6 +78,18 @@ impl SessionKind {
     }
 }
 
+/// Where the source credentials come from, as chosen in the form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SourceChoice {
+    /// The SDK's default chain.
+    #[default]
+    DefaultChain,
+    /// A profile's keys.
+    Profile(String),
+    /// Long-term keys kept in the OS keyring under this name.
+    Keyring(String),
+}
+
 /// The form that made a session (no code): kept with the session so Renew can refill the form and
 /// a restored session says where it came from.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,7 +98,7 @@ pub struct Origin {
     /// The profile the form was filled from.
     pub profile: Option<String>,
     /// Source credentials.
-    pub source: crate::state::form::SourceChoice,
+    pub source: SourceChoice,
     /// MFA device.
     pub mfa_serial: String,
     /// Role ARN (empty: none).

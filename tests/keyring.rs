@@ -16,8 +16,8 @@ use std::time::{Duration, SystemTime};
 
 use keyfob::keystore::{Keystore, KeystoreError, LongTermKey};
 use keyfob::secret::Secret;
+use keyfob::session::SourceChoice;
 use keyfob::session::{Credentials, Identity, Origin, Session, SessionKind};
-use keyfob::state::form::SourceChoice;
 use keyring_core::api::CredentialStoreApi as _;
 
 const SECRET: &str = "wJalrXUtnFEMIK7MDENGbPxRfiCYzSECRETKEY01";

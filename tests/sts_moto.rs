@@ -230,7 +230,7 @@ async fn a_profile_with_keys_is_a_source() {
         .await
         .expect("profiles");
     let admin = profiles.get("admin").expect("admin profile");
-    let mut form = keyfob::state::form::SignInForm::default();
+    let mut form = keyfob::signin::SignInForm::default();
     form.fill_from(admin);
     form.code = "123456".to_owned();
     let req = form.check(None).expect("form is valid");

@@ -309,7 +309,7 @@ fn aws_profile_is_preselected_and_fills_every_field() {
     assert_eq!(rig.input_value("Region"), "eu-west-1");
     assert_eq!(
         rig.h.state().state.form.source,
-        keyfob::state::form::SourceChoice::Profile("alice".into()),
+        keyfob::session::SourceChoice::Profile("alice".into()),
         "source_profile becomes the source"
     );
     // Fields stay editable.
@@ -941,7 +941,7 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
             KeyfobApp::new(cc, channels, Arc::new(move || *clock2.lock().unwrap()))
         });
     h.run_steps(5);
-    h.state_mut().state.form.source = keyfob::state::form::SourceChoice::Profile("hang".into());
+    h.state_mut().state.form.source = keyfob::session::SourceChoice::Profile("hang".into());
     h.state_mut().state.form.mfa_serial = MFA.into();
     h.state_mut().state.form.code = "123456".into();
     h.run_steps(2);

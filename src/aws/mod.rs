@@ -17,7 +17,7 @@ use aws_runtime::env_config::file::{
     EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles,
 };
 
-use crate::session::Credentials;
+use crate::session::{Credentials, SourceChoice};
 
 /// The region used when neither the form, the profile nor the environment names one. STS, IAM and
 /// ListBuckets answer from any region.
@@ -114,6 +114,16 @@ pub enum SourceCredentials {
     /// Long-term keys in the OS keyring under this name; read (and turned into `Static`) by
     /// [`crate::keystore::resolve_source`] before any call.
     Keyring(String),
+}
+
+impl From<&SourceChoice> for SourceCredentials {
+    fn from(choice: &SourceChoice) -> Self {
+        match choice {
+            SourceChoice::DefaultChain => Self::DefaultChain,
+            SourceChoice::Profile(p) => Self::Profile(p.trim().to_owned()),
+            SourceChoice::Keyring(k) => Self::Keyring(k.clone()),
+        }
+    }
 }
 
 impl SourceCredentials {

@@ -3,12 +3,12 @@
 //! always passed in.
 
 pub mod browser;
-pub mod form;
 
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use crate::aws::SourceCredentials;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::profiles::Profiles;
 use crate::clipboard;
@@ -16,8 +16,8 @@ use crate::credfile::{CredFile, Edit};
 use crate::keystore::{KeyInfo, LongTermKey};
 use crate::message::{Command, Event, RequestId, Watch, Watched};
 use crate::secret::Secret;
-use crate::session::{Credentials, ExportFormat, Session};
-use form::{FieldErrors, SignInForm, SourceChoice, chain_parent_for};
+use crate::session::{Credentials, ExportFormat, Session, SourceChoice};
+use crate::signin::{FieldErrors, SignInForm, chain_parent_for};
 
 /// What a running request is doing (for the button label and Cancel).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -332,7 +332,7 @@ impl AppState {
         }
         let id = self.start(PendingKind::Detect);
         self.notice = None;
-        let source = self.form.source.credentials();
+        let source = SourceCredentials::from(&self.form.source);
         let region = Some(self.form.region.trim().to_owned()).filter(|r| !r.is_empty());
         Some(Command::DetectMfa { id, source, region })
     }

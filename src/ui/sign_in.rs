@@ -6,7 +6,8 @@ use std::time::SystemTime;
 use egui::{Color32, RichText, TextEdit};
 
 use crate::message::Command;
-use crate::state::form::{Field, FieldErrors, Plan, SourceChoice};
+use crate::session::SourceChoice;
+use crate::signin::{Field, FieldErrors, Plan};
 use crate::state::{AppState, PendingKind};
 use crate::validate;
 

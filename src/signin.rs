@@ -1,15 +1,13 @@
 //! The sign-in form as typed, and its one conversion into a checked [`SignInRequest`] (or a
-//! message per field). No egui, no I/O.
+//! message per field), shared by the window and the command line. No egui, no I/O.
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use serde::{Deserialize, Serialize};
-
 use crate::aws::SourceCredentials;
 use crate::aws::profiles::ProfileInfo;
 use crate::aws::sts::{Flow, Mfa, RoleRequest, SignInRequest};
-use crate::session::{Origin, Session, SessionKind};
+use crate::session::{Origin, Session, SessionKind, SourceChoice};
 use crate::validate;
 
 /// A field of the form, for attaching messages.
@@ -50,32 +48,8 @@ impl Field {
     }
 }
 
-/// Where the source credentials come from, as chosen in the form.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SourceChoice {
-    /// The SDK's default chain.
-    #[default]
-    DefaultChain,
-    /// A profile's keys.
-    Profile(String),
-    /// Long-term keys kept in the OS keyring under this name.
-    Keyring(String),
-}
-
-impl SourceChoice {
-    /// The credentials this choice stands for.
-    #[must_use]
-    pub fn credentials(&self) -> SourceCredentials {
-        match self {
-            Self::DefaultChain => SourceCredentials::DefaultChain,
-            Self::Profile(p) => SourceCredentials::Profile(p.trim().to_owned()),
-            Self::Keyring(k) => SourceCredentials::Keyring(k.clone()),
-        }
-    }
-}
-
 /// The sign-in form exactly as typed. Holds no secret but the short-lived code, which is never
-/// persisted (see [`crate::state::Prefs`]).
+/// persisted (the window's preferences leave it out).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignInForm {
     /// The profile the fields were filled from, if any.
@@ -273,7 +247,7 @@ impl SignInForm {
         Ok(SignInRequest {
             name: self.session_key(),
             origin: self.origin(),
-            source: self.source.credentials(),
+            source: SourceCredentials::from(&self.source),
             region,
             duration,
             flow,
