@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use keyfob::aws::s3::Page;
 use keyfob::browse::Listing;
 use keyfob::message::BrowseEvent;
-use keyfob::session::{Credentials, Origin, Session, SessionKind};
+use keyfob::session::{Credentials, Session, SessionKind, SignInFields};
 use keyfob::state::AppState;
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
@@ -23,7 +23,7 @@ fn main() {
     let mut state = AppState::default();
     let session = Session {
         name: "bench".into(),
-        origin: Origin::default(),
+        origin: SignInFields::default(),
         credentials: Credentials {
             access_key_id: "ASIABENCHBENCHBENCH1".into(),
             secret_access_key: keyfob::secret::Secret::new("x"),

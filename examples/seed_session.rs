@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use keyfob::keystore::Keystore;
 use keyfob::secret::Secret;
 use keyfob::session::SourceChoice;
-use keyfob::session::{Credentials, Identity, Origin, Session, SessionKind};
+use keyfob::session::{Credentials, Identity, Session, SessionKind, SignInFields};
 
 const ACCOUNT: &str = "123456789012";
 const USER: &str = "demo-user";
@@ -35,12 +35,12 @@ fn main() -> anyhow::Result<()> {
         .map_or(now, |t| t.min(now));
     let session = Session {
         name: name.clone(),
-        origin: Origin {
+        origin: SignInFields {
             profile: Some(name.clone()),
             source: SourceChoice::Profile("demo".to_owned()),
             mfa_serial: format!("arn:aws:iam::{ACCOUNT}:mfa/{USER}"),
             region: "us-east-1".to_owned(),
-            ..Origin::default()
+            ..SignInFields::default()
         },
         credentials: Credentials {
             access_key_id: format!("ASIA{}", random_text(UPPER_DIGITS, 16)),

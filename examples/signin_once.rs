@@ -19,7 +19,7 @@ async fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("no profile {profile}"))?;
     let request = sts::SignInRequest {
         name: "test".into(),
-        origin: keyfob::session::Origin::default(),
+        origin: keyfob::session::SignInFields::default(),
         source: SourceCredentials::Profile(profile.clone()),
         region: info.region.clone(),
         duration: None,

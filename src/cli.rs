@@ -164,7 +164,7 @@ pub async fn signin(
     if form.plan(parent).needs_code() {
         let typed = match code {
             Some(c) => c.to_owned(),
-            None => match prompt_code(&form.mfa_serial, err) {
+            None => match prompt_code(&form.fields.mfa_serial, err) {
                 Some(c) => c,
                 None => return FAILED,
             },

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::aws::SourceCredentials;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::secret::Secret;
-use crate::session::{Credentials, Identity, Origin, Session, SessionKind};
+use crate::session::{Credentials, Identity, Session, SessionKind, SignInFields};
 
 /// The environment variable that renames the keyring service (tests use their own, so they never
 /// touch a developer's real entries).
@@ -364,7 +364,7 @@ struct SessionRecord {
     kind: SessionKind,
     region: Option<String>,
     #[serde(default)]
-    origin: Origin,
+    origin: SignInFields,
 }
 
 impl Drop for SessionRecord {

@@ -90,11 +90,12 @@ pub enum SourceChoice {
     Keyring(String),
 }
 
-/// The form that made a session (no code): kept with the session so Renew can refill the form and
-/// a restored session says where it came from.
+/// The sign-in fields as typed, all but the code: kept with each session (Renew refills the form
+/// from them, a restored session says where it came from), held by the form, and remembered in
+/// the preferences.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Origin {
+pub struct SignInFields {
     /// The profile the form was filled from.
     pub profile: Option<String>,
     /// Source credentials.
@@ -118,8 +119,8 @@ pub struct Origin {
 pub struct Session {
     /// The name it is listed and cached under: the profile, else the role ARN, else the source.
     pub name: String,
-    /// The form that made it.
-    pub origin: Origin,
+    /// The fields that made it.
+    pub origin: SignInFields,
     /// The temporary credentials.
     pub credentials: Credentials,
     /// When keyfob received them (for the countdown bar's full length).
@@ -490,7 +491,7 @@ mod tests {
     fn session(secret: &str, token: &str) -> Session {
         Session {
             name: "dev".to_owned(),
-            origin: Origin::default(),
+            origin: SignInFields::default(),
             credentials: Credentials {
                 access_key_id: "ASIAEXAMPLE".to_owned(),
                 secret_access_key: Secret::new(secret),

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use crate::aws::SourceCredentials;
 use crate::aws::profiles::ProfileInfo;
 use crate::aws::sts::{Flow, Mfa, RoleRequest, SignInRequest};
-use crate::session::{Origin, Session, SessionKind, SourceChoice};
+use crate::session::{Session, SessionKind, SignInFields, SourceChoice};
 use crate::validate;
 
 /// A field of the form, for attaching messages.
@@ -52,24 +52,10 @@ impl Field {
 /// persisted (the window's preferences leave it out).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignInForm {
-    /// The profile the fields were filled from, if any.
-    pub profile: Option<String>,
-    /// Source credentials.
-    pub source: SourceChoice,
-    /// MFA device ARN or serial.
-    pub mfa_serial: String,
-    /// Whether `mfa_serial` was guessed from the user name rather than found in IAM.
+    /// Everything typed but the code.
+    pub fields: SignInFields,
+    /// Whether `fields.mfa_serial` was guessed from the user name rather than found in IAM.
     pub mfa_guessed: bool,
-    /// Role ARN (empty: no role).
-    pub role_arn: String,
-    /// Role session name.
-    pub session_name: String,
-    /// ExternalId (optional).
-    pub external_id: String,
-    /// Duration (empty: AWS's default for the flow).
-    pub duration: String,
-    /// Region (empty: the usual chain).
-    pub region: String,
     /// The six-digit code.
     pub code: String,
     /// With a role and a live MFA session: assume the role from that session (no new code).
@@ -81,15 +67,11 @@ pub struct SignInForm {
 impl Default for SignInForm {
     fn default() -> Self {
         Self {
-            profile: None,
-            source: SourceChoice::DefaultChain,
-            mfa_serial: String::new(),
+            fields: SignInFields {
+                session_name: "keyfob".to_owned(),
+                ..SignInFields::default()
+            },
             mfa_guessed: false,
-            role_arn: String::new(),
-            session_name: "keyfob".to_owned(),
-            external_id: String::new(),
-            duration: String::new(),
-            region: String::new(),
             code: String::new(),
             chain: true,
             profile_role_arn: String::new(),
@@ -143,30 +125,30 @@ pub type FieldErrors = BTreeMap<Field, String>;
 impl SignInForm {
     /// Fills the fields from a profile. Every field stays editable; the code is cleared.
     pub fn fill_from(&mut self, p: &ProfileInfo) {
-        self.profile = Some(p.name.clone());
-        self.source = match (&p.source_profile, p.has_keys) {
+        self.fields.profile = Some(p.name.clone());
+        self.fields.source = match (&p.source_profile, p.has_keys) {
             (Some(src), _) => SourceChoice::Profile(src.clone()),
             (None, true) => SourceChoice::Profile(p.name.clone()),
             (None, false) => SourceChoice::DefaultChain,
         };
-        self.mfa_serial = p.mfa_serial.clone().unwrap_or_default();
+        self.fields.mfa_serial = p.mfa_serial.clone().unwrap_or_default();
         self.mfa_guessed = false;
-        self.role_arn = p.role_arn.clone().unwrap_or_default();
-        self.profile_role_arn.clone_from(&self.role_arn);
-        self.external_id = p.external_id.clone().unwrap_or_default();
+        self.fields.role_arn = p.role_arn.clone().unwrap_or_default();
+        self.profile_role_arn.clone_from(&self.fields.role_arn);
+        self.fields.external_id = p.external_id.clone().unwrap_or_default();
         if let Some(name) = &p.role_session_name {
-            self.session_name.clone_from(name);
+            self.fields.session_name.clone_from(name);
         }
-        self.duration = p.duration_seconds.clone().unwrap_or_default();
-        self.region = p.region.clone().unwrap_or_default();
+        self.fields.duration = p.duration_seconds.clone().unwrap_or_default();
+        self.fields.region = p.region.clone().unwrap_or_default();
         self.code.clear();
     }
 
     /// The STS call the fields describe, given the MFA session that could be chained from.
     #[must_use]
     pub fn plan(&self, chainable: Option<&Session>) -> Plan {
-        let mfa = !self.mfa_serial.trim().is_empty();
-        if self.role_arn.trim().is_empty() {
+        let mfa = !self.fields.mfa_serial.trim().is_empty();
+        if self.fields.role_arn.trim().is_empty() {
             Plan::SessionToken { mfa }
         } else if self.chain && chainable.is_some() {
             Plan::Chained
@@ -184,7 +166,7 @@ impl SignInForm {
         let serial = optional(
             &mut errors,
             Field::MfaSerial,
-            &self.mfa_serial,
+            &self.fields.mfa_serial,
             validate::mfa_serial,
         );
         let code = if plan.needs_code() {
@@ -192,23 +174,23 @@ impl SignInForm {
         } else {
             None
         };
-        let role = if self.role_arn.trim().is_empty() {
+        let role = if self.fields.role_arn.trim().is_empty() {
             None
         } else {
             let arn = keep(
                 &mut errors,
                 Field::RoleArn,
-                validate::role_arn(&self.role_arn),
+                validate::role_arn(&self.fields.role_arn),
             );
             let name = keep(
                 &mut errors,
                 Field::SessionName,
-                validate::session_name(&self.session_name),
+                validate::session_name(&self.fields.session_name),
             );
             let ext = optional(
                 &mut errors,
                 Field::ExternalId,
-                &self.external_id,
+                &self.fields.external_id,
                 validate::external_id,
             );
             arn.zip(name).map(|(role_arn, session_name)| RoleRequest {
@@ -217,9 +199,14 @@ impl SignInForm {
                 external_id: ext,
             })
         };
-        let region = optional(&mut errors, Field::Region, &self.region, validate::region);
+        let region = optional(
+            &mut errors,
+            Field::Region,
+            &self.fields.region,
+            validate::region,
+        );
         let duration = self.check_duration(plan, &mut errors);
-        if let SourceChoice::Profile(p) = &self.source
+        if let SourceChoice::Profile(p) = &self.fields.source
             && p.trim().is_empty()
         {
             errors.insert(Field::Source, "Choose a profile".to_owned());
@@ -247,7 +234,7 @@ impl SignInForm {
         Ok(SignInRequest {
             name: self.session_key(),
             origin: self.origin(),
-            source: SourceCredentials::from(&self.source),
+            source: SourceCredentials::from(&self.fields.source),
             region,
             duration,
             flow,
@@ -258,55 +245,49 @@ impl SignInForm {
     /// describes it, else the role ARN, else the source of the credentials.
     #[must_use]
     pub fn session_key(&self) -> String {
-        let role = self.role_arn.trim();
-        match &self.profile {
+        let role = self.fields.role_arn.trim();
+        match &self.fields.profile {
             Some(p) if role == self.profile_role_arn.trim() => return p.clone(),
             _ => {}
         }
         if !role.is_empty() {
             return role.to_owned();
         }
-        match &self.source {
+        match &self.fields.source {
             SourceChoice::DefaultChain => "default".to_owned(),
             SourceChoice::Profile(p) => p.trim().to_owned(),
             SourceChoice::Keyring(k) => format!("keyring:{k}"),
         }
     }
 
-    /// The form as a session's [`Origin`] (everything but the code).
+    /// The fields as a session keeps them: trimmed, without the code.
     #[must_use]
-    pub fn origin(&self) -> Origin {
-        Origin {
-            profile: self.profile.clone(),
-            source: self.source.clone(),
-            mfa_serial: self.mfa_serial.trim().to_owned(),
-            role_arn: self.role_arn.trim().to_owned(),
-            session_name: self.session_name.trim().to_owned(),
-            external_id: self.external_id.trim().to_owned(),
-            duration: self.duration.trim().to_owned(),
-            region: self.region.trim().to_owned(),
+    pub fn origin(&self) -> SignInFields {
+        let f = &self.fields;
+        SignInFields {
+            profile: f.profile.clone(),
+            source: f.source.clone(),
+            mfa_serial: f.mfa_serial.trim().to_owned(),
+            role_arn: f.role_arn.trim().to_owned(),
+            session_name: f.session_name.trim().to_owned(),
+            external_id: f.external_id.trim().to_owned(),
+            duration: f.duration.trim().to_owned(),
+            region: f.region.trim().to_owned(),
         }
     }
 
-    /// Refills the form from a session's origin (Renew); the code is cleared.
-    pub fn fill_from_origin(&mut self, o: &Origin) {
-        self.profile.clone_from(&o.profile);
-        self.source = o.source.clone();
-        self.mfa_serial.clone_from(&o.mfa_serial);
+    /// Refills the form from a session's fields (Renew); the code is cleared.
+    pub fn fill_from_origin(&mut self, o: &SignInFields) {
+        self.fields = o.clone();
         self.mfa_guessed = false;
-        self.role_arn.clone_from(&o.role_arn);
         if o.profile.is_some() {
             self.profile_role_arn.clone_from(&o.role_arn);
         }
-        self.session_name.clone_from(&o.session_name);
-        self.external_id.clone_from(&o.external_id);
-        self.duration.clone_from(&o.duration);
-        self.region.clone_from(&o.region);
         self.code.clear();
     }
 
     fn check_duration(&self, plan: Plan, errors: &mut FieldErrors) -> Option<u32> {
-        if self.duration.trim().is_empty() {
+        if self.fields.duration.trim().is_empty() {
             return None;
         }
         let (max, flow) = match plan {
@@ -314,13 +295,13 @@ impl SignInForm {
             Plan::AssumeRole { .. } => (validate::MAX_ASSUME_ROLE_DURATION, "A role session"),
             Plan::Chained => (validate::MAX_CHAINED_DURATION, "A chained role session"),
         };
-        let checked = validate::parse_duration(&self.duration)
+        let checked = validate::parse_duration(&self.fields.duration)
             .and_then(|s| validate::duration_in(s, max, flow));
         match checked {
             Ok(s) => Some(s),
             Err(mut e) => {
                 if plan == Plan::Chained
-                    && validate::parse_duration(&self.duration).is_ok_and(|s| s > max)
+                    && validate::parse_duration(&self.fields.duration).is_ok_and(|s| s > max)
                 {
                     e = "AWS caps a role assumed from an MFA session at 1 hour: shorten it, or assume the role directly with a new code".to_owned();
                 }
@@ -373,6 +354,6 @@ pub fn chain_parent_for<'a>(
 ) -> Option<&'a Session> {
     sessions
         .into_iter()
-        .filter(|s| can_chain_from(s, now) && s.origin.source == form.source)
+        .filter(|s| can_chain_from(s, now) && s.origin.source == form.fields.source)
         .max_by_key(|s| s.expires_at)
 }

@@ -23,7 +23,7 @@ use proptest::prelude::*;
 fn session(token: &str) -> Session {
     Session {
         name: "alice".into(),
-        origin: keyfob::session::Origin::default(),
+        origin: keyfob::session::SignInFields::default(),
         credentials: Credentials {
             access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
             secret_access_key: Secret::new("sessionSECRETsessionSECRETsessionSECRET1"),

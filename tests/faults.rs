@@ -44,7 +44,7 @@ fn env(url: &str) -> AwsEnv {
 fn request() -> SignInRequest {
     SignInRequest {
         name: "test".into(),
-        origin: keyfob::session::Origin::default(),
+        origin: keyfob::session::SignInFields::default(),
         source: SourceCredentials::Static(Credentials {
             access_key_id: "AKIAFAKEFAKEFAKEFAKE".to_owned(),
             secret_access_key: Secret::new("fake-secret-fake-secret-fake-secret-0000"),

@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime};
 use keyfob::keystore::{Keystore, KeystoreError, LongTermKey};
 use keyfob::secret::Secret;
 use keyfob::session::SourceChoice;
-use keyfob::session::{Credentials, Identity, Origin, Session, SessionKind};
+use keyfob::session::{Credentials, Identity, Session, SessionKind, SignInFields};
 use keyring_core::api::CredentialStoreApi as _;
 
 const SECRET: &str = "wJalrXUtnFEMIK7MDENGbPxRfiCYzSECRETKEY01";
@@ -45,13 +45,13 @@ fn session(name: &str, expires_in: u64) -> Session {
     let now = SystemTime::now();
     Session {
         name: name.to_owned(),
-        origin: Origin {
+        origin: SignInFields {
             profile: Some(name.to_owned()),
             source: SourceChoice::Profile("base".into()),
             mfa_serial: "arn:aws:iam::123456789012:mfa/alice".into(),
             role_arn: "arn:aws:iam::123456789012:role/admin".into(),
             session_name: "alice".into(),
-            ..Origin::default()
+            ..SignInFields::default()
         },
         credentials: Credentials {
             access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),

@@ -102,7 +102,7 @@ fn import_keys_remove_them_from_the_file_sign_in_with_them_and_cache_the_session
     // Sign in with the keys that now live only in the keyring.
     let request = SignInRequest {
         name: "alice".into(),
-        origin: keyfob::session::Origin::default(),
+        origin: keyfob::session::SignInFields::default(),
         source: SourceCredentials::Keyring("alice".into()),
         region: None,
         duration: None,

@@ -55,7 +55,7 @@ fn a_full_sign_in_and_browse_log_no_secret() {
     let code = "918273";
     let request = SignInRequest {
         name: "logs".into(),
-        origin: keyfob::session::Origin::default(),
+        origin: keyfob::session::SignInFields::default(),
         source: SourceCredentials::Static(seed.alice.clone()),
         region: None,
         duration: None,

@@ -49,7 +49,7 @@ async fn get_session_token_with_mfa_then_list_buckets() {
     let before = SystemTime::now();
     let req = SignInRequest {
         name: "test".into(),
-        origin: keyfob::session::Origin::default(),
+        origin: keyfob::session::SignInFields::default(),
         source: SourceCredentials::Static(seed.alice.clone()),
         region: Some("us-east-1".to_owned()),
         duration: Some(3600),
@@ -89,7 +89,7 @@ async fn get_session_token_without_mfa_is_the_plain_branch() {
     let env = moto.env();
     let req = SignInRequest {
         name: "test".into(),
-        origin: keyfob::session::Origin::default(),
+        origin: keyfob::session::SignInFields::default(),
         source: SourceCredentials::Static(seed.bob.clone()),
         region: None,
         duration: None,
@@ -116,7 +116,7 @@ async fn assume_role_with_mfa_and_external_id() {
     let env = moto.env();
     let req = SignInRequest {
         name: "test".into(),
-        origin: keyfob::session::Origin::default(),
+        origin: keyfob::session::SignInFields::default(),
         source: SourceCredentials::Static(seed.alice.clone()),
         region: Some("eu-west-1".to_owned()),
         duration: Some(1800),
@@ -163,7 +163,7 @@ async fn one_mfa_code_serves_several_chained_roles() {
         &env,
         &SignInRequest {
             name: "test".into(),
-            origin: keyfob::session::Origin::default(),
+            origin: keyfob::session::SignInFields::default(),
             source: SourceCredentials::Static(seed.alice.clone()),
             region: None,
             duration: None,
@@ -180,7 +180,7 @@ async fn one_mfa_code_serves_several_chained_roles() {
     ] {
         let req = SignInRequest {
             name: "test".into(),
-            origin: keyfob::session::Origin::default(),
+            origin: keyfob::session::SignInFields::default(),
             // The source is ignored for a chained flow: the parent session signs the call.
             source: SourceCredentials::DefaultChain,
             region: None,
@@ -278,7 +278,7 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
         &env,
         &SignInRequest {
             name: "test".into(),
-            origin: keyfob::session::Origin::default(),
+            origin: keyfob::session::SignInFields::default(),
             source: SourceCredentials::Static(seed.alice.clone()),
             region: None,
             duration: None,
@@ -315,7 +315,7 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
         &env,
         &SignInRequest {
             name: "test".into(),
-            origin: keyfob::session::Origin::default(),
+            origin: keyfob::session::SignInFields::default(),
             source: SourceCredentials::Static(wrong_secret),
             region: None,
             duration: None,
@@ -342,7 +342,7 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
         &env,
         &SignInRequest {
             name: "test".into(),
-            origin: keyfob::session::Origin::default(),
+            origin: keyfob::session::SignInFields::default(),
             source: SourceCredentials::Static(seed.bob.clone()),
             region: None,
             duration: None,

@@ -275,7 +275,7 @@ fn profiles() -> Profiles {
 fn session(kind: SessionKind, expires_at: SystemTime) -> Session {
     Session {
         name: "alice".into(),
-        origin: keyfob::session::Origin::default(),
+        origin: keyfob::session::SignInFields::default(),
         credentials: Credentials {
             access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
             secret_access_key: Secret::new(SECRET),
@@ -308,7 +308,7 @@ fn aws_profile_is_preselected_and_fills_every_field() {
     assert_eq!(rig.input_value("Duration"), "7200");
     assert_eq!(rig.input_value("Region"), "eu-west-1");
     assert_eq!(
-        rig.h.state().state.form.source,
+        rig.h.state().state.form.fields.source,
         keyfob::session::SourceChoice::Profile("alice".into()),
         "source_profile becomes the source"
     );
@@ -430,7 +430,7 @@ fn every_bad_input_shows_its_message_and_sends_nothing() {
     for (field, value, message, no_role) in BAD_INPUTS {
         rig.h.state_mut().state.select_profile("admin");
         if *no_role {
-            rig.h.state_mut().state.form.role_arn.clear();
+            rig.h.state_mut().state.form.fields.role_arn.clear();
         }
         rig.h.run();
         rig.clear_and_type(field, value);
@@ -889,12 +889,17 @@ fn no_secret_in_the_ui_tree_debug_output_or_persistence() {
         !debug.contains(SECRET) && !debug.contains(TOKEN),
         "Debug leaks a secret"
     );
+    // The ExternalId, which some teams treat as a shared secret, stays off disk too.
+    rig.h.state_mut().state.form.fields.external_id = "tenant-42".into();
     let mut storage = MemStorage::default();
     eframe::App::save(rig.h.state_mut(), &mut storage);
     let saved = storage.0.get(PREFS_KEY).expect("prefs saved").clone();
     assert!(saved.contains("alice"), "prefs are saved: {saved}");
     assert!(
-        !saved.contains(SECRET) && !saved.contains(TOKEN) && !saved.contains("123456\""),
+        !saved.contains(SECRET)
+            && !saved.contains(TOKEN)
+            && !saved.contains("123456\"")
+            && !saved.contains("tenant-42"),
         "{saved}"
     );
     // And they come back on the next start.
@@ -941,8 +946,8 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
             KeyfobApp::new(cc, channels, Arc::new(move || *clock2.lock().unwrap()))
         });
     h.run_steps(5);
-    h.state_mut().state.form.source = keyfob::session::SourceChoice::Profile("hang".into());
-    h.state_mut().state.form.mfa_serial = MFA.into();
+    h.state_mut().state.form.fields.source = keyfob::session::SourceChoice::Profile("hang".into());
+    h.state_mut().state.form.fields.mfa_serial = MFA.into();
     h.state_mut().state.form.code = "123456".into();
     h.run_steps(2);
     h.get_by_role_and_label(Role::Button, "Sign in").click();
@@ -958,7 +963,11 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     h.run_steps(3);
     assert!(h.state().state.pending.is_none());
     assert!(h.query_by_role_and_label(Role::Button, "Sign in").is_some());
-    assert_eq!(h.state().state.form.mfa_serial, MFA, "the form is kept");
+    assert_eq!(
+        h.state().state.form.fields.mfa_serial,
+        MFA,
+        "the form is kept"
+    );
     drop(server);
 }
 
@@ -1002,13 +1011,19 @@ fn tab_reaches_every_field_in_reading_order() {
 #[test]
 fn arrow_keys_change_the_focused_profile() {
     let mut rig = Rig::with_profiles();
-    assert_eq!(rig.h.state().state.form.profile.as_deref(), Some("admin"));
+    assert_eq!(
+        rig.h.state().state.form.fields.profile.as_deref(),
+        Some("admin")
+    );
     rig.h.key_press(egui::Key::Tab);
     rig.h.run();
     assert_eq!(focused_label(&rig).as_deref(), Some("Profile"));
     rig.h.key_press(egui::Key::ArrowDown);
     rig.h.run();
-    assert_eq!(rig.h.state().state.form.profile.as_deref(), Some("alice"));
+    assert_eq!(
+        rig.h.state().state.form.fields.profile.as_deref(),
+        Some("alice")
+    );
     assert_eq!(rig.input_value("Role ARN"), "");
     assert_eq!(
         focused_label(&rig).as_deref(),
@@ -1018,13 +1033,16 @@ fn arrow_keys_change_the_focused_profile() {
     rig.h.key_press(egui::Key::ArrowDown);
     rig.h.run();
     assert_eq!(
-        rig.h.state().state.form.profile.as_deref(),
+        rig.h.state().state.form.fields.profile.as_deref(),
         Some("alice"),
         "stops at the end"
     );
     rig.h.key_press(egui::Key::ArrowUp);
     rig.h.run();
-    assert_eq!(rig.h.state().state.form.profile.as_deref(), Some("admin"));
+    assert_eq!(
+        rig.h.state().state.form.fields.profile.as_deref(),
+        Some("admin")
+    );
     assert_eq!(rig.input_value("Role ARN"), ROLE);
 }
 

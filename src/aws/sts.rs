@@ -70,7 +70,7 @@ pub struct SignInRequest {
     /// The name the session will be listed and cached under.
     pub name: String,
     /// The form it was made from (for Renew and the cache).
-    pub origin: crate::session::Origin,
+    pub origin: crate::session::SignInFields,
     /// Credentials that sign the call (ignored for [`Flow::Chained`], which uses the parent session).
     pub source: SourceCredentials,
     /// The region, when the user chose one.

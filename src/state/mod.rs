@@ -16,7 +16,7 @@ use crate::credfile::{CredFile, Edit};
 use crate::keystore::{KeyInfo, LongTermKey};
 use crate::message::{Command, Event, RequestId, Watch, Watched};
 use crate::secret::Secret;
-use crate::session::{Credentials, ExportFormat, Session, SourceChoice};
+use crate::session::{Credentials, ExportFormat, Session, SignInFields};
 use crate::signin::{FieldErrors, SignInForm, chain_parent_for};
 
 /// What a running request is doing (for the button label and Cancel).
@@ -42,20 +42,9 @@ pub struct Pending {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Prefs {
-    /// Last profile used.
-    pub profile: Option<String>,
-    /// Last source credentials choice.
-    pub source: SourceChoice,
-    /// Last MFA device.
-    pub mfa_serial: String,
-    /// Last role ARN.
-    pub role_arn: String,
-    /// Last session name.
-    pub session_name: String,
-    /// Last duration.
-    pub duration: String,
-    /// Last region.
-    pub region: String,
+    /// The last form, but for the code and the ExternalId (which some teams treat as a shared
+    /// secret, so it stays off disk).
+    pub form: SignInFields,
     /// Export format.
     pub export_format: ExportFormat,
     /// Seconds before the copied exports are cleared from the clipboard (0 = never).
@@ -64,15 +53,8 @@ pub struct Prefs {
 
 impl Default for Prefs {
     fn default() -> Self {
-        let form = SignInForm::default();
         Self {
-            profile: None,
-            source: SourceChoice::DefaultChain,
-            mfa_serial: String::new(),
-            role_arn: String::new(),
-            session_name: form.session_name,
-            duration: String::new(),
-            region: String::new(),
+            form: SignInForm::default().fields,
             export_format: ExportFormat::Bash,
             clear_clipboard_after: 60,
         }
@@ -186,13 +168,7 @@ impl AppState {
     #[must_use]
     pub fn from_prefs(prefs: Prefs) -> Self {
         let form = SignInForm {
-            profile: prefs.profile,
-            source: prefs.source,
-            mfa_serial: prefs.mfa_serial,
-            role_arn: prefs.role_arn,
-            session_name: prefs.session_name,
-            duration: prefs.duration,
-            region: prefs.region,
+            fields: prefs.form,
             ..SignInForm::default()
         };
         Self {
@@ -208,13 +184,10 @@ impl AppState {
     #[must_use]
     pub fn prefs(&self) -> Prefs {
         Prefs {
-            profile: self.form.profile.clone(),
-            source: self.form.source.clone(),
-            mfa_serial: self.form.mfa_serial.clone(),
-            role_arn: self.form.role_arn.clone(),
-            session_name: self.form.session_name.clone(),
-            duration: self.form.duration.clone(),
-            region: self.form.region.clone(),
+            form: SignInFields {
+                external_id: String::new(),
+                ..self.form.fields.clone()
+            },
             export_format: self.export_format,
             clear_clipboard_after: self.clear_clipboard_after,
         }
@@ -295,6 +268,7 @@ impl AppState {
         }
         let current = self
             .form
+            .fields
             .profile
             .as_deref()
             .and_then(|name| list.iter().position(|p| p.name == name));
@@ -325,15 +299,15 @@ impl AppState {
 
     /// The user asked to find the MFA device for the chosen source.
     pub fn detect(&mut self) -> Option<Command> {
-        let region = self.form.region.trim();
+        let region = self.form.fields.region.trim();
         if !region.is_empty() && crate::validate::region(region).is_err() {
             self.attempted = true;
             return None;
         }
         let id = self.start(PendingKind::Detect);
         self.notice = None;
-        let source = SourceCredentials::from(&self.form.source);
-        let region = Some(self.form.region.trim().to_owned()).filter(|r| !r.is_empty());
+        let source = SourceCredentials::from(&self.form.fields.source);
+        let region = Some(self.form.fields.region.trim().to_owned()).filter(|r| !r.is_empty());
         Some(Command::DetectMfa { id, source, region })
     }
 
@@ -347,7 +321,7 @@ impl AppState {
     /// Renew: refill the form from the shown session, clear the code and put the cursor there.
     pub fn renew(&mut self) {
         if let Some(origin) = self.current().map(|s| s.origin.clone())
-            && origin != crate::session::Origin::default()
+            && origin != SignInFields::default()
         {
             self.form.fill_from_origin(&origin);
         }
@@ -444,7 +418,7 @@ impl AppState {
                 self.profiles = profiles;
                 self.profiles_error = None;
                 // First start: pick AWS_PROFILE (or default) when the user has not chosen before.
-                if self.form.profile.is_none()
+                if self.form.fields.profile.is_none()
                     && let Some(sel) = self.profiles.selected.clone()
                 {
                     self.select_profile(&sel);
@@ -496,7 +470,7 @@ impl AppState {
                 }
                 match result {
                     Ok(found) => {
-                        self.form.mfa_serial = found.serial;
+                        self.form.fields.mfa_serial = found.serial;
                         self.form.mfa_guessed = found.guessed;
                         self.notice = Some(if found.guessed {
                             "MFA device guessed from your user name (IAM could not list your devices): check it".to_owned()

@@ -36,28 +36,28 @@ pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> V
             source_row(ui, state);
             mfa_row(ui, state, &errors, &mut commands, busy);
             let show = |f: Field, value: &str| shown_error(&errors, f, value, state.attempted);
-            let e = show(Field::RoleArn, &state.form.role_arn);
-            text_row(ui, Field::RoleArn, &mut state.form.role_arn, "arn:aws:iam::123456789012:role/NAME (optional)",
+            let e = show(Field::RoleArn, &state.form.fields.role_arn);
+            text_row(ui, Field::RoleArn, &mut state.form.fields.role_arn, "arn:aws:iam::123456789012:role/NAME (optional)",
                 "The role to assume. Leave empty for a plain MFA session (GetSessionToken).", e.as_deref());
-            let has_role = !state.form.role_arn.trim().is_empty();
+            let has_role = !state.form.fields.role_arn.trim().is_empty();
             if has_role {
-                let e = show(Field::SessionName, &state.form.session_name);
-                text_row(ui, Field::SessionName, &mut state.form.session_name, "keyfob",
+                let e = show(Field::SessionName, &state.form.fields.session_name);
+                text_row(ui, Field::SessionName, &mut state.form.fields.session_name, "keyfob",
                     "RoleSessionName: 2 to 64 of letters, digits and + = , . @ _ -. It shows up in CloudTrail.", e.as_deref());
-                let e = show(Field::ExternalId, &state.form.external_id);
-                text_row(ui, Field::ExternalId, &mut state.form.external_id, "optional",
+                let e = show(Field::ExternalId, &state.form.fields.external_id);
+                text_row(ui, Field::ExternalId, &mut state.form.fields.external_id, "optional",
                     "Only when the role's trust policy asks for an ExternalId.", e.as_deref());
             }
-            let e = show(Field::Duration, &state.form.duration);
+            let e = show(Field::Duration, &state.form.fields.duration);
             let hint = match plan {
                 Plan::SessionToken { .. } => "default 12 h (900 s to 36 h)",
                 Plan::AssumeRole { .. } => "default 1 h (900 s to the role's maximum)",
                 Plan::Chained => "default 1 h (at most 1 h)",
             };
-            text_row(ui, Field::Duration, &mut state.form.duration, hint,
+            text_row(ui, Field::Duration, &mut state.form.fields.duration, hint,
                 "Seconds (3600) or hours and minutes (1h, 90m, 1h30m). Empty: AWS's default.", e.as_deref());
-            let e = show(Field::Region, &state.form.region);
-            text_row(ui, Field::Region, &mut state.form.region, "default from your config, else us-east-1",
+            let e = show(Field::Region, &state.form.fields.region);
+            text_row(ui, Field::Region, &mut state.form.fields.region, "default from your config, else us-east-1",
                 "The region for STS and for the exported AWS_REGION.", e.as_deref());
             if has_role && chainable {
                 ui.label("");
@@ -177,7 +177,7 @@ fn text_row(
 fn profile_row(ui: &mut egui::Ui, state: &mut AppState) {
     let label = ui.label("Profile");
     ui.vertical(|ui| {
-        let current = state.form.profile.clone().unwrap_or_else(|| "(none: type the fields)".to_owned());
+        let current = state.form.fields.profile.clone().unwrap_or_else(|| "(none: type the fields)".to_owned());
         let mut chosen = None;
         let combo = egui::ComboBox::from_id_salt("profile")
             .selected_text(current)
@@ -190,7 +190,7 @@ fn profile_row(ui: &mut egui::Ui, state: &mut AppState) {
                     } else if p.mfa_serial.is_some() {
                         text.push_str("  (MFA)");
                     }
-                    if ui.selectable_label(state.form.profile.as_deref() == Some(p.name.as_str()), text).clicked() {
+                    if ui.selectable_label(state.form.fields.profile.as_deref() == Some(p.name.as_str()), text).clicked() {
                         chosen = Some(p.name.clone());
                     }
                 }
@@ -230,7 +230,7 @@ fn profile_row(ui: &mut egui::Ui, state: &mut AppState) {
 
 fn source_row(ui: &mut egui::Ui, state: &mut AppState) {
     let label = ui.label(Field::Source.label());
-    let text = match &state.form.source {
+    let text = match &state.form.fields.source {
         SourceChoice::DefaultChain => "Default credential chain".to_owned(),
         SourceChoice::Profile(p) => format!("Keys of profile {p}"),
         SourceChoice::Keyring(k) => format!("Keyring keys {k}"),
@@ -240,20 +240,20 @@ fn source_row(ui: &mut egui::Ui, state: &mut AppState) {
         .width(field_width(ui))
         .show_ui(ui, |ui| {
             ui.selectable_value(
-                &mut state.form.source,
+                &mut state.form.fields.source,
                 SourceChoice::DefaultChain,
                 "Default credential chain",
             );
             for p in state.profiles.with_keys() {
                 ui.selectable_value(
-                    &mut state.form.source,
+                    &mut state.form.fields.source,
                     SourceChoice::Profile(p.name.clone()),
                     format!("Keys of profile {}", p.name),
                 );
             }
             for k in &state.keyring.keys {
                 ui.selectable_value(
-                    &mut state.form.source,
+                    &mut state.form.fields.source,
                     SourceChoice::Keyring(k.name.clone()),
                     format!("Keyring keys {}", k.name),
                 );
@@ -277,7 +277,7 @@ fn mfa_row(
         ui.horizontal(|ui| {
             let r = ui
                 .add(
-                    TextEdit::singleline(&mut state.form.mfa_serial)
+                    TextEdit::singleline(&mut state.form.fields.mfa_serial)
                         .hint_text("arn:aws:iam::123456789012:mfa/NAME or serial")
                         .desired_width(field_width(ui) - 70.0),
                 )
@@ -297,7 +297,7 @@ fn mfa_row(
         if state.form.mfa_guessed {
             ui.label(RichText::new("Guessed from your user name: check it").small().color(Color32::from_rgb(0xd0, 0x90, 0x20)));
         }
-        error_label(ui, shown_error(errors, Field::MfaSerial, &state.form.mfa_serial, state.attempted).as_deref());
+        error_label(ui, shown_error(errors, Field::MfaSerial, &state.form.fields.mfa_serial, state.attempted).as_deref());
     });
     ui.end_row();
 }
