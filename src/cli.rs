@@ -7,8 +7,9 @@ use std::time::SystemTime;
 
 use crate::aws::{AwsEnv, profiles, sts};
 use crate::credfile::CredFile;
+use crate::export::ExportFormat;
 use crate::keystore::{self, Keystore, KeystoreError};
-use crate::session::{ExportFormat, Session, countdown_text, rfc3339};
+use crate::session::{Session, countdown_text, rfc3339};
 use crate::signin::{Plan, SignInForm, chain_parent_for};
 use crate::validate;
 

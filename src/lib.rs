@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clipboard;
 pub mod clock;
 pub mod credfile;
+pub mod export;
 pub mod keystore;
 pub mod message;
 pub mod secret;

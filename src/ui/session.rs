@@ -5,8 +5,9 @@ use std::time::SystemTime;
 
 use egui::{Color32, RichText};
 
+use crate::export::ExportFormat;
 use crate::message::Command;
-use crate::session::{ExportFormat, Session, Urgency, countdown_text};
+use crate::session::{Session, Urgency, countdown_text};
 use crate::state::AppState;
 
 /// Amber for under 15 minutes left.
