@@ -163,6 +163,24 @@ pub enum Command {
         /// The profile.
         profile: String,
     },
+    /// A browser command, run with a session's credentials.
+    Browse(BrowseCommand),
+    /// Show a desktop notification.
+    Notify {
+        /// The title line.
+        summary: String,
+        /// The text.
+        body: String,
+    },
+    /// Tell the session supervisor what to watch: sessions, the clipboard deadline, or clear the
+    /// clipboard now (matched by fingerprint, so the text itself is not kept).
+    Watch(Watch),
+}
+
+/// What the S3 browser asks of the worker. Each names the session whose credentials it uses; the
+/// worker refuses it once that session has ended.
+#[derive(Debug)]
+pub enum BrowseCommand {
     /// List the account's buckets with the session's credentials.
     ListBuckets {
         /// The request.
@@ -244,16 +262,21 @@ pub enum Command {
         /// The files.
         files: Option<Vec<PathBuf>>,
     },
-    /// Show a desktop notification.
-    Notify {
-        /// The title line.
-        summary: String,
-        /// The text.
-        body: String,
-    },
-    /// Tell the session supervisor what to watch: sessions, the clipboard deadline, or clear the
-    /// clipboard now (matched by fingerprint, so the text itself is not kept).
-    Watch(Watch),
+}
+
+impl BrowseCommand {
+    /// The session this command uses.
+    #[must_use]
+    pub fn creds(&self) -> &SessionCreds {
+        match self {
+            Self::ListBuckets { creds, .. }
+            | Self::ListObjects { creds, .. }
+            | Self::HeadObject { creds, .. }
+            | Self::Presign { creds, .. }
+            | Self::Download { creds, .. }
+            | Self::Upload { creds, .. } => creds,
+        }
+    }
 }
 
 /// A session the supervisor watches.

@@ -18,20 +18,20 @@ use std::time::Duration;
 use common::{BUCKETS, Moto, seed};
 use keyfob::aws::s3;
 use keyfob::keystore::KeystoreError;
-use keyfob::message::{BrowseEvent, Command, Event, TransferUpdate, next_id};
+use keyfob::message::{BrowseCommand, BrowseEvent, Command, Event, TransferUpdate, next_id};
 use keyfob::session::{Credentials, SessionCreds};
 use keyfob::worker::Channels;
 
 /// Asks the worker to download the 12 MiB `pages/big.bin` to `target`.
 fn download_big(ch: &Channels, creds: &SessionCreds, target: PathBuf) {
     ch.commands
-        .send(Command::Download {
+        .send(Command::Browse(BrowseCommand::Download {
             creds: creds.clone(),
             bucket: BUCKETS[0].into(),
             region: Some("us-east-1".into()),
             items: vec![("pages/big.bin".into(), 12 * 1024 * 1024)],
             target: Some(target),
-        })
+        }))
         .unwrap();
 }
 
@@ -92,7 +92,7 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
     // 451 rows in pages of 100: five pages, the region found first (it was not given).
     let id = next_id();
     ch.commands
-        .send(Command::ListObjects {
+        .send(Command::Browse(BrowseCommand::ListObjects {
             id,
             creds: creds.clone(),
             bucket: BUCKETS[0].into(),
@@ -101,7 +101,7 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
             delimiter: true,
             token: None,
             page_size: Some(100),
-        })
+        }))
         .unwrap();
     assert!(
         matches!(next(&ch.events), BrowseEvent::Region { region, .. } if region == "us-east-1")
@@ -124,7 +124,7 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
     // Stop: a listing cancelled after its first page sends nothing more.
     let id = next_id();
     ch.commands
-        .send(Command::ListObjects {
+        .send(Command::Browse(BrowseCommand::ListObjects {
             id,
             creds: creds.clone(),
             bucket: BUCKETS[0].into(),
@@ -133,7 +133,7 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
             delimiter: true,
             token: None,
             page_size: Some(1),
-        })
+        }))
         .unwrap();
     assert!(matches!(next(&ch.events), BrowseEvent::Page { .. }));
     ch.commands.send(Command::Cancel { id }).unwrap();
@@ -168,13 +168,13 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
     let up = dir.path().join("upload.bin");
     std::fs::write(&up, vec![1u8; 20 * 1024 * 1024]).unwrap();
     ch.commands
-        .send(Command::Upload {
+        .send(Command::Browse(BrowseCommand::Upload {
             creds: creds.clone(),
             bucket: BUCKETS[0].into(),
             region: Some("us-east-1".into()),
             prefix: "uploaded/".into(),
             files: Some(vec![up]),
-        })
+        }))
         .unwrap();
     let mut progress = 0;
     let result = loop {

@@ -25,7 +25,9 @@ use common::{BUCKETS, Moto, seed};
 use keyfob::aws::AwsEnv;
 use keyfob::aws::errors::{AwsError, ErrorKind};
 use keyfob::keystore::KeystoreError;
-use keyfob::message::{BrowseEvent, Command, Event, TransferUpdate, Watch, Watched, next_id};
+use keyfob::message::{
+    BrowseCommand, BrowseEvent, Command, Event, TransferUpdate, Watch, Watched, next_id,
+};
 use keyfob::secret::Secret;
 use keyfob::session::{Credentials, EXPIRED_SENTENCE, SessionCreds};
 use keyfob::worker::{Answer, Channels, FileDialogs, Ports};
@@ -95,10 +97,10 @@ fn commands_for_an_ended_session_are_refused_without_a_request() {
 
     let id = next_id();
     ch.commands
-        .send(Command::ListBuckets {
+        .send(Command::Browse(BrowseCommand::ListBuckets {
             id,
             creds: ended.clone(),
-        })
+        }))
         .unwrap();
     let BrowseEvent::Buckets { result: Err(e), .. } = next(&ch.events) else {
         panic!("buckets were listed")
@@ -106,7 +108,7 @@ fn commands_for_an_ended_session_are_refused_without_a_request() {
     assert_expired(&e);
 
     ch.commands
-        .send(Command::ListObjects {
+        .send(Command::Browse(BrowseCommand::ListObjects {
             id: next_id(),
             creds: ended.clone(),
             bucket: bucket(),
@@ -115,7 +117,7 @@ fn commands_for_an_ended_session_are_refused_without_a_request() {
             delimiter: true,
             token: None,
             page_size: None,
-        })
+        }))
         .unwrap();
     let BrowseEvent::ListFailed { error, .. } = next(&ch.events) else {
         panic!("the folder was listed")
@@ -123,13 +125,13 @@ fn commands_for_an_ended_session_are_refused_without_a_request() {
     assert_expired(&error);
 
     ch.commands
-        .send(Command::HeadObject {
+        .send(Command::Browse(BrowseCommand::HeadObject {
             id: next_id(),
             creds: ended.clone(),
             bucket: bucket(),
             region: region(),
             key: "a.txt".into(),
-        })
+        }))
         .unwrap();
     let BrowseEvent::Details { result: Err(e), .. } = next(&ch.events) else {
         panic!("details were fetched")
@@ -137,14 +139,14 @@ fn commands_for_an_ended_session_are_refused_without_a_request() {
     assert_expired(&e);
 
     ch.commands
-        .send(Command::Presign {
+        .send(Command::Browse(BrowseCommand::Presign {
             creds: ended.clone(),
             bucket: bucket(),
             region: region(),
             key: "a.txt".into(),
             wanted: Duration::from_secs(600),
             session_left: Duration::ZERO,
-        })
+        }))
         .unwrap();
     let BrowseEvent::Presigned(Err(e)) = next(&ch.events) else {
         panic!("a link was made")
@@ -152,13 +154,13 @@ fn commands_for_an_ended_session_are_refused_without_a_request() {
     assert_expired(&e);
 
     ch.commands
-        .send(Command::Download {
+        .send(Command::Browse(BrowseCommand::Download {
             creds: ended,
             bucket: bucket(),
             region: region(),
             items: vec![("a.txt".into(), 5)],
             target: Some(dir.path().join("a.txt")),
-        })
+        }))
         .unwrap();
     let e = loop {
         if let BrowseEvent::Transfer {
@@ -202,13 +204,13 @@ fn a_transfer_running_at_expiry_is_cancelled_and_leaves_no_file() {
     watch(&ch, &c);
     let dir = tempfile::tempdir().unwrap();
     ch.commands
-        .send(Command::Download {
+        .send(Command::Browse(BrowseCommand::Download {
             creds: c,
             bucket: BUCKETS[0].into(),
             region: Some("us-east-1".into()),
             items: vec![("big.bin".into(), 1024 * 1024)],
             target: Some(dir.path().join("big.bin")),
-        })
+        }))
         .unwrap();
     let mut progressed = false;
     let result = loop {
@@ -254,7 +256,7 @@ fn a_listing_running_at_expiry_stops() {
     watch(&ch, &c);
     let id = next_id();
     ch.commands
-        .send(Command::ListObjects {
+        .send(Command::Browse(BrowseCommand::ListObjects {
             id,
             creds: c,
             bucket: BUCKETS[0].into(),
@@ -263,7 +265,7 @@ fn a_listing_running_at_expiry_stops() {
             delimiter: true,
             token: None,
             page_size: None,
-        })
+        }))
         .unwrap();
     let BrowseEvent::ListFailed { id: failed, error } = next(&ch.events) else {
         panic!("the listing answered")
@@ -310,7 +312,7 @@ fn a_listing_whose_session_ends_between_pages_stops_there() {
     };
     let id = next_id();
     ch.commands
-        .send(Command::ListObjects {
+        .send(Command::Browse(BrowseCommand::ListObjects {
             id,
             creds: c,
             bucket: BUCKETS[0].into(),
@@ -319,7 +321,7 @@ fn a_listing_whose_session_ends_between_pages_stops_there() {
             delimiter: true,
             token: None,
             page_size: Some(1),
-        })
+        }))
         .unwrap();
     let BrowseEvent::Page { page, .. } = next(&ch.events) else {
         panic!("no first page")
@@ -379,19 +381,23 @@ fn a_transfer_whose_dialog_is_answered_after_expiry_is_refused() {
     std::fs::write(&to_upload, "a,b\n").unwrap();
     let saved_as = dir.path().join("a.txt");
 
-    let upload = |c| Command::Upload {
-        creds: c,
-        bucket: BUCKETS[0].into(),
-        region: Some("us-east-1".into()),
-        prefix: String::new(),
-        files: None,
+    let upload = |c| {
+        Command::Browse(BrowseCommand::Upload {
+            creds: c,
+            bucket: BUCKETS[0].into(),
+            region: Some("us-east-1".into()),
+            prefix: String::new(),
+            files: None,
+        })
     };
-    let download = |c| Command::Download {
-        creds: c,
-        bucket: BUCKETS[0].into(),
-        region: Some("us-east-1".into()),
-        items: vec![("a.txt".into(), 5)],
-        target: None,
+    let download = |c| {
+        Command::Browse(BrowseCommand::Download {
+            creds: c,
+            bucket: BUCKETS[0].into(),
+            region: Some("us-east-1".into()),
+            items: vec![("a.txt".into(), 5)],
+            target: None,
+        })
     };
     type MakeCommand = fn(SessionCreds) -> Command;
     let cases: [(&str, MakeCommand, PathBuf); 2] = [

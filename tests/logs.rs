@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::{BUCKETS, Moto, seed};
 use keyfob::aws::SourceCredentials;
 use keyfob::aws::sts::{Flow, Mfa, RoleRequest, SignInRequest};
-use keyfob::message::{BrowseEvent, Command, Event, TransferUpdate};
+use keyfob::message::{BrowseCommand, BrowseEvent, Command, Event, TransferUpdate};
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -108,17 +108,17 @@ fn a_full_sign_in_and_browse_log_no_secret() {
     std::fs::write(&file, b"browsed while logging").expect("write");
     let bucket = BUCKETS[0].to_owned();
     for command in [
-        Command::Upload {
+        Command::Browse(BrowseCommand::Upload {
             creds: creds.clone(),
             bucket: bucket.clone(),
             region: None,
             prefix: "logs-test/".into(),
             files: Some(vec![file]),
-        },
-        Command::ListBuckets {
+        }),
+        Command::Browse(BrowseCommand::ListBuckets {
             id: 3,
             creds: creds.clone(),
-        },
+        }),
     ] {
         channels.commands.send(command).expect("send");
     }
@@ -142,7 +142,7 @@ fn a_full_sign_in_and_browse_log_no_secret() {
         }
     }
     for command in [
-        Command::ListObjects {
+        Command::Browse(BrowseCommand::ListObjects {
             id: 4,
             creds: creds.clone(),
             bucket: bucket.clone(),
@@ -151,29 +151,29 @@ fn a_full_sign_in_and_browse_log_no_secret() {
             delimiter: true,
             token: None,
             page_size: None,
-        },
-        Command::HeadObject {
+        }),
+        Command::Browse(BrowseCommand::HeadObject {
             id: 5,
             creds: creds.clone(),
             bucket: bucket.clone(),
             region: Some("us-east-1".into()),
             key: "logs-test/notes.txt".into(),
-        },
-        Command::Presign {
+        }),
+        Command::Browse(BrowseCommand::Presign {
             creds: creds.clone(),
             bucket: bucket.clone(),
             region: Some("us-east-1".into()),
             key: "logs-test/notes.txt".into(),
             wanted: Duration::from_secs(600),
             session_left: Duration::from_secs(3600),
-        },
-        Command::Download {
+        }),
+        Command::Browse(BrowseCommand::Download {
             creds: creds.clone(),
             bucket: bucket.clone(),
             region: Some("us-east-1".into()),
             items: vec![("logs-test/notes.txt".into(), 21)],
             target: Some(dir.path().join("back.txt")),
-        },
+        }),
     ] {
         channels.commands.send(command).expect("send");
     }

@@ -26,7 +26,7 @@ use keyfob::app::{KeyfobApp, PREFS_KEY};
 use keyfob::aws::errors::{AwsError, ErrorKind};
 use keyfob::aws::profiles::{ProfileInfo, Profiles};
 use keyfob::aws::sts::{DetectedMfa, Flow};
-use keyfob::message::{Command, Event, Watch, Watched};
+use keyfob::message::{BrowseCommand, Command, Event, Watch, Watched};
 use keyfob::secret::Secret;
 use keyfob::session::{Credentials, Identity, Session, SessionKind};
 use keyfob::worker::Channels;
@@ -1419,7 +1419,7 @@ fn browsing() -> Rig {
         .click();
     rig.settle();
     let cmds = rig.sent();
-    let [Command::ListBuckets { id, creds }] = cmds.as_slice() else {
+    let [Command::Browse(BrowseCommand::ListBuckets { id, creds })] = cmds.as_slice() else {
         panic!("expected ListBuckets, got {cmds:?}");
     };
     assert_eq!(
@@ -1474,13 +1474,13 @@ fn send_page(
 fn take_list(rig: &Rig) -> (u64, String, String, Option<String>) {
     let cmds = rig.sent();
     let found = cmds.iter().find_map(|c| match c {
-        Command::ListObjects {
+        Command::Browse(BrowseCommand::ListObjects {
             id,
             bucket,
             prefix,
             token,
             ..
-        } => Some((*id, bucket.clone(), prefix.clone(), token.clone())),
+        }) => Some((*id, bucket.clone(), prefix.clone(), token.clone())),
         _ => None,
     });
     found.unwrap_or_else(|| panic!("expected ListObjects, got {cmds:?}"))
@@ -1604,7 +1604,7 @@ fn filter_sort_details_presign_and_uri() {
     rig.settle();
     let cmds = rig.sent();
     let Some((hid, key)) = cmds.iter().find_map(|c| match c {
-        Command::HeadObject { id, key, .. } => Some((*id, key.clone())),
+        Command::Browse(BrowseCommand::HeadObject { id, key, .. }) => Some((*id, key.clone())),
         _ => None,
     }) else {
         panic!("expected HeadObject, got {cmds:?}");
@@ -1641,11 +1641,11 @@ fn filter_sort_details_presign_and_uri() {
     rig.settle();
     let cmds = rig.sent();
     let Some((wanted, left)) = cmds.iter().find_map(|c| match c {
-        Command::Presign {
+        Command::Browse(BrowseCommand::Presign {
             wanted,
             session_left,
             ..
-        } => Some((*wanted, *session_left)),
+        }) => Some((*wanted, *session_left)),
         _ => None,
     }) else {
         panic!("expected Presign, got {cmds:?}");
@@ -1688,7 +1688,7 @@ fn filter_sort_details_presign_and_uri() {
     assert!(
         rig.sent()
             .iter()
-            .any(|c| matches!(c, Command::Presign { .. }))
+            .any(|c| matches!(c, Command::Browse(BrowseCommand::Presign { .. })))
     );
     rig.h
         .get_by_role_and_label(Role::Button, "Session view")
@@ -1761,12 +1761,12 @@ fn an_expired_session_mid_browse_offers_renew_and_returns_to_the_same_folder() {
     assert!(rig.h.state().state.browser.shown, "back in the browser");
     let cmds = rig.sent();
     let again = cmds.iter().find_map(|c| match c {
-        Command::ListObjects {
+        Command::Browse(BrowseCommand::ListObjects {
             bucket,
             prefix,
             creds,
             ..
-        } => Some((
+        }) => Some((
             bucket.clone(),
             prefix.clone(),
             creds.credentials.access_key_id.clone(),
@@ -1804,10 +1804,10 @@ fn with_the_clock_past_expiry_the_browser_sends_nothing_and_offers_renew() {
     assert!(
         !sent.iter().any(|c| matches!(
             c,
-            Command::ListBuckets { .. }
-                | Command::ListObjects { .. }
-                | Command::HeadObject { .. }
-                | Command::Download { .. }
+            Command::Browse(BrowseCommand::ListBuckets { .. })
+                | Command::Browse(BrowseCommand::ListObjects { .. })
+                | Command::Browse(BrowseCommand::HeadObject { .. })
+                | Command::Browse(BrowseCommand::Download { .. })
         )),
         "nothing is asked with an ended session: {sent:?}"
     );

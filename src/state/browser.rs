@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::s3::{BucketInfo, ObjectDetails, Page};
 use crate::browse::{Listing, SortKey};
-use crate::message::{BrowseEvent, Command, RequestId, TransferUpdate, next_id};
+use crate::message::{BrowseCommand, BrowseEvent, Command, RequestId, TransferUpdate, next_id};
 use crate::secret::Secret;
 use crate::session::{Session, SessionCreds};
 
@@ -187,10 +187,10 @@ impl Browser {
     fn load_buckets(&mut self, creds: &SessionCreds) -> Command {
         let id = next_id();
         self.buckets_id = Some(id);
-        Command::ListBuckets {
+        Command::Browse(BrowseCommand::ListBuckets {
             id,
             creds: creds.clone(),
-        }
+        })
     }
 
     /// Starts listing `loc` from the beginning (or from `token`, continuing).
@@ -212,7 +212,7 @@ impl Browser {
         self.error = None;
         let id = next_id();
         self.list_id = Some(id);
-        out.push(Command::ListObjects {
+        out.push(Command::Browse(BrowseCommand::ListObjects {
             id,
             creds: creds.clone(),
             bucket: loc.bucket.clone(),
@@ -221,7 +221,7 @@ impl Browser {
             delimiter: !self.search,
             token,
             page_size: self.page_size,
-        });
+        }));
         self.location = Some(loc);
         out
     }
@@ -383,13 +383,13 @@ impl Browser {
             (Some(r), Some(loc)) if self.listing.row(r).is_some_and(|x| !x.folder) => {
                 let id = next_id();
                 self.details_id = Some(id);
-                vec![Command::HeadObject {
+                vec![Command::Browse(BrowseCommand::HeadObject {
                     id,
                     creds: creds.clone(),
                     region: self.regions.get(&loc.bucket).cloned(),
                     bucket: loc.bucket,
                     key: self.listing.key(r).to_owned(),
-                }]
+                })]
             }
             _ => Vec::new(),
         }
@@ -438,14 +438,14 @@ impl Browser {
     pub fn presign(&mut self, creds: &SessionCreds, session_left: Duration) -> Option<Command> {
         let loc = self.location.clone()?;
         let [(key, _)] = self.selected_objects().try_into().ok()?;
-        Some(Command::Presign {
+        Some(Command::Browse(BrowseCommand::Presign {
             creds: creds.clone(),
             region: self.regions.get(&loc.bucket).cloned(),
             bucket: loc.bucket,
             key,
             wanted: Duration::from_secs(u64::from(self.presign_minutes) * 60),
             session_left,
-        })
+        }))
     }
 
     /// The presigned link that has just arrived, once: the frame that takes it copies it,
@@ -466,13 +466,13 @@ impl Browser {
             self.note = Some("Select one or more objects to download".to_owned());
             return None;
         }
-        Some(Command::Download {
+        Some(Command::Browse(BrowseCommand::Download {
             creds: creds.clone(),
             region: self.regions.get(&loc.bucket).cloned(),
             bucket: loc.bucket,
             items,
             target: None,
-        })
+        }))
     }
 
     /// Uploads `files` (chosen, or dropped on the window: `Some`) into the current folder; `None`
@@ -482,13 +482,13 @@ impl Browser {
             self.note = Some("Open a bucket first, then upload into it".to_owned());
             return None;
         };
-        Some(Command::Upload {
+        Some(Command::Browse(BrowseCommand::Upload {
             creds: creds.clone(),
             region: self.regions.get(&loc.bucket).cloned(),
             bucket: loc.bucket,
             prefix: loc.prefix,
             files,
-        })
+        }))
     }
 
     /// Applies a worker event for the browser.

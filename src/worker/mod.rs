@@ -386,14 +386,7 @@ fn dispatch(rt: &Runtime, ctx: &Ctx, commands: &Receiver<Command>, send: &Send_)
                 // A cancelled transfer says so itself, once its partial file is gone.
                 ctx.jobs.cancel(id);
             }
-            Command::ListBuckets { .. }
-            | Command::ListObjects { .. }
-            | Command::HeadObject { .. }
-            | Command::Presign { .. }
-            | Command::Download { .. }
-            | Command::Upload { .. } => {
-                s3::dispatch(rt, command, send, ctx);
-            }
+            Command::Browse(browse) => s3::dispatch(rt, browse, send, ctx),
             Command::Watch(watch) => {
                 if ctx.watch.send(watch).is_err() {
                     tracing::error!("the session supervisor has stopped");

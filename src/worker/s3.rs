@@ -17,7 +17,7 @@ use crate::aws::AwsEnv;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::s3;
 use crate::clock::Clock;
-use crate::message::{BrowseEvent, Command, Event, TransferUpdate, next_id};
+use crate::message::{BrowseCommand, BrowseEvent, Event, TransferUpdate, next_id};
 use crate::session::{Credentials, EXPIRED_SENTENCE, SessionCreds};
 
 /// Progress events at most this often per transfer (the UI repaints on each).
@@ -33,53 +33,37 @@ fn live<'a>(creds: &'a SessionCreds, clock: &Clock) -> Result<&'a Credentials, A
 }
 
 /// Answers a browser command with `error` in the event its success would have used.
-fn refuse(command: Command, error: AwsError, send: &Send_) {
+fn refuse(command: BrowseCommand, error: AwsError, send: &Send_) {
     let event = match command {
-        Command::ListBuckets { id, .. } => BrowseEvent::Buckets {
+        BrowseCommand::ListBuckets { id, .. } => BrowseEvent::Buckets {
             id,
             result: Err(error),
         },
-        Command::ListObjects { id, .. } => BrowseEvent::ListFailed { id, error },
-        Command::HeadObject { id, .. } => BrowseEvent::Details {
+        BrowseCommand::ListObjects { id, .. } => BrowseEvent::ListFailed { id, error },
+        BrowseCommand::HeadObject { id, .. } => BrowseEvent::Details {
             id,
             result: Err(error),
         },
-        Command::Presign { .. } => BrowseEvent::Presigned(Err(error)),
-        Command::Download { bucket, .. } => {
+        BrowseCommand::Presign { .. } => BrowseEvent::Presigned(Err(error)),
+        BrowseCommand::Download { bucket, .. } => {
             return report_failure(send, &format!("Downloading from {bucket}"), error);
         }
-        Command::Upload { bucket, .. } => {
+        BrowseCommand::Upload { bucket, .. } => {
             return report_failure(send, &format!("Uploading to {bucket}"), error);
-        }
-        other => {
-            tracing::error!(?other, "not a browser command");
-            return;
         }
     };
     send(Event::Browse(event));
 }
 
-/// The session a browser command uses.
-fn session_of(command: &Command) -> Option<&SessionCreds> {
-    match command {
-        Command::ListBuckets { creds, .. }
-        | Command::ListObjects { creds, .. }
-        | Command::HeadObject { creds, .. }
-        | Command::Presign { creds, .. }
-        | Command::Download { creds, .. }
-        | Command::Upload { creds, .. } => Some(creds),
-        _ => None,
-    }
-}
-
 /// Runs one browser command, or refuses it when its session has ended.
 #[allow(clippy::too_many_lines)] // one arm per command
-pub(super) fn dispatch(rt: &Runtime, command: Command, send: &Send_, ctx: &Ctx) {
+pub(super) fn dispatch(rt: &Runtime, command: BrowseCommand, send: &Send_, ctx: &Ctx) {
     let (jobs, clock) = (&ctx.jobs, &ctx.clock);
-    if let Some(creds) = session_of(&command)
-        && let Err(e) = live(creds, clock)
-    {
-        tracing::info!(session = creds.session, "refused: the session has ended");
+    if let Err(e) = live(command.creds(), clock) {
+        tracing::info!(
+            session = command.creds().session,
+            "refused: the session has ended"
+        );
         refuse(command, e, send);
         return;
     }
@@ -87,14 +71,14 @@ pub(super) fn dispatch(rt: &Runtime, command: Command, send: &Send_, ctx: &Ctx) 
     let send = Arc::clone(send);
     let clock = Arc::clone(clock);
     match command {
-        Command::ListBuckets { id, creds } => {
+        BrowseCommand::ListBuckets { id, creds } => {
             rt.spawn(async move {
                 let client = s3::client(&env, &creds.credentials, None).await;
                 let result = s3::list_buckets(&client).await;
                 send(Event::Browse(BrowseEvent::Buckets { id, result }));
             });
         }
-        Command::ListObjects {
+        BrowseCommand::ListObjects {
             id,
             creds,
             bucket,
@@ -146,7 +130,7 @@ pub(super) fn dispatch(rt: &Runtime, command: Command, send: &Send_, ctx: &Ctx) 
             };
             jobs.spawn(rt.handle(), id, JobKind::Listing, session, task, on_stop);
         }
-        Command::HeadObject {
+        BrowseCommand::HeadObject {
             id,
             creds,
             bucket,
@@ -162,7 +146,7 @@ pub(super) fn dispatch(rt: &Runtime, command: Command, send: &Send_, ctx: &Ctx) 
                 send(Event::Browse(BrowseEvent::Details { id, result }));
             });
         }
-        Command::Presign {
+        BrowseCommand::Presign {
             creds,
             bucket,
             region,
@@ -180,7 +164,7 @@ pub(super) fn dispatch(rt: &Runtime, command: Command, send: &Send_, ctx: &Ctx) 
                 send(Event::Browse(BrowseEvent::Presigned(result)));
             });
         }
-        Command::Download {
+        BrowseCommand::Download {
             creds,
             bucket,
             region,
@@ -232,7 +216,7 @@ pub(super) fn dispatch(rt: &Runtime, command: Command, send: &Send_, ctx: &Ctx) 
                 }
             });
         }
-        Command::Upload {
+        BrowseCommand::Upload {
             creds,
             bucket,
             region,
@@ -280,7 +264,6 @@ pub(super) fn dispatch(rt: &Runtime, command: Command, send: &Send_, ctx: &Ctx) 
                 }
             });
         }
-        other => tracing::error!(?other, "not a browser command"),
     }
 }
 
