@@ -12,9 +12,8 @@ use crate::secret::Secret;
 pub struct Credentials {
     /// `AKIA…` (long-term) or `ASIA…` (temporary). Not secret on its own.
     pub access_key_id: String,
-    /// The secret access key.
     pub secret_access_key: Secret,
-    /// The session token of temporary credentials.
+    /// Present exactly when the credentials are temporary.
     pub session_token: Option<Secret>,
 }
 
