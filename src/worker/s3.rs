@@ -1,8 +1,8 @@
 //! The worker's S3 side: runs the browser's commands on the runtime, streams a folder page by page
 //! (each page an event, so the first is on screen after one round trip), finds bucket regions,
-//! and runs downloads and uploads as cancellable tasks with progress. File dialogs (the
-//! [`super::Ports`]' own) open here, off the UI thread. Every command names its session: one that has ended is refused with
-//! the sentence the browser shows, before a request is made and again after a file dialog.
+//! and runs downloads and uploads as cancellable tasks with progress. File dialogs (the ports'
+//! own) open here, off the UI thread. A command whose session has ended is refused with the
+//! sentence the browser shows: before any request, after a file dialog, between pages.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
