@@ -8,9 +8,11 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::mpsc::Sender;
 
 use crate::clipboard::{ClipboardAccess, SystemClipboard};
 use crate::clock::{self, Clock};
+use crate::message::Event;
 
 /// Wakes the UI after an event was sent (`egui::Context::request_repaint` in the app).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -125,4 +127,17 @@ impl fmt::Debug for Ports {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Ports { .. }")
     }
+}
+
+/// Sends an event to the UI and wakes it; a closed window is not an error.
+pub(crate) type Send_ = Arc<dyn Fn(Event) + Send + Sync>;
+
+pub(super) fn sender(events: &Sender<Event>, waker: &Waker) -> Send_ {
+    let events = events.clone();
+    let waker = Arc::clone(waker);
+    Arc::new(move |event: Event| {
+        if events.send(event).is_ok() {
+            waker();
+        }
+    })
 }

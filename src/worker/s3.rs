@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use tokio::runtime::Runtime;
 
+use super::context::Ctx;
 use super::jobs::{JobKind, Jobs, Stop};
 use super::ports::FileDialogs;
-use super::{Ctx, Send_};
+use super::ports::Send_;
 use crate::aws::AwsEnv;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::s3;

@@ -1,0 +1,20 @@
+//! What every task of the worker may need.
+
+use std::sync::Arc;
+
+use super::jobs::Jobs;
+use super::keyring::Lane;
+use super::ports::FileDialogs;
+use super::supervisor;
+use crate::aws::AwsEnv;
+use crate::clock::Clock;
+
+/// What every task may need.
+pub(super) struct Ctx {
+    pub(super) env: Arc<AwsEnv>,
+    pub(super) lane: Lane,
+    pub(super) jobs: Jobs,
+    pub(super) clock: Clock,
+    pub(super) dialogs: Arc<dyn FileDialogs>,
+    pub(super) watch: tokio::sync::mpsc::UnboundedSender<supervisor::Watch>,
+}

@@ -1,0 +1,68 @@
+//! The worker's STS side: profiles, sign-in (with keyring keys read first) and MFA detection, as
+//! jobs where a newer request replaces the running one.
+
+use std::sync::Arc;
+
+use tokio::runtime::Runtime;
+
+use super::context::Ctx;
+use super::jobs::JobKind;
+use super::ports::Send_;
+use crate::aws::errors::{AwsError, ErrorKind};
+use crate::aws::sts::SignInRequest;
+use crate::aws::{SourceCredentials, profiles, sts};
+use crate::keystore;
+use crate::message::{Event, RequestId};
+
+pub(super) fn load_profiles(rt: &Runtime, ctx: &Ctx, send: &Send_) {
+    let (env, send) = (Arc::clone(&ctx.env), Arc::clone(send));
+    rt.spawn(async move {
+        send(Event::Profiles(profiles::load(&env.profile_files).await));
+    });
+}
+
+/// Signs in; keys kept in the keyring are read (on the keyring's thread) just before the call.
+pub(super) fn sign_in(
+    rt: &Runtime,
+    ctx: &Ctx,
+    send: &Send_,
+    id: RequestId,
+    mut request: Box<SignInRequest>,
+) {
+    let (env, send, lane) = (Arc::clone(&ctx.env), Arc::clone(send), ctx.lane.clone());
+    let task = async move {
+        let result = async {
+            if matches!(request.source, SourceCredentials::Keyring(_)) {
+                let source = request.source.clone();
+                request.source = lane
+                    .call(move |k| keystore::resolve_source(k.ok(), &source))
+                    .await
+                    .ok_or_else(|| {
+                        AwsError::new(ErrorKind::Other, "the keyring thread stopped")
+                    })??;
+            }
+            sts::sign_in(&env, &request).await.map(Box::new)
+        }
+        .await;
+        send(Event::SignedIn { id, result });
+    };
+    ctx.jobs
+        .spawn(rt.handle(), id, JobKind::SignIn, None, task, |_| {});
+}
+
+pub(super) fn detect_mfa(
+    rt: &Runtime,
+    ctx: &Ctx,
+    send: &Send_,
+    id: RequestId,
+    source: SourceCredentials,
+    region: Option<String>,
+) {
+    let (env, send) = (Arc::clone(&ctx.env), Arc::clone(send));
+    let task = async move {
+        let result = sts::detect_mfa(&env, &source, region.as_deref()).await;
+        send(Event::MfaDetected { id, result });
+    };
+    ctx.jobs
+        .spawn(rt.handle(), id, JobKind::Detect, None, task, |_| {});
+}
