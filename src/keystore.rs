@@ -214,6 +214,22 @@ impl Keystore {
         }
     }
 
+    /// The item filed as `user`, as `pick` takes it; an item that does not decode, or is of the
+    /// other kind, is reported as damaged.
+    fn read_as<T>(
+        &self,
+        user: String,
+        pick: impl FnOnce(Item) -> Option<T>,
+    ) -> Result<Option<T>, KeystoreError> {
+        let Some(text) = self.read(&user)? else {
+            return Ok(None);
+        };
+        match decode(&text).and_then(pick) {
+            Some(value) => Ok(Some(value)),
+            None => Err(KeystoreError::Corrupt(user)),
+        }
+    }
+
     /// Stores (or replaces) a session under its name.
     pub fn save_session(&self, session: &Session) -> Result<(), KeystoreError> {
         let text = Secret::new(encode(&Item::Session(Box::new(SessionRecord::from(
@@ -224,14 +240,10 @@ impl Keystore {
 
     /// The cached session named `name`, if any.
     pub fn session(&self, name: &str) -> Result<Option<Session>, KeystoreError> {
-        let user = session_user(name);
-        match self.read(&user)? {
-            None => Ok(None),
-            Some(text) => match decode(&text) {
-                Some(Item::Session(r)) => Ok(Some(r.into_session())),
-                _ => Err(KeystoreError::Corrupt(user)),
-            },
-        }
+        self.read_as(session_user(name), |item| match item {
+            Item::Session(r) => Some(r.into_session()),
+            Item::Key(_) => None,
+        })
     }
 
     /// Forgets the session named `name`; whether there was one.
@@ -252,14 +264,10 @@ impl Keystore {
 
     /// The long-term keys named `name`, if any.
     pub fn key(&self, name: &str) -> Result<Option<LongTermKey>, KeystoreError> {
-        let user = key_user(name);
-        match self.read(&user)? {
-            None => Ok(None),
-            Some(text) => match decode(&text) {
-                Some(Item::Key(r)) => Ok(Some(r.into_key())),
-                _ => Err(KeystoreError::Corrupt(user)),
-            },
-        }
+        self.read_as(key_user(name), |item| match item {
+            Item::Key(r) => Some(r.into_key()),
+            Item::Session(_) => None,
+        })
     }
 
     /// Removes the long-term keys named `name`; whether there were any.

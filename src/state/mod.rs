@@ -3,6 +3,11 @@
 //! always passed in.
 
 pub mod browser;
+mod cred_write;
+mod keys;
+
+pub use cred_write::CredWrite;
+pub use keys::{KeyForm, KeyringState};
 
 use std::time::{Duration, SystemTime};
 
@@ -69,51 +74,6 @@ pub struct ClipboardMark {
     pub fingerprint: u64,
     /// When to clear it.
     pub clear_at: SystemTime,
-}
-
-/// What keyfob knows about the OS keyring.
-#[derive(Debug, Default)]
-pub struct KeyringState {
-    /// Whether it has answered: `None` until the first answer.
-    pub available: Option<bool>,
-    /// Why it cannot be used (shown in the window), or what went wrong last.
-    pub error: Option<String>,
-    /// The long-term keys kept there (ids only).
-    pub keys: Vec<KeyInfo>,
-    /// Damaged entries reported at start.
-    pub problems: Vec<String>,
-    /// A profile whose keys were just imported: offer to remove them from the credentials file.
-    pub offer_remove: Option<String>,
-}
-
-/// The "add long-term keys" form. The secret is held only until it is sent to the keyring.
-#[derive(Debug, Default)]
-pub struct KeyForm {
-    /// The name to file the keys under.
-    pub name: String,
-    /// The access key id.
-    pub access_key_id: String,
-    /// The secret access key (wiped after sending).
-    pub secret: Secret,
-    /// Messages per field after a try: name, id, secret.
-    pub errors: [Option<String>; 3],
-    /// The profile to import keys from.
-    pub import_profile: Option<String>,
-}
-
-/// The credentials-file writer's state: a planned change shown before it is written.
-#[derive(Debug, Default)]
-pub struct CredWrite {
-    /// The profile name to write the session as.
-    pub profile: String,
-    /// A message next to the profile field.
-    pub error: Option<String>,
-    /// The planned change, waiting for Write.
-    pub planned: Option<(Box<CredFile>, Box<Edit>)>,
-    /// The user confirmed replacing long-term keys.
-    pub confirm_long_term: bool,
-    /// What happened last (written, backup path, or why not).
-    pub outcome: Option<String>,
 }
 
 /// Everything the window shows.
@@ -527,26 +487,10 @@ impl AppState {
                 self.status = Some(format!("Keys {name} are in the keyring"));
                 self.keyring.offer_remove = imported_from;
             }
-            Event::ProfilePlanned(result) => match result {
-                Ok((file, edit)) => {
-                    self.cred_write.error = None;
-                    self.cred_write.confirm_long_term = false;
-                    self.cred_write.outcome = None;
-                    self.cred_write.planned = Some((file, edit));
-                }
-                Err(e) => {
-                    self.cred_write.planned = None;
-                    self.cred_write.error = Some(e);
-                }
-            },
+            Event::ProfilePlanned(result) => self.cred_write.planned(result),
             Event::ProfileWritten(result) => {
-                self.cred_write.planned = None;
-                match result {
-                    Ok(text) => {
-                        self.cred_write.outcome = Some(text.clone());
-                        self.status = Some(text);
-                    }
-                    Err(e) => self.cred_write.outcome = Some(e),
+                if let Some(text) = self.cred_write.written(result) {
+                    self.status = Some(text);
                 }
             }
             Event::Browse(e) => self.browser.apply(e),
@@ -570,72 +514,18 @@ impl AppState {
     /// Checks the "add keys" form; returns the command, or leaves messages and sends nothing.
     pub fn add_key(&mut self) -> Option<Command> {
         let usable = self.keyring_usable();
-        let f = &mut self.key_form;
-        let name = crate::validate::key_name(&f.name);
-        let id = crate::validate::access_key_id(&f.access_key_id);
-        let secret = crate::validate::secret_access_key(f.secret.expose());
-        f.errors = [
-            name.as_ref().err().cloned(),
-            id.as_ref().err().cloned(),
-            secret.as_ref().err().cloned(),
-        ];
-        if !usable {
-            f.errors[0] = Some("The keyring is not available: keys cannot be stored".to_owned());
-            return None;
-        }
-        let (Ok(name), Ok(id), Ok(secret)) = (name, id, secret) else {
-            return None;
-        };
-        f.secret = Secret::default();
-        f.access_key_id.clear();
-        f.name.clear();
-        Some(Command::SaveKey {
-            key: Box::new(LongTermKey {
-                name,
-                credentials: Credentials {
-                    access_key_id: id,
-                    secret_access_key: Secret::new(secret),
-                    session_token: None,
-                },
-            }),
-        })
+        self.key_form.submit(usable)
     }
 
     /// Plans writing the shown session into the credentials file under the typed profile name.
     pub fn plan_profile_write(&mut self, now: SystemTime) -> Option<Command> {
-        let name = self.cred_write.profile.trim().to_owned();
-        if let Err(e) = crate::validate::key_name(&name) {
-            self.cred_write.error = Some(e);
-            return None;
-        }
-        let Some(session) = self.live_session(now).cloned() else {
-            self.cred_write.error = Some("No live session to write: sign in first".to_owned());
-            return None;
-        };
-        self.cred_write.error = None;
-        self.cred_write.outcome = None;
-        Some(Command::PlanProfileWrite {
-            profile: name,
-            session: Box::new(session),
-        })
+        let session = self.live_session(now).cloned();
+        self.cred_write.plan(session)
     }
 
     /// Writes the planned change.
     pub fn write_profile(&mut self) -> Option<Command> {
-        let (file, edit) = self.cred_write.planned.take()?;
-        if edit.replaces_long_term && !self.cred_write.confirm_long_term {
-            self.cred_write.outcome = Some(format!(
-                "[{}] holds long-term keys: tick the box to replace them",
-                edit.profile
-            ));
-            self.cred_write.planned = Some((file, edit));
-            return None;
-        }
-        Some(Command::WriteProfile {
-            file,
-            edit,
-            confirm_long_term: self.cred_write.confirm_long_term,
-        })
+        self.cred_write.write()
     }
 
     /// The window title at `now`: the countdown mirrored to the minute. (Each title change costs
