@@ -17,12 +17,10 @@ use crate::aws::SourceCredentials;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::profiles::Profiles;
 use crate::clipboard;
-use crate::credfile::{CredFile, Edit};
 use crate::export::ExportFormat;
-use crate::keystore::{KeyInfo, LongTermKey};
 use crate::message::{Command, Event, RequestId, Watch, Watched};
 use crate::secret::Secret;
-use crate::session::{Credentials, Session, SignInFields};
+use crate::session::{Session, SignInFields};
 use crate::signin::{FieldErrors, SignInForm, chain_parent_for};
 
 /// What a running request is doing (for the button label and Cancel).
