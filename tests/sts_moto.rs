@@ -403,13 +403,7 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
 /// (moto lists them in the order enabled). moto's EnableMFADevice takes any serial, so a
 /// security key's `…:u2f/…` ARN gives a U2F device that ListMFADevices lists as IAM would.
 async fn user_with_devices(moto: &Moto, name: &str, serials: &[String]) -> Credentials {
-    let admin = SourceCredentials::Static(Credentials {
-        access_key_id: "AKIASEEDSEEDSEEDSEED".to_owned(),
-        secret_access_key: Secret::new("seed"),
-        session_token: None,
-    });
-    let conf = moto.env().sdk_config(&admin, Some("us-east-1")).await;
-    let iam = aws_sdk_iam::Client::new(&conf);
+    let iam = aws_sdk_iam::Client::new(&common::admin_config(moto).await);
     iam.create_user()
         .user_name(name)
         .send()
@@ -436,19 +430,7 @@ async fn user_with_devices(moto: &Moto, name: &str, serials: &[String]) -> Crede
         .map(|d| d.serial_number)
         .collect();
     assert_eq!(listed, serials, "IAM lists the devices in this order");
-    let key = iam
-        .create_access_key()
-        .user_name(name)
-        .send()
-        .await
-        .expect("access key")
-        .access_key
-        .expect("key");
-    Credentials {
-        access_key_id: key.access_key_id,
-        secret_access_key: Secret::new(key.secret_access_key),
-        session_token: None,
-    }
+    common::access_key(&iam, name).await
 }
 
 #[tokio::test]

@@ -163,12 +163,7 @@ const ROLE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"All
 /// Seeds users alice (keys + enabled virtual MFA device) and bob (keys, no device), roles admin
 /// and readonly, and two buckets.
 pub async fn seed(moto: &Moto) -> Seed {
-    let admin = SourceCredentials::Static(Credentials {
-        access_key_id: "AKIASEEDSEEDSEEDSEED".to_owned(),
-        secret_access_key: Secret::new("seed"),
-        session_token: None,
-    });
-    let conf = moto.env().sdk_config(&admin, Some("us-east-1")).await;
+    let conf = admin_config(moto).await;
     let iam = IamClient::new(&conf);
     let alice = user_with_keys(&iam, "alice").await;
     let bob = user_with_keys(&iam, "bob").await;
@@ -241,6 +236,21 @@ async fn user_with_keys(iam: &IamClient, name: &str) -> Credentials {
         .send()
         .await
         .expect("user policy");
+    access_key(iam, name).await
+}
+
+/// The SDK settings of the account's seeding admin, in us-east-1.
+pub async fn admin_config(moto: &Moto) -> aws_config::SdkConfig {
+    let admin = SourceCredentials::Static(Credentials {
+        access_key_id: "AKIASEEDSEEDSEEDSEED".to_owned(),
+        secret_access_key: Secret::new("seed"),
+        session_token: None,
+    });
+    moto.env().sdk_config(&admin, Some("us-east-1")).await
+}
+
+/// New access keys for the IAM user `name`.
+pub async fn access_key(iam: &IamClient, name: &str) -> Credentials {
     let key = iam
         .create_access_key()
         .user_name(name)
