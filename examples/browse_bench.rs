@@ -17,10 +17,18 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted.get(i).copied().unwrap_or(0.0)
 }
 
+/// A state with `session` shown and the browser open on the bucket "bench".
+fn on_bucket(session: &Session, now: SystemTime) -> AppState {
+    let mut state = AppState::default();
+    state.sessions.upsert(session.clone());
+    state.open_browser(now);
+    state.browser.open_bucket(&mut state.outbox, "bench");
+    state
+}
+
 fn main() {
     const N: usize = 1_000_000;
     let now = SystemTime::now();
-    let mut state = AppState::default();
     let session = Session {
         name: "bench".into(),
         origin: SignInFields::default(),
@@ -36,10 +44,7 @@ fn main() {
         kind: SessionKind::SessionToken { mfa: true },
         region: None,
     };
-    let creds = session.creds();
-    state.sessions.push(session);
-    state.browser.shown = true;
-    let _ = state.browser.open_bucket(&creds, "bench");
+    let mut state = on_bucket(&session, now);
     let id = state.browser.list_id.unwrap_or_default();
     let mut page = Page::default();
     let mut key_bytes = 0;
@@ -62,9 +67,7 @@ fn main() {
         ("name", None),
         ("size-descending", Some(keyfob::browse::SortKey::Size)),
     ] {
-        let mut st = AppState::default();
-        st.browser.shown = true;
-        let _ = st.browser.open_bucket(&creds, "bench");
+        let mut st = on_bucket(&session, now);
         if let Some(k) = sort {
             st.browser.sort_by(k);
             st.browser.sort_by(k); // again: descending
@@ -78,7 +81,8 @@ fn main() {
                 ..Page::default()
             };
             let t = Instant::now();
-            st.browser.apply(BrowseEvent::Page { id: sid, page: p });
+            st.browser
+                .apply(BrowseEvent::Page { id: sid, page: p }, &mut st.outbox);
             per_page.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         let total: f64 = per_page.iter().sum();
@@ -93,7 +97,9 @@ fn main() {
     }
 
     let t = Instant::now();
-    state.browser.apply(BrowseEvent::Page { id, page });
+    state
+        .browser
+        .apply(BrowseEvent::Page { id, page }, &mut state.outbox);
     let add_ms = t.elapsed().as_secs_f64() * 1000.0;
     // What every page used to cost at the end of such a stream: filtering and sorting all rows.
     let t = Instant::now();
@@ -141,7 +147,7 @@ fn main() {
         };
         let t = Instant::now();
         let out = ctx.run_ui(raw, |ui| {
-            let _ = keyfob::ui::browser::browser_ui(ui, &mut state, now);
+            keyfob::ui::browser::browser_ui(ui, &mut state, now);
         });
         let prims = ctx.tessellate(out.shapes, out.pixels_per_point);
         std::hint::black_box(prims);

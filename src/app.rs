@@ -8,13 +8,10 @@ use std::io::Write as _;
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, SystemTime};
 
-use egui::{Key, KeyboardShortcut, Modifiers, RichText};
+use egui::{Key, KeyboardShortcut, Modifiers};
 
 use crate::message::{Command, Event, Watch};
-use crate::session::Session;
 use crate::state::{AppState, Prefs};
-use crate::ui::session::{RED, session_ui};
-use crate::ui::sign_in::sign_in_ui;
 use crate::worker::Channels;
 
 pub use crate::clock::Clock;
@@ -86,13 +83,8 @@ impl KeyfobApp {
 
     /// The browser's keys when no text field has the keyboard: Up/Down move, Enter opens,
     /// Backspace goes up; files dropped on the window are uploaded into the folder.
-    fn browser_keys(
-        &mut self,
-        ctx: &egui::Context,
-        creds: &crate::session::SessionCreds,
-    ) -> Vec<Command> {
-        let b = &mut self.state.browser;
-        let mut out = Vec::new();
+    fn browser_keys(&mut self, ctx: &egui::Context) {
+        let (b, out) = (&mut self.state.browser, &mut self.state.outbox);
         let dropped: Vec<std::path::PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -102,63 +94,55 @@ impl KeyfobApp {
                 .collect()
         });
         if !dropped.is_empty() {
-            out.extend(b.upload(creds, Some(dropped)));
+            b.upload(out, Some(dropped));
         }
         if ctx.egui_wants_keyboard_input() {
-            return out;
+            return;
         }
-        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowDown)) {
-            out.extend(b.step(creds, 1));
+        let key = |k: Key| ctx.input_mut(|i| i.consume_key(Modifiers::NONE, k));
+        if key(Key::ArrowDown) {
+            b.step(out, 1);
         }
-        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::ArrowUp)) {
-            out.extend(b.step(creds, -1));
+        if key(Key::ArrowUp) {
+            b.step(out, -1);
         }
-        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Enter))
-            && let Some(c) = b.cursor
-        {
-            out.extend(b.activate(creds, c));
+        if key(Key::Enter) {
+            b.activate_cursor(out);
         }
-        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Backspace)) {
-            out.extend(b.up(creds));
+        if key(Key::Backspace) {
+            b.up(out);
         }
-        out
     }
 
-    fn flush_outbox(&mut self) {
-        for c in std::mem::take(&mut self.state.outbox) {
+    /// Empties the state's outbox: commands to the worker, text to the clipboard. The one place
+    /// commands leave; run after events are applied and after the panels are drawn.
+    fn flush(&mut self, ctx: &egui::Context) {
+        let (commands, copy) = self.state.outbox.take();
+        for c in commands {
             self.send(c);
         }
+        if let Some(text) = copy {
+            ctx.copy_text(text.expose().to_owned());
+        }
+        self.watch_sessions();
     }
 
-    fn shortcuts(&mut self, ctx: &egui::Context, now: SystemTime) -> Option<crate::secret::Secret> {
+    fn shortcuts(&mut self, ctx: &egui::Context, now: SystemTime) {
         if ctx.input_mut(|i| i.consume_shortcut(&FOCUS_CODE)) {
-            self.state.focus_code = true;
+            self.state.sign_in.focus_code = true;
         }
         if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::F5)) {
-            let creds = self.state.live_session(now).map(Session::creds);
-            match creds {
-                Some(c) if self.state.browser.shown => {
-                    for cmd in self.state.browser.refresh(&c) {
-                        self.send(cmd);
-                    }
-                }
-                _ => {
-                    self.send(Command::LoadProfiles);
-                    self.state.status = Some("Reloading your AWS profiles".to_owned());
-                }
-            }
+            self.state.reload(now);
         }
         // Esc cancels a running request; otherwise it is left to popups and text fields.
-        if self.state.pending.is_some()
+        if self.state.sign_in.pending.is_some()
             && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape))
-            && let Some(c) = self.state.cancel()
         {
-            self.send(c);
+            self.state.cancel();
         }
         if ctx.input_mut(|i| i.consume_shortcut(&COPY_EXPORTS)) {
-            return self.state.copy_exports(now);
+            self.state.copy_exports(now);
         }
-        None
     }
 
     fn schedule_repaint(&self, ctx: &egui::Context, now: SystemTime) {
@@ -178,7 +162,7 @@ impl KeyfobApp {
 
     /// Tells the supervisor about a change in the sessions or in which one is shown.
     fn watch_sessions(&mut self) {
-        let watch = self.state.watch();
+        let watch = self.state.sessions.watch();
         if self.watched.as_ref() != Some(&watch) {
             self.watched = Some(watch.clone());
             self.send(Command::Watch(watch));
@@ -192,12 +176,7 @@ impl eframe::App for KeyfobApp {
         while let Ok(event) = self.events.try_recv() {
             self.state.apply(event, now);
         }
-        self.flush_outbox();
-        self.watch_sessions();
-        if let Some(link) = self.state.browser.take_link_to_copy() {
-            self.state.browser.note = Some("Copied the presigned link".to_owned());
-            ctx.copy_text(link.expose().to_owned());
-        }
+        self.flush(ctx);
         let title = self.state.title(now);
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
@@ -209,92 +188,26 @@ impl eframe::App for KeyfobApp {
         let ctx = ui.ctx().clone();
         let now = (self.clock)();
         tracing::trace!(frame = ctx.cumulative_frame_nr(), "frame");
-        let mut copy = self.shortcuts(&ctx, now);
-
-        let mut commands = Vec::new();
-        egui::Panel::bottom("status").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                let text = self
-                    .state
-                    .status
-                    .clone()
-                    .unwrap_or_else(|| "Ready".to_owned());
-                ui.label(RichText::new(text).small());
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    ui.label(
-                        RichText::new(concat!("keyfob ", env!("CARGO_PKG_VERSION")))
-                            .small()
-                            .weak(),
-                    );
-                });
-            });
-        });
+        self.shortcuts(&ctx, now);
+        egui::Panel::bottom("status").show(ui, |ui| crate::ui::status_bar_ui(ui, &self.state));
         if self.state.browser.shown {
-            let creds = self.state.live_session(now).map(Session::creds);
-            let session = self.state.live_session(now).cloned();
-            let synced = self.state.browser.sync(session.as_ref(), now);
-            commands.extend(synced);
-            if let Some(creds) = &creds {
-                commands.extend(self.browser_keys(&ctx, creds));
+            if self.state.live_session(now).is_some() {
+                self.browser_keys(&ctx);
             }
-            let actions = egui::CentralPanel::default()
-                .show(ui, |ui| {
-                    crate::ui::browser::browser_ui(ui, &mut self.state, now)
-                })
-                .inner;
-            commands.extend(actions.commands);
-            copy = copy.take().or(actions.copy);
-            if actions.renew {
-                self.state.browser.shown = false;
-                self.state.browser.return_after_renew = true;
-                self.state.renew();
-            }
+            egui::CentralPanel::default().show(ui, |ui| {
+                crate::ui::browser::browser_ui(ui, &mut self.state, now);
+            });
         } else {
             egui::CentralPanel::default().show(ui, |ui| {
                 egui::ScrollArea::vertical()
                     .auto_shrink([false, false])
-                    .show(ui, |ui| {
-                        self.messages_ui(ui);
-                        let wide = ui.available_width() > 900.0 && self.state.current().is_some();
-                        if wide {
-                            ui.columns(2, |cols| {
-                                if let [left, right] = cols {
-                                    commands.extend(sign_in_ui(left, &mut self.state, now));
-                                    let actions = session_ui(right, &mut self.state, now);
-                                    commands.extend(actions.commands);
-                                    copy = copy.take().or(actions.copy);
-                                }
-                            });
-                        } else {
-                            commands.extend(sign_in_ui(ui, &mut self.state, now));
-                            ui.add_space(12.0);
-                            let actions = session_ui(ui, &mut self.state, now);
-                            commands.extend(actions.commands);
-                            copy = copy.take().or(actions.copy);
-                        }
-                        ui.add_space(12.0);
-                        commands.extend(crate::ui::keys::keys_ui(ui, &mut self.state));
-                        ui.add_space(16.0);
-                        let about = ui
-                            .small_button("About keyfob")
-                            .on_hover_text("Version, licence and keys");
-                        if about.clicked() {
-                            self.state.show_about = true;
-                        }
-                    });
+                    .show(ui, |ui| crate::ui::main_view_ui(ui, &mut self.state, now));
             });
         }
         if self.state.show_about {
-            self.about_ui(&ctx);
+            crate::ui::about_ui(&ctx, &mut self.state);
         }
-        if let Some(text) = copy {
-            ctx.copy_text(text.expose().to_owned());
-        }
-        for c in commands {
-            self.send(c);
-        }
-        self.flush_outbox();
-        self.watch_sessions();
+        self.flush(&ctx);
         self.schedule_repaint(&ctx, now);
         if let Some(started) = self.startup_probe
             && ctx.cumulative_frame_nr() >= 1
@@ -309,63 +222,5 @@ impl eframe::App for KeyfobApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, PREFS_KEY, &self.state.prefs());
-    }
-}
-
-impl KeyfobApp {
-    fn about_ui(&mut self, ctx: &egui::Context) {
-        let modal = egui::Modal::new(egui::Id::unique("keyfob.about")).show(ctx, |ui| {
-            ui.heading(concat!("keyfob ", env!("CARGO_PKG_VERSION")));
-            ui.label(env!("CARGO_PKG_DESCRIPTION"));
-            ui.label("Licence: MIT");
-            ui.add_space(6.0);
-            ui.label(
-                "Keys: Ctrl+L code field · Enter sign in · Esc cancel · Ctrl+Shift+C copy exports · F5 reload profiles",
-            );
-            ui.add_space(6.0);
-            ui.button("Close").on_hover_text("Close this box (Esc)").clicked()
-        });
-        if modal.inner || modal.should_close() {
-            self.state.show_about = false;
-        }
-    }
-
-    fn messages_ui(&mut self, ui: &mut egui::Ui) {
-        if let Some(err) = &self.state.error {
-            let mut toggle = false;
-            egui::Frame::group(ui.style())
-                .stroke(egui::Stroke::new(1.0, RED))
-                .show(ui, |ui| {
-                    ui.label(RichText::new(&err.message).color(RED).strong());
-                    if !err.detail.is_empty() {
-                        let label = if self.state.show_error_detail {
-                            "Hide details"
-                        } else {
-                            "Show details"
-                        };
-                        toggle = ui
-                            .small_button(label)
-                            .on_hover_text("The error code and the SDK's message")
-                            .clicked();
-                        if self.state.show_error_detail {
-                            ui.label(RichText::new(&err.detail).monospace().small());
-                        }
-                    }
-                });
-            if toggle {
-                self.state.show_error_detail = !self.state.show_error_detail;
-            }
-            ui.add_space(6.0);
-        }
-        if self.state.keyring.available == Some(false)
-            && let Some(e) = &self.state.keyring.error
-        {
-            ui.label(RichText::new(e).small().color(crate::ui::session::AMBER));
-            ui.add_space(6.0);
-        }
-        if let Some(note) = &self.state.notice {
-            ui.label(RichText::new(note).italics());
-            ui.add_space(6.0);
-        }
     }
 }

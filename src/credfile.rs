@@ -47,6 +47,9 @@ pub enum CredFileError {
     /// The profile name cannot be written as a section.
     #[error("'{0}' is not a usable profile name (letters, digits and - _ . @ +)")]
     BadName(String),
+    /// There is no home directory to find the file in.
+    #[error("No home directory: set AWS_SHARED_CREDENTIALS_FILE")]
+    NoHome,
     /// Reading or writing failed.
     #[error("{path}: {message}")]
     Io {

@@ -13,6 +13,7 @@ pub mod credfile;
 pub mod export;
 pub mod keystore;
 pub mod message;
+pub mod notice;
 pub mod secret;
 pub mod session;
 pub mod signin;

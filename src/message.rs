@@ -6,7 +6,7 @@ use crate::aws::errors::AwsError;
 use crate::aws::profiles::Profiles;
 use crate::aws::s3::{BucketInfo, ObjectDetails, Page};
 use crate::aws::sts::{DetectedMfa, SignInRequest};
-use crate::credfile::{CredFile, Edit};
+use crate::credfile::{CredFile, CredFileError, Edit};
 use crate::keystore::{Contents, KeyInfo, KeystoreError, LongTermKey};
 use crate::secret::Secret;
 use crate::session::{Session, SessionCreds};
@@ -21,6 +21,33 @@ pub type RequestId = u64;
 pub fn next_id() -> RequestId {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The one way out of the state: every user action and every event that needs the worker or the
+/// clipboard leaves its request here, and the app empties it after each pass (see
+/// `app::KeyfobApp::flush`). Parts of the state take `&mut Outbox` rather than returning
+/// commands, so the panels return nothing and no command is built in drawing code.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    commands: Vec<Command>,
+    copy: Option<Secret>,
+}
+
+impl Outbox {
+    pub fn send(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    /// Text for the clipboard (an export, an s3:// URI, a presigned link); a later copy in the
+    /// same pass wins.
+    pub fn copy(&mut self, text: Secret) {
+        self.copy = Some(text);
+    }
+
+    /// Empties the box: the commands in the order they were sent, and the text to copy.
+    pub fn take(&mut self) -> (Vec<Command>, Option<Secret>) {
+        (std::mem::take(&mut self.commands), self.copy.take())
+    }
 }
 
 /// What a transfer reports.
@@ -350,9 +377,9 @@ pub enum Event {
     /// A keyring operation failed.
     KeyringFailed(String),
     /// A credentials-file change was planned (or why not).
-    ProfilePlanned(Result<(Box<CredFile>, Box<Edit>), String>),
+    ProfilePlanned(Result<(Box<CredFile>, Box<Edit>), CredFileError>),
     /// A credentials-file change was written (what to tell the user) or refused.
-    ProfileWritten(Result<String, String>),
+    ProfileWritten(Result<String, CredFileError>),
     /// The clipboard check ran.
     ClipboardChecked {
         /// Whether keyfob's text was still there and has been cleared.

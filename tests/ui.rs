@@ -172,7 +172,7 @@ impl Rig {
     fn settle(&mut self) {
         self.h.run_steps(2);
         let st = &self.h.state().state;
-        let busy = st.pending.is_some()
+        let busy = st.sign_in.pending.is_some()
             || (st.browser.shown
                 && (st.browser.buckets_id.is_some() || st.browser.list_id.is_some()));
         if !busy {
@@ -308,7 +308,7 @@ fn aws_profile_is_preselected_and_fills_every_field() {
     assert_eq!(rig.input_value("Duration"), "7200");
     assert_eq!(rig.input_value("Region"), "eu-west-1");
     assert_eq!(
-        rig.h.state().state.form.fields.source,
+        rig.h.state().state.sign_in.form.fields.source,
         keyfob::session::SourceChoice::Profile("alice".into()),
         "source_profile becomes the source"
     );
@@ -430,7 +430,7 @@ fn every_bad_input_shows_its_message_and_sends_nothing() {
     for (field, value, message, no_role) in BAD_INPUTS {
         rig.h.state_mut().state.select_profile("admin");
         if *no_role {
-            rig.h.state_mut().state.form.fields.role_arn.clear();
+            rig.h.state_mut().state.sign_in.form.fields.role_arn.clear();
         }
         rig.h.run();
         rig.clear_and_type(field, value);
@@ -655,14 +655,20 @@ fn sign_out_forgets_the_session_and_clears_our_clipboard() {
         .click();
     rig.h.run();
     assert!(rig.h.state().state.current().is_none());
-    assert!(rig.h.state().state.sessions.is_empty());
+    assert!(rig.h.state().state.sessions.list.is_empty());
     assert!(!rig.has_text("assumed-role/admin"));
     assert!(
         rig.h
             .query_by_role_and_label(Role::Button, "Copy export lines")
             .is_none()
     );
-    let fingerprint = rig.h.state().state.clipboard.map(|m| m.fingerprint);
+    let fingerprint = rig
+        .h
+        .state()
+        .state
+        .sessions
+        .clipboard
+        .map(|m| m.fingerprint);
     assert_eq!(fingerprint, None, "the deadline is dropped");
     let sent = rig.sent();
     assert!(
@@ -890,7 +896,7 @@ fn no_secret_in_the_ui_tree_debug_output_or_persistence() {
         "Debug leaks a secret"
     );
     // The ExternalId, which some teams treat as a shared secret, stays off disk too.
-    rig.h.state_mut().state.form.fields.external_id = "tenant-42".into();
+    rig.h.state_mut().state.sign_in.form.fields.external_id = "tenant-42".into();
     let mut storage = MemStorage::default();
     eframe::App::save(rig.h.state_mut(), &mut storage);
     let saved = storage.0.get(PREFS_KEY).expect("prefs saved").clone();
@@ -946,9 +952,10 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
             KeyfobApp::new(cc, channels, Arc::new(move || *clock2.lock().unwrap()))
         });
     h.run_steps(5);
-    h.state_mut().state.form.fields.source = keyfob::session::SourceChoice::Profile("hang".into());
-    h.state_mut().state.form.fields.mfa_serial = MFA.into();
-    h.state_mut().state.form.code = "123456".into();
+    h.state_mut().state.sign_in.form.fields.source =
+        keyfob::session::SourceChoice::Profile("hang".into());
+    h.state_mut().state.sign_in.form.fields.mfa_serial = MFA.into();
+    h.state_mut().state.sign_in.form.code = "123456".into();
     h.run_steps(2);
     h.get_by_role_and_label(Role::Button, "Sign in").click();
     // Frames keep coming while the request hangs: the UI thread never waits for the network.
@@ -961,10 +968,10 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     );
     h.key_press(egui::Key::Escape);
     h.run_steps(3);
-    assert!(h.state().state.pending.is_none());
+    assert!(h.state().state.sign_in.pending.is_none());
     assert!(h.query_by_role_and_label(Role::Button, "Sign in").is_some());
     assert_eq!(
-        h.state().state.form.fields.mfa_serial,
+        h.state().state.sign_in.form.fields.mfa_serial,
         MFA,
         "the form is kept"
     );
@@ -1012,7 +1019,7 @@ fn tab_reaches_every_field_in_reading_order() {
 fn arrow_keys_change_the_focused_profile() {
     let mut rig = Rig::with_profiles();
     assert_eq!(
-        rig.h.state().state.form.fields.profile.as_deref(),
+        rig.h.state().state.sign_in.form.fields.profile.as_deref(),
         Some("admin")
     );
     rig.h.key_press(egui::Key::Tab);
@@ -1021,7 +1028,7 @@ fn arrow_keys_change_the_focused_profile() {
     rig.h.key_press(egui::Key::ArrowDown);
     rig.h.run();
     assert_eq!(
-        rig.h.state().state.form.fields.profile.as_deref(),
+        rig.h.state().state.sign_in.form.fields.profile.as_deref(),
         Some("alice")
     );
     assert_eq!(rig.input_value("Role ARN"), "");
@@ -1033,14 +1040,14 @@ fn arrow_keys_change_the_focused_profile() {
     rig.h.key_press(egui::Key::ArrowDown);
     rig.h.run();
     assert_eq!(
-        rig.h.state().state.form.fields.profile.as_deref(),
+        rig.h.state().state.sign_in.form.fields.profile.as_deref(),
         Some("alice"),
         "stops at the end"
     );
     rig.h.key_press(egui::Key::ArrowUp);
     rig.h.run();
     assert_eq!(
-        rig.h.state().state.form.fields.profile.as_deref(),
+        rig.h.state().state.sign_in.form.fields.profile.as_deref(),
         Some("admin")
     );
     assert_eq!(rig.input_value("Role ARN"), ROLE);
@@ -1110,7 +1117,12 @@ fn live_sessions_are_restored_from_the_keyring_and_each_has_its_countdown() {
         .unwrap();
     rig.settle();
     let state = &rig.h.state().state;
-    let names: Vec<&str> = state.sessions.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<&str> = state
+        .sessions
+        .list
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
     assert_eq!(names, ["dev", "prod"]);
     assert!(matches!(
         rig.sent().as_slice(),
@@ -1125,7 +1137,10 @@ fn live_sessions_are_restored_from_the_keyring_and_each_has_its_countdown() {
     rig.h.get_by_label("dev").click();
     rig.settle();
     assert!(rig.has_text("assumed-role/dev/a"));
-    assert_eq!(rig.h.state().state.selected.as_deref(), Some("dev"));
+    assert_eq!(
+        rig.h.state().state.sessions.selected.as_deref(),
+        Some("dev")
+    );
     rig.h.get_by_label("prod").click();
     rig.settle();
     assert!(rig.has_text("assumed-role/prod/a"));
@@ -1145,6 +1160,7 @@ fn live_sessions_are_restored_from_the_keyring_and_each_has_its_countdown() {
         .state()
         .state
         .sessions
+        .list
         .iter()
         .map(|s| s.name.clone())
         .collect();
@@ -1178,7 +1194,11 @@ fn a_new_session_is_kept_in_the_keyring_and_replaces_one_of_its_name() {
             [Command::CacheSession { session }] if session.name == "alice"
         ));
     }
-    assert_eq!(rig.h.state().state.sessions.len(), 1, "renewed in place");
+    assert_eq!(
+        rig.h.state().state.sessions.list.len(),
+        1,
+        "renewed in place"
+    );
 }
 
 #[test]

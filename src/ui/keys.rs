@@ -4,21 +4,20 @@
 
 use egui::{RichText, TextEdit};
 
-use crate::message::Command;
-use crate::state::AppState;
-use crate::ui::session::RED;
+use crate::notice::Notice;
+use crate::state::{AppState, KeyField};
+use crate::ui::theme::{Size, notice_ui};
 
-/// Draws the panel; returns the commands the user's actions produced.
-pub fn keys_ui(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
-    let mut commands = Vec::new();
+/// Draws the panel.
+pub fn keys_ui(ui: &mut egui::Ui, state: &mut AppState) {
     egui::CollapsingHeader::new("Long-term keys in the keyring")
         .id_salt("keyring_keys")
         .show(ui, |ui| {
             if let Some(e) = &state.keyring.error {
-                ui.label(RichText::new(e).color(RED));
+                notice_ui(ui, e, Size::Normal);
             }
             for p in &state.keyring.problems {
-                ui.label(RichText::new(p).color(RED).small());
+                notice_ui(ui, &Notice::error(p.clone()), Size::Small);
             }
             if state.keyring.available != Some(true) {
                 return;
@@ -41,35 +40,34 @@ pub fn keys_ui(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
                 }
             });
             if let Some(name) = remove {
-                commands.push(Command::DeleteKey { name });
+                state.keyring.delete_key(&mut state.outbox, name);
             }
             ui.add_space(6.0);
-            add_form(ui, state, &mut commands);
+            add_form_ui(ui, state);
             ui.add_space(6.0);
-            import_row(ui, state, &mut commands);
+            import_row_ui(ui, state);
         });
-    commands
 }
 
-fn add_form(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
+fn add_form_ui(ui: &mut egui::Ui, state: &mut AppState) {
     ui.label(RichText::new("Add keys").strong());
     egui::Grid::new("key_form").num_columns(2).show(ui, |ui| {
         let f = &mut state.key_form;
         let label = ui.label("Key name");
-        field(
+        field_ui(
             ui,
             TextEdit::singleline(&mut f.name).hint_text("work"),
             label.id,
-            f.errors[0].as_deref(),
+            f.errors.get(&KeyField::Name).map(String::as_str),
             "What the keys are called in the Source credentials list",
         );
         ui.end_row();
         let label = ui.label("Access key id");
-        field(
+        field_ui(
             ui,
             TextEdit::singleline(&mut f.access_key_id).hint_text("AKIA…"),
             label.id,
-            f.errors[1].as_deref(),
+            f.errors.get(&KeyField::AccessKeyId).map(String::as_str),
             "AKIA… (or ASIA…) and 16 more capital letters or digits",
         );
         ui.end_row();
@@ -78,11 +76,11 @@ fn add_form(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         let edit = TextEdit::singleline(&mut secret)
             .password(true)
             .hint_text("40 characters");
-        let changed = field(
+        let changed = field_ui(
             ui,
             edit,
             label.id,
-            f.errors[2].as_deref(),
+            f.errors.get(&KeyField::Secret).map(String::as_str),
             "Stored only in the OS keyring; never shown again",
         );
         if changed {
@@ -97,12 +95,12 @@ fn add_form(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>
         .on_hover_text("Put the keys in the OS keyring")
         .clicked()
     {
-        commands.extend(state.add_key());
+        state.add_key();
     }
 }
 
 /// A text field with its message under it; whether the text changed.
-fn field(
+fn field_ui(
     ui: &mut egui::Ui,
     edit: TextEdit<'_>,
     label: egui::Id,
@@ -115,15 +113,20 @@ fn field(
             .labelled_by(label)
             .on_hover_text(tip);
         if let Some(e) = error {
-            ui.label(RichText::new(e).color(RED).small());
+            notice_ui(ui, &Notice::error(e), Size::Small);
         }
         r.changed()
     })
     .inner
 }
 
-fn import_row(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
-    let with_keys: Vec<String> = state.profiles.with_keys().map(|p| p.name.clone()).collect();
+fn import_row_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    let with_keys: Vec<String> = state
+        .sign_in
+        .profiles
+        .with_keys()
+        .map(|p| p.name.clone())
+        .collect();
     if !with_keys.is_empty() {
         ui.horizontal(|ui| {
             let label = ui.label("Import from profile");
@@ -150,7 +153,7 @@ fn import_row(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
             if import.clicked()
                 && let Some(profile) = chosen
             {
-                commands.push(Command::ImportKey { profile });
+                state.keyring.import_key(&mut state.outbox, profile);
             }
         });
     }
@@ -161,15 +164,14 @@ fn import_row(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
                 .button(format!("Remove [{profile}] from the credentials file"))
                 .on_hover_text("Every other profile is kept; no backup is made, so the keys are left in no file");
             if remove.clicked() {
-                state.keyring.offer_remove = None;
-                commands.push(Command::RemoveProfileFromFile { profile });
+                state.keyring.answer_remove_offer(&mut state.outbox, true);
             }
             if ui
                 .button("Keep it")
                 .on_hover_text("Leave the file as it is")
                 .clicked()
             {
-                state.keyring.offer_remove = None;
+                state.keyring.answer_remove_offer(&mut state.outbox, false);
             }
         });
     }

@@ -1,7 +1,75 @@
-//! Drawing: one file per panel, each `fn …_ui(ui, &mut state, now)` returning what the user asked
-//! for. No I/O and no waiting here.
+//! Drawing: one file per part of the state (`ui::X` draws `state::X`), each `fn …_ui(ui, &mut
+//! state, now)`. Actions call the state, which leaves its commands in the outbox; nothing here
+//! returns commands, does I/O or waits. Colours and notices come from [`theme`].
 
 pub mod browser;
 pub mod keys;
 pub mod session;
 pub mod sign_in;
+pub mod theme;
+
+use std::time::SystemTime;
+
+use egui::RichText;
+
+use crate::notice::Notice;
+use crate::state::AppState;
+use theme::{Size, notice_ui};
+
+/// The sign-in view: messages, the Sign in and Session panels (side by side when wide), the
+/// keyring panel and About.
+pub fn main_view_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
+    sign_in::messages_ui(ui, state);
+    let wide = ui.available_width() > 900.0 && state.current().is_some();
+    if wide {
+        ui.columns(2, |cols| {
+            if let [left, right] = cols {
+                sign_in::sign_in_ui(left, state, now);
+                session::session_ui(right, state, now);
+            }
+        });
+    } else {
+        sign_in::sign_in_ui(ui, state, now);
+        ui.add_space(12.0);
+        session::session_ui(ui, state, now);
+    }
+    ui.add_space(12.0);
+    keys::keys_ui(ui, state);
+    ui.add_space(16.0);
+    let about = ui
+        .small_button("About keyfob")
+        .on_hover_text("Version, licence and keys");
+    if about.clicked() {
+        state.show_about = true;
+    }
+}
+
+/// The status line and the version.
+pub fn status_bar_ui(ui: &mut egui::Ui, state: &AppState) {
+    ui.horizontal(|ui| {
+        let ready = Notice::info("Ready");
+        notice_ui(ui, state.status.as_ref().unwrap_or(&ready), Size::Small);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let version = concat!("keyfob ", env!("CARGO_PKG_VERSION"));
+            ui.label(RichText::new(version).small().weak());
+        });
+    });
+}
+
+/// The About box.
+pub fn about_ui(ctx: &egui::Context, state: &mut AppState) {
+    let modal = egui::Modal::new(egui::Id::unique("keyfob.about")).show(ctx, |ui| {
+        ui.heading(concat!("keyfob ", env!("CARGO_PKG_VERSION")));
+        ui.label(env!("CARGO_PKG_DESCRIPTION"));
+        ui.label("Licence: MIT");
+        ui.add_space(6.0);
+        ui.label(
+            "Keys: Ctrl+L code field · Enter sign in · Esc cancel · Ctrl+Shift+C copy exports · F5 reload profiles",
+        );
+        ui.add_space(6.0);
+        ui.button("Close").on_hover_text("Close this box (Esc)").clicked()
+    });
+    if modal.inner || modal.should_close() {
+        state.show_about = false;
+    }
+}

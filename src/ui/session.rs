@@ -3,36 +3,21 @@
 
 use std::time::SystemTime;
 
-use egui::{Color32, RichText};
+use egui::RichText;
 
 use crate::export::ExportFormat;
-use crate::message::Command;
 use crate::session::{Session, Urgency, countdown_text};
 use crate::state::AppState;
-
-/// Amber for under 15 minutes left.
-pub const AMBER: Color32 = Color32::from_rgb(0xE0, 0x9A, 0x1B);
-/// Red for under 5 minutes left and expired.
-pub const RED: Color32 = Color32::from_rgb(0xE0, 0x3B, 0x2E);
-
-/// What the session panel asks the app to do besides sending commands.
-#[derive(Debug, Default)]
-pub struct SessionActions {
-    /// Commands for the worker.
-    pub commands: Vec<Command>,
-    /// Text to put on the clipboard.
-    pub copy: Option<crate::secret::Secret>,
-}
+use crate::ui::theme::{Size, notice_ui, tinted, urgency_color};
 
 /// Draws the session panel (only when there is a session).
-pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> SessionActions {
-    let mut actions = SessionActions::default();
+pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     let Some(session) = state.current().cloned() else {
-        return actions;
+        return;
     };
     ui.heading("Session");
     ui.add_space(4.0);
-    if state.sessions.len() > 1 {
+    if state.sessions.list.len() > 1 {
         session_list_ui(ui, state, now);
         ui.add_space(6.0);
     }
@@ -53,29 +38,39 @@ pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> S
             .on_hover_text("Forget this session, here and in the keyring")
             .clicked()
         {
-            actions.commands.extend(state.sign_out());
+            state.sign_out(now);
         }
         let browse = ui
             .add_enabled(!expired, egui::Button::new("Browse S3"))
             .on_hover_text("Buckets, folders and objects with this session")
             .on_disabled_hover_text("The session has expired: renew it first");
         if browse.clicked() {
-            state.browser.shown = true;
+            state.open_browser(now);
         }
     });
     if state.current().map(|s| &s.name) != Some(&session.name) {
-        return actions;
+        return;
     }
+    export_ui(ui, state, &session, now);
+    if !session.is_expired(now) {
+        ui.add_space(8.0);
+        cred_file_ui(ui, state, now);
+    }
+}
+
+/// "Use the session in a terminal": the format, Copy, the clipboard delay and a masked preview.
+fn export_ui(ui: &mut egui::Ui, state: &mut AppState, session: &Session, now: SystemTime) {
+    let expired = session.is_expired(now);
     ui.add_space(8.0);
     ui.separator();
     ui.label(RichText::new("Use the session in a terminal").strong());
     ui.horizontal(|ui| {
         let label = ui.label("Format");
         egui::ComboBox::from_id_salt("export_format")
-            .selected_text(state.export_format.label())
+            .selected_text(state.sessions.export_format.label())
             .show_ui(ui, |ui| {
                 for f in ExportFormat::ALL {
-                    ui.selectable_value(&mut state.export_format, f, f.label());
+                    ui.selectable_value(&mut state.sessions.export_format, f, f.label());
                 }
             })
             .response
@@ -86,12 +81,12 @@ pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> S
             .on_hover_text("Copy the lines to the clipboard (Ctrl+Shift+C)")
             .on_disabled_hover_text("The session has expired: renew it first");
         if copy.clicked() {
-            actions.copy = state.copy_exports(now);
+            state.copy_exports(now);
         }
     });
     ui.horizontal(|ui| {
         let label = ui.label("Clear the clipboard after (s, 0 = never)");
-        ui.add(egui::DragValue::new(&mut state.clear_clipboard_after).range(0..=3600))
+        ui.add(egui::DragValue::new(&mut state.sessions.clear_clipboard_after).range(0..=3600))
             .labelled_by(label.id)
             .on_hover_text(
                 "keyfob empties the clipboard then, if it still holds the lines it copied",
@@ -100,16 +95,11 @@ pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> S
     let preview = if expired {
         "(expired: nothing to export)".to_owned()
     } else {
-        session.export_preview(state.export_format)
+        session.export_preview(state.sessions.export_format)
     };
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.label(RichText::new(preview).monospace().size(11.0));
     });
-    if !expired {
-        ui.add_space(8.0);
-        actions.commands.extend(cred_file_ui(ui, state, now));
-    }
-    actions
 }
 
 /// Every session with its own countdown; a click shows it.
@@ -119,7 +109,7 @@ fn session_list_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
         .num_columns(3)
         .spacing([12.0, 2.0])
         .show(ui, |ui| {
-            for s in &state.sessions {
+            for s in &state.sessions.list {
                 let selected = state.current().is_some_and(|c| c.name == s.name);
                 let r = ui
                     .selectable_label(selected, &s.name)
@@ -128,24 +118,26 @@ fn session_list_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
                     pick = Some(s.name.clone());
                 }
                 ui.label(s.identity.as_ref().map_or("?", |i| i.account.as_str()));
-                let (text, color) = match s.urgency(now) {
-                    Urgency::Expired => ("expired".to_owned(), RED),
-                    Urgency::Urgent => (countdown_text(s.remaining(now)), RED),
-                    Urgency::Soon => (countdown_text(s.remaining(now)), AMBER),
-                    Urgency::Calm => (countdown_text(s.remaining(now)), ui.visuals().text_color()),
+                let urgency = s.urgency(now);
+                let text = if urgency == Urgency::Expired {
+                    "expired".to_owned()
+                } else {
+                    countdown_text(s.remaining(now))
                 };
-                ui.label(RichText::new(text).monospace().color(color));
+                ui.label(tinted(
+                    RichText::new(text).monospace(),
+                    urgency_color(urgency),
+                ));
                 ui.end_row();
             }
         });
     if let Some(name) = pick {
-        state.select_session(&name);
+        state.select_session(&name, now);
     }
 }
 
 /// "Write as a profile in ~/.aws/credentials": name, the change shown first, then Write.
-fn cred_file_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> Vec<Command> {
-    let mut commands = Vec::new();
+fn cred_file_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     egui::CollapsingHeader::new("Write into ~/.aws/credentials")
         .id_salt("cred_write")
         .show(ui, |ui| {
@@ -166,11 +158,11 @@ fn cred_file_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> Vec
                     .button("Show the change")
                     .on_hover_text("Read the file and show what would be written, before writing");
                 if show.clicked() {
-                    commands.extend(state.plan_profile_write(now));
+                    state.plan_profile_write(now);
                 }
             });
             if let Some(e) = &state.cred_write.error {
-                ui.label(RichText::new(e).color(RED).small());
+                notice_ui(ui, e, Size::Small);
             }
             if let Some((file, edit)) = &state.cred_write.planned {
                 let verb = if edit.replaces { "Replace" } else { "Add" };
@@ -192,14 +184,13 @@ fn cred_file_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> Vec
                     .on_hover_text("Atomic write, 0600, after a timestamped backup of the old file")
                     .on_disabled_hover_text("Confirm replacing the long-term keys first");
                 if write.clicked() {
-                    commands.extend(state.write_profile());
+                    state.write_profile();
                 }
             }
             if let Some(o) = &state.cred_write.outcome {
-                ui.label(RichText::new(o).small());
+                notice_ui(ui, o, Size::Small);
             }
         });
-    commands
 }
 
 fn identity_ui(ui: &mut egui::Ui, session: &Session) {
@@ -237,11 +228,7 @@ fn identity_ui(ui: &mut egui::Ui, session: &Session) {
 
 fn countdown_ui(ui: &mut egui::Ui, session: &Session, now: SystemTime) {
     let urgency = session.urgency(now);
-    let color = match urgency {
-        Urgency::Calm => ui.visuals().text_color(),
-        Urgency::Soon => AMBER,
-        Urgency::Urgent | Urgency::Expired => RED,
-    };
+    let color = urgency_color(urgency).unwrap_or_else(|| ui.visuals().text_color());
     let text = if urgency == Urgency::Expired {
         "Expired: keyfob no longer uses this session. Renew to sign in again.".to_owned()
     } else {

@@ -3,12 +3,13 @@
 
 use std::time::SystemTime;
 
-use egui::{Color32, RichText, TextEdit};
+use egui::{RichText, TextEdit};
 
-use crate::message::Command;
+use crate::notice::Notice;
 use crate::session::SourceChoice;
 use crate::signin::{Field, FieldErrors, Plan};
 use crate::state::{AppState, PendingKind};
+use crate::ui::theme::{Size, notice_ui};
 use crate::validate;
 
 const FIELD_WIDTH: f32 = 380.0;
@@ -18,56 +19,47 @@ fn field_width(ui: &egui::Ui) -> f32 {
     (ui.available_width() - 8.0).clamp(160.0, FIELD_WIDTH)
 }
 
-/// Draws the Sign in panel; returns the commands the user's actions produced.
-pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> Vec<Command> {
-    let mut commands = Vec::new();
+/// Above the form: the last failure (with its detail behind a toggle), an unusable keyring, and
+/// notes about the form.
+pub fn messages_ui(ui: &mut egui::Ui, state: &AppState) {
+    let keyring_down = state.keyring.available == Some(false);
+    let notices = [
+        state
+            .sign_in
+            .error
+            .as_ref()
+            .map(|e| (Notice::from(e), Size::Boxed)),
+        state
+            .keyring
+            .error
+            .clone()
+            .filter(|_| keyring_down)
+            .map(|n| (n, Size::Small)),
+        state.sign_in.notice.clone().map(|n| (n, Size::Normal)),
+    ];
+    for (notice, size) in notices.into_iter().flatten() {
+        notice_ui(ui, &notice, size);
+        ui.add_space(6.0);
+    }
+}
+
+/// Draws the Sign in panel.
+pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     ui.heading("Sign in");
     ui.add_space(4.0);
     let errors = state.form_errors(now);
-    let busy = state.pending.is_some();
-    let chainable = state.chainable(now).is_some();
-    let plan = state.form.plan(state.chainable(now));
-
+    let plan = state.sign_in.form.plan(state.chainable(now));
     egui::Grid::new("sign_in_grid")
         .num_columns(2)
         .spacing([12.0, 6.0])
         .show(ui, |ui| {
+            let busy = state.sign_in.pending.is_some();
             profile_row(ui, state);
             source_row(ui, state);
-            mfa_row(ui, state, &errors, &mut commands, busy);
-            let show = |f: Field, value: &str| shown_error(&errors, f, value, state.attempted);
-            let e = show(Field::RoleArn, &state.form.fields.role_arn);
-            text_row(ui, Field::RoleArn, &mut state.form.fields.role_arn, "arn:aws:iam::123456789012:role/NAME (optional)",
-                "The role to assume. Leave empty for a plain MFA session (GetSessionToken).", e.as_deref());
-            let has_role = !state.form.fields.role_arn.trim().is_empty();
-            if has_role {
-                let e = show(Field::SessionName, &state.form.fields.session_name);
-                text_row(ui, Field::SessionName, &mut state.form.fields.session_name, "keyfob",
-                    "RoleSessionName: 2 to 64 of letters, digits and + = , . @ _ -. It shows up in CloudTrail.", e.as_deref());
-                let e = show(Field::ExternalId, &state.form.fields.external_id);
-                text_row(ui, Field::ExternalId, &mut state.form.fields.external_id, "optional",
-                    "Only when the role's trust policy asks for an ExternalId.", e.as_deref());
-            }
-            let e = show(Field::Duration, &state.form.fields.duration);
-            let hint = match plan {
-                Plan::SessionToken { .. } => "default 12 h (900 s to 36 h)",
-                Plan::AssumeRole { .. } => "default 1 h (900 s to the role's maximum)",
-                Plan::Chained => "default 1 h (at most 1 h)",
-            };
-            text_row(ui, Field::Duration, &mut state.form.fields.duration, hint,
-                "Seconds (3600) or hours and minutes (1h, 90m, 1h30m). Empty: AWS's default.", e.as_deref());
-            let e = show(Field::Region, &state.form.fields.region);
-            text_row(ui, Field::Region, &mut state.form.fields.region, "default from your config, else us-east-1",
-                "The region for STS and for the exported AWS_REGION.", e.as_deref());
-            if has_role && chainable {
-                ui.label("");
-                ui.checkbox(&mut state.form.chain, "Use my MFA session (no new code; AWS caps it at 1 hour)")
-                    .on_hover_text("Assume the role with the credentials of your live MFA session: one code serves many roles.");
-                ui.end_row();
-            }
-            code_row(ui, state, &errors, plan, now, &mut commands);
+            mfa_row(ui, state, &errors, busy);
+            role_rows(ui, state, &errors, plan, now);
+            code_row(ui, state, &errors, plan, now);
         });
-
     if plan == Plan::Chained
         && errors.contains_key(&Field::Duration)
         && ui
@@ -77,31 +69,111 @@ pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> V
             )
             .clicked()
     {
-        state.form.chain = false;
-        state.focus_code = true;
+        state.sign_in.form.chain = false;
+        state.sign_in.focus_code = true;
     }
-
     ui.add_space(6.0);
     ui.label(RichText::new(format!("Will call: {}", plan.describe())).weak());
+    buttons_ui(ui, state, &errors, now);
+}
+
+/// The role, session name, ExternalId, duration and region rows, and "use my MFA session".
+fn role_rows(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    errors: &FieldErrors,
+    plan: Plan,
+    now: SystemTime,
+) {
+    let attempted = state.sign_in.attempted;
+    let chainable = state.chainable(now).is_some();
+    let f = &mut state.sign_in.form.fields;
+    let show = |field: Field, value: &str| shown_error(errors, field, value, attempted);
+    let e = show(Field::RoleArn, &f.role_arn);
+    text_row(
+        ui,
+        Field::RoleArn,
+        &mut f.role_arn,
+        "arn:aws:iam::123456789012:role/NAME (optional)",
+        "The role to assume. Leave empty for a plain MFA session (GetSessionToken).",
+        e.as_deref(),
+    );
+    let has_role = !f.role_arn.trim().is_empty();
+    if has_role {
+        let e = show(Field::SessionName, &f.session_name);
+        text_row(
+            ui,
+            Field::SessionName,
+            &mut f.session_name,
+            "keyfob",
+            "RoleSessionName: 2 to 64 of letters, digits and + = , . @ _ -. It shows up in CloudTrail.",
+            e.as_deref(),
+        );
+        let e = show(Field::ExternalId, &f.external_id);
+        text_row(
+            ui,
+            Field::ExternalId,
+            &mut f.external_id,
+            "optional",
+            "Only when the role's trust policy asks for an ExternalId.",
+            e.as_deref(),
+        );
+    }
+    let e = show(Field::Duration, &f.duration);
+    let hint = match plan {
+        Plan::SessionToken { .. } => "default 12 h (900 s to 36 h)",
+        Plan::AssumeRole { .. } => "default 1 h (900 s to the role's maximum)",
+        Plan::Chained => "default 1 h (at most 1 h)",
+    };
+    text_row(
+        ui,
+        Field::Duration,
+        &mut f.duration,
+        hint,
+        "Seconds (3600) or hours and minutes (1h, 90m, 1h30m). Empty: AWS's default.",
+        e.as_deref(),
+    );
+    let e = show(Field::Region, &f.region);
+    text_row(
+        ui,
+        Field::Region,
+        &mut f.region,
+        "default from your config, else us-east-1",
+        "The region for STS and for the exported AWS_REGION.",
+        e.as_deref(),
+    );
+    if has_role && chainable {
+        ui.label("");
+        ui.checkbox(&mut state.sign_in.form.chain, "Use my MFA session (no new code; AWS caps it at 1 hour)")
+            .on_hover_text("Assume the role with the credentials of your live MFA session: one code serves many roles.");
+        ui.end_row();
+    }
+}
+
+/// Sign in (with why it is unavailable) and Cancel.
+fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, now: SystemTime) {
+    let busy = state.sign_in.pending.is_some();
     ui.horizontal(|ui| {
-        let signing_in = state.pending.is_some_and(|p| p.kind == PendingKind::SignIn);
+        let signing_in = state
+            .sign_in
+            .pending
+            .is_some_and(|p| p.kind == PendingKind::SignIn);
         let label = if signing_in {
             "Signing in…"
         } else {
             "Sign in"
         };
-        let enabled = !busy && errors.is_empty();
         let button = ui
-            .add_enabled(enabled, egui::Button::new(label))
+            .add_enabled(!busy && errors.is_empty(), egui::Button::new(label))
             .on_hover_text(
                 "Call AWS STS with these settings (Enter in the code field does the same)",
             );
-        let button = match disabled_reason(&errors, busy) {
+        let button = match disabled_reason(errors, busy) {
             Some(reason) => button.on_disabled_hover_text(reason),
             None => button,
         };
         if button.clicked() {
-            commands.extend(state.submit(now));
+            state.submit(now);
         }
         if busy {
             ui.spinner();
@@ -110,14 +182,13 @@ pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) -> V
                 .on_hover_text("Stop waiting for AWS (Esc)")
                 .clicked()
             {
-                commands.extend(state.cancel());
+                state.cancel();
             }
         }
     });
-    if let Some(reason) = disabled_reason(&errors, busy).filter(|_| !busy) {
+    if let Some(reason) = disabled_reason(errors, busy).filter(|_| !busy) {
         ui.label(RichText::new(reason).small().weak());
     }
-    commands
 }
 
 /// The message to show for `field`: always for a non-empty bad value, for an empty one only
@@ -143,7 +214,7 @@ fn disabled_reason(errors: &FieldErrors, busy: bool) -> Option<String> {
 
 fn error_label(ui: &mut egui::Ui, error: Option<&str>) {
     if let Some(e) = error {
-        ui.label(RichText::new(e).color(ui.visuals().error_fg_color).small());
+        notice_ui(ui, &Notice::error(e), Size::Small);
     }
 }
 
@@ -177,20 +248,20 @@ fn text_row(
 fn profile_row(ui: &mut egui::Ui, state: &mut AppState) {
     let label = ui.label("Profile");
     ui.vertical(|ui| {
-        let current = state.form.fields.profile.clone().unwrap_or_else(|| "(none: type the fields)".to_owned());
+        let current = state.sign_in.form.fields.profile.clone().unwrap_or_else(|| "(none: type the fields)".to_owned());
         let mut chosen = None;
         let combo = egui::ComboBox::from_id_salt("profile")
             .selected_text(current)
             .width(field_width(ui))
             .show_ui(ui, |ui| {
-                for p in &state.profiles.list {
+                for p in &state.sign_in.profiles.list {
                     let mut text = p.name.clone();
                     if p.role_arn.is_some() {
                         text.push_str("  (role)");
                     } else if p.mfa_serial.is_some() {
                         text.push_str("  (MFA)");
                     }
-                    if ui.selectable_label(state.form.fields.profile.as_deref() == Some(p.name.as_str()), text).clicked() {
+                    if ui.selectable_label(state.sign_in.form.fields.profile.as_deref() == Some(p.name.as_str()), text).clicked() {
                         chosen = Some(p.name.clone());
                     }
                 }
@@ -207,9 +278,9 @@ fn profile_row(ui: &mut egui::Ui, state: &mut AppState) {
                 )
             });
             if down {
-                state.step_profile(1);
+                state.sign_in.step_profile(1);
             } else if up {
-                state.step_profile(-1);
+                state.sign_in.step_profile(-1);
             }
         }
         combo
@@ -219,9 +290,9 @@ fn profile_row(ui: &mut egui::Ui, state: &mut AppState) {
         if let Some(name) = chosen {
             state.select_profile(&name);
         }
-        if let Some(e) = &state.profiles_error {
-            error_label(ui, Some(e));
-        } else if state.profiles.list.is_empty() {
+        if let Some(e) = &state.sign_in.profiles_error {
+            notice_ui(ui, e, Size::Small);
+        } else if state.sign_in.profiles.list.is_empty() {
             ui.label(RichText::new("No profiles found in your AWS config").small().weak());
         }
     });
@@ -230,7 +301,7 @@ fn profile_row(ui: &mut egui::Ui, state: &mut AppState) {
 
 fn source_row(ui: &mut egui::Ui, state: &mut AppState) {
     let label = ui.label(Field::Source.label());
-    let text = match &state.form.fields.source {
+    let text = match &state.sign_in.form.fields.source {
         SourceChoice::DefaultChain => "Default credential chain".to_owned(),
         SourceChoice::Profile(p) => format!("Keys of profile {p}"),
         SourceChoice::Keyring(k) => format!("Keyring keys {k}"),
@@ -240,20 +311,20 @@ fn source_row(ui: &mut egui::Ui, state: &mut AppState) {
         .width(field_width(ui))
         .show_ui(ui, |ui| {
             ui.selectable_value(
-                &mut state.form.fields.source,
+                &mut state.sign_in.form.fields.source,
                 SourceChoice::DefaultChain,
                 "Default credential chain",
             );
-            for p in state.profiles.with_keys() {
+            for p in state.sign_in.profiles.with_keys() {
                 ui.selectable_value(
-                    &mut state.form.fields.source,
+                    &mut state.sign_in.form.fields.source,
                     SourceChoice::Profile(p.name.clone()),
                     format!("Keys of profile {}", p.name),
                 );
             }
             for k in &state.keyring.keys {
                 ui.selectable_value(
-                    &mut state.form.fields.source,
+                    &mut state.sign_in.form.fields.source,
                     SourceChoice::Keyring(k.name.clone()),
                     format!("Keyring keys {}", k.name),
                 );
@@ -265,39 +336,33 @@ fn source_row(ui: &mut egui::Ui, state: &mut AppState) {
     ui.end_row();
 }
 
-fn mfa_row(
-    ui: &mut egui::Ui,
-    state: &mut AppState,
-    errors: &FieldErrors,
-    commands: &mut Vec<Command>,
-    busy: bool,
-) {
+fn mfa_row(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, busy: bool) {
     let label = ui.label(Field::MfaSerial.label());
     ui.vertical(|ui| {
         ui.horizontal(|ui| {
             let r = ui
                 .add(
-                    TextEdit::singleline(&mut state.form.fields.mfa_serial)
+                    TextEdit::singleline(&mut state.sign_in.form.fields.mfa_serial)
                         .hint_text("arn:aws:iam::123456789012:mfa/NAME or serial")
                         .desired_width(field_width(ui) - 70.0),
                 )
                 .labelled_by(label.id)
                 .on_hover_text("Your MFA device's ARN (virtual devices) or serial number (hardware). Empty: no MFA.");
             if r.changed() {
-                state.form.mfa_guessed = false;
+                state.sign_in.form.mfa_guessed = false;
             }
-            let detecting = state.pending.is_some_and(|p| p.kind == PendingKind::Detect);
+            let detecting = state.sign_in.pending.is_some_and(|p| p.kind == PendingKind::Detect);
             let detect = ui
                 .add_enabled(!busy, egui::Button::new(if detecting { "Detecting…" } else { "Detect" }))
                 .on_hover_text("Find your MFA device with the source credentials (IAM ListMFADevices, else a guess from your user name)");
             if detect.clicked() {
-                commands.extend(state.detect());
+                state.detect();
             }
         });
-        if state.form.mfa_guessed {
-            ui.label(RichText::new("Guessed from your user name: check it").small().color(Color32::from_rgb(0xd0, 0x90, 0x20)));
+        if state.sign_in.form.mfa_guessed {
+            notice_ui(ui, &Notice::warning("Guessed from your user name: check it"), Size::Small);
         }
-        error_label(ui, shown_error(errors, Field::MfaSerial, &state.form.fields.mfa_serial, state.attempted).as_deref());
+        error_label(ui, shown_error(errors, Field::MfaSerial, &state.sign_in.form.fields.mfa_serial, state.sign_in.attempted).as_deref());
     });
     ui.end_row();
 }
@@ -308,37 +373,36 @@ fn code_row(
     errors: &FieldErrors,
     plan: Plan,
     now: SystemTime,
-    commands: &mut Vec<Command>,
 ) {
     let label = ui.label(Field::Code.label());
     ui.vertical(|ui| {
         let needs = plan.needs_code();
         let hint = if needs { "6 digits" } else { "not needed for this sign-in" };
-        let before = state.form.code.clone();
+        let before = state.sign_in.form.code.clone();
         let response = ui
             .add_enabled(
                 needs,
-                TextEdit::singleline(&mut state.form.code)
+                TextEdit::singleline(&mut state.sign_in.form.code)
                     .hint_text(hint)
                     .desired_width(120.0)
                     .font(egui::TextStyle::Monospace),
             )
             .labelled_by(label.id)
             .on_hover_text("The code your MFA device shows now. Paste works; keyfob signs in on the sixth digit. Ctrl+L jumps here.");
-        if state.focus_code && needs {
+        if state.sign_in.focus_code && needs {
             response.request_focus();
-            state.focus_code = false;
+            state.sign_in.focus_code = false;
         }
         if response.changed() {
-            state.form.code = validate::clean_code(&state.form.code);
-            if state.form.code.len() == 6 && before != state.form.code {
-                commands.extend(state.submit(now));
+            state.sign_in.form.code = validate::clean_code(&state.sign_in.form.code);
+            if state.sign_in.form.code.len() == 6 && before != state.sign_in.form.code {
+                state.submit(now);
             }
         }
         if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-            commands.extend(state.submit(now));
+            state.submit(now);
         }
-        error_label(ui, shown_error(errors, Field::Code, &state.form.code, state.attempted).as_deref());
+        error_label(ui, shown_error(errors, Field::Code, &state.sign_in.form.code, state.sign_in.attempted).as_deref());
     });
     ui.end_row();
 }

@@ -8,7 +8,7 @@ use tokio::runtime::Runtime;
 
 use super::ports::Send_;
 use crate::aws::AwsEnv;
-use crate::credfile::{CredFile, Edit};
+use crate::credfile::{CredFile, CredFileError, Edit};
 use crate::message::Event;
 use crate::session::Session;
 
@@ -24,7 +24,7 @@ pub(super) fn plan(
     let path = env.credentials_path();
     rt.spawn_blocking(move || {
         let result = read_credentials_file(path).and_then(|file| {
-            let edit = file.plan(&profile, &session).map_err(|e| e.to_string())?;
+            let edit = file.plan(&profile, &session)?;
             Ok((Box::new(file), Box::new(edit)))
         });
         send(Event::ProfilePlanned(result));
@@ -43,8 +43,7 @@ pub(super) fn write(
     rt.spawn_blocking(move || {
         let result = file
             .write(&edit, confirm_long_term, SystemTime::now())
-            .map(|backup| written_message(&file, &edit, backup.as_deref()))
-            .map_err(|e| e.to_string());
+            .map(|backup| written_message(&file, &edit, backup.as_deref()));
         send(Event::ProfileWritten(result));
     });
 }
@@ -55,10 +54,8 @@ pub(super) fn remove(rt: &Runtime, env: &AwsEnv, send: &Send_, profile: String) 
     let path = env.credentials_path();
     rt.spawn_blocking(move || {
         let result = read_credentials_file(path).and_then(|file| {
-            let edit = file.plan_remove(&profile).map_err(|e| e.to_string())?;
-            let backup = file
-                .write(&edit, true, SystemTime::now())
-                .map_err(|e| e.to_string())?;
+            let edit = file.plan_remove(&profile)?;
+            let backup = file.write(&edit, true, SystemTime::now())?;
             Ok(format!(
                 "Removed [{profile}] from {}{}",
                 file.path().display(),
@@ -73,10 +70,8 @@ pub(super) fn remove(rt: &Runtime, env: &AwsEnv, send: &Send_, profile: String) 
 }
 
 /// Reads the user's credentials file (`path` as the SDK finds it), or says why not.
-fn read_credentials_file(path: Option<PathBuf>) -> Result<CredFile, String> {
-    let path =
-        path.ok_or_else(|| "No home directory: set AWS_SHARED_CREDENTIALS_FILE".to_owned())?;
-    CredFile::read(&path).map_err(|e| e.to_string())
+fn read_credentials_file(path: Option<PathBuf>) -> Result<CredFile, CredFileError> {
+    CredFile::read(&path.ok_or(CredFileError::NoHome)?)
 }
 
 fn written_message(file: &CredFile, edit: &Edit, backup: Option<&std::path::Path>) -> String {

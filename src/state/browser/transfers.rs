@@ -1,0 +1,130 @@
+//! Downloads and uploads: asking for them, their progress on screen, Cancel.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::Browser;
+use crate::message::{BrowseCommand, Command, Outbox, RequestId, TransferUpdate};
+use crate::notice::Notice;
+
+/// A download or upload on screen.
+#[derive(Clone, Debug)]
+pub struct Transfer {
+    /// Cancel's id.
+    pub id: RequestId,
+    /// "Downloading report.pdf".
+    pub label: String,
+    /// Bytes done.
+    pub done: u64,
+    /// Bytes in all, when known.
+    pub total: Option<u64>,
+    /// For the rate and the time left.
+    pub started: Instant,
+    /// `None` while running.
+    pub outcome: Option<Notice>,
+}
+
+impl Transfer {
+    /// Bytes per second so far.
+    #[must_use]
+    pub fn rate(&self) -> f64 {
+        let secs = self.started.elapsed().as_secs_f64();
+        #[allow(clippy::cast_precision_loss)] // display
+        if secs > 0.0 {
+            self.done as f64 / secs
+        } else {
+            0.0
+        }
+    }
+
+    /// Time left at the current rate.
+    #[must_use]
+    pub fn eta(&self) -> Option<Duration> {
+        let total = self.total?;
+        let rate = self.rate();
+        #[allow(clippy::cast_precision_loss)] // display
+        (rate > 0.0).then(|| Duration::from_secs_f64(total.saturating_sub(self.done) as f64 / rate))
+    }
+
+    /// The done share, 0 when the size is not known.
+    #[must_use]
+    pub fn fraction(&self) -> f32 {
+        #[allow(clippy::cast_precision_loss)] // display
+        self.total
+            .filter(|&n| n > 0)
+            .map_or(0.0, |n| self.done as f32 / n as f32)
+    }
+}
+
+impl Browser {
+    /// Downloads the selected objects; the worker asks where with a save dialog.
+    pub fn download(&mut self, out: &mut Outbox) {
+        let Some(loc) = self.location.clone() else {
+            return;
+        };
+        let items = self.selected_objects();
+        if items.is_empty() {
+            self.note = Some(Notice::info("Select one or more objects to download"));
+            return;
+        }
+        let region = self.region_of(&loc.bucket);
+        self.send(out, |creds| BrowseCommand::Download {
+            creds,
+            bucket: loc.bucket,
+            region,
+            items,
+            target: None,
+        });
+    }
+
+    /// Uploads `files` (dropped on the window: `Some`) into the current folder; `None` asks with
+    /// a file dialog first.
+    pub fn upload(&mut self, out: &mut Outbox, files: Option<Vec<PathBuf>>) {
+        let Some(loc) = self.location.clone() else {
+            self.note = Some(Notice::info("Open a bucket first, then upload into it"));
+            return;
+        };
+        let region = self.region_of(&loc.bucket);
+        self.send(out, |creds| BrowseCommand::Upload {
+            creds,
+            bucket: loc.bucket,
+            region,
+            prefix: loc.prefix,
+            files,
+        });
+    }
+
+    /// Stops a transfer; nothing partial is left.
+    pub fn cancel_transfer(&self, out: &mut Outbox, id: RequestId) {
+        out.send(Command::Cancel { id });
+    }
+
+    pub(super) fn transfer(&mut self, id: RequestId, update: TransferUpdate) {
+        match update {
+            TransferUpdate::Started { label, total } => self.transfers.push(Transfer {
+                id,
+                label,
+                done: 0,
+                total,
+                started: Instant::now(),
+                outcome: None,
+            }),
+            TransferUpdate::Progress(done) => {
+                if let Some(t) = self.transfers.iter_mut().find(|t| t.id == id) {
+                    t.done = done;
+                }
+            }
+            TransferUpdate::Finished(result) => {
+                if result.is_ok() {
+                    self.note = Some(Notice::success("Transfer finished"));
+                }
+                if let Some(t) = self.transfers.iter_mut().find(|t| t.id == id) {
+                    t.outcome = Some(match &result {
+                        Ok(text) => Notice::info(text.clone()),
+                        Err(e) => Notice::error(e.message.clone()),
+                    });
+                }
+            }
+        }
+    }
+}

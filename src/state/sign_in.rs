@@ -1,0 +1,214 @@
+//! The Sign in panel's state: the form, the profiles it is filled from, the request in flight and
+//! what the last attempt said. Checking the form lives in [`crate::signin`], shared with the CLI.
+
+use crate::aws::SourceCredentials;
+use crate::aws::errors::{AwsError, ErrorKind};
+use crate::aws::profiles::Profiles;
+use crate::aws::sts::DetectedMfa;
+use crate::message::{Command, Outbox, RequestId, next_id};
+use crate::notice::Notice;
+use crate::session::{Session, SignInFields};
+use crate::signin::{FieldErrors, SignInForm};
+
+/// What a running request is doing (for the button label and Cancel).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PendingKind {
+    SignIn,
+    /// Finding the MFA device.
+    Detect,
+}
+
+/// The request in flight; answers with another id are dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pending {
+    pub id: RequestId,
+    pub kind: PendingKind,
+}
+
+#[derive(Debug, Default)]
+pub struct SignIn {
+    pub form: SignInForm,
+    /// Profiles from the AWS config files.
+    pub profiles: Profiles,
+    /// Why the profiles could not be read.
+    pub profiles_error: Option<Notice>,
+    pub pending: Option<Pending>,
+    /// The last failure, shown above the form until the next attempt. Kept typed: its kind
+    /// decides whether the code is cleared.
+    pub error: Option<AwsError>,
+    /// A note about the form ("MFA device found in IAM").
+    pub notice: Option<Notice>,
+    /// The user tried to sign in: every field's message is shown, empty ones too.
+    pub attempted: bool,
+    /// The UI puts the cursor in the code field on the next frame.
+    pub focus_code: bool,
+}
+
+impl SignIn {
+    /// Marks a new request of `kind` as the one in flight (replacing any other) and returns its id.
+    fn start(&mut self, kind: PendingKind) -> RequestId {
+        let id = next_id();
+        self.pending = Some(Pending { id, kind });
+        self.error = None;
+        id
+    }
+
+    /// Whether `id` is the request in flight; if so it is no longer pending.
+    pub fn take_pending(&mut self, id: RequestId) -> bool {
+        if self.pending.is_some_and(|p| p.id == id) {
+            self.pending = None;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The form's messages, given the MFA session a role could be chained from.
+    #[must_use]
+    pub fn errors(&self, chainable: Option<&Session>) -> FieldErrors {
+        self.form.check(chainable).err().unwrap_or_default()
+    }
+
+    /// Selects a profile and fills the form from it.
+    pub fn select_profile(&mut self, name: &str) {
+        if let Some(p) = self.profiles.get(name).cloned() {
+            self.form.fill_from(&p);
+            self.attempted = false;
+            self.notice = None;
+        }
+    }
+
+    /// Selects the profile `step` places after (or before, when negative) the current one, as the
+    /// arrow keys do on a focused profile selector. Stops at either end.
+    pub fn step_profile(&mut self, step: isize) {
+        let list = &self.profiles.list;
+        if list.is_empty() {
+            return;
+        }
+        let current = self
+            .form
+            .fields
+            .profile
+            .as_deref()
+            .and_then(|name| list.iter().position(|p| p.name == name));
+        let next = match current {
+            Some(i) => i.saturating_add_signed(step).min(list.len() - 1),
+            None => 0,
+        };
+        if let Some(name) = list.get(next).map(|p| p.name.clone()) {
+            self.select_profile(&name);
+        }
+    }
+
+    /// Checks the form and sends the sign-in, or records the messages and sends nothing. Returns
+    /// whether a request left.
+    pub fn submit(&mut self, chainable: Option<&Session>, out: &mut Outbox) -> bool {
+        self.attempted = true;
+        if self.pending.is_some_and(|p| p.kind == PendingKind::SignIn) {
+            return false;
+        }
+        let Ok(request) = self.form.check(chainable) else {
+            return false;
+        };
+        let id = self.start(PendingKind::SignIn);
+        out.send(Command::SignIn {
+            id,
+            request: Box::new(request),
+        });
+        true
+    }
+
+    /// Asks the worker to find the MFA device of the chosen source.
+    pub fn detect(&mut self, out: &mut Outbox) {
+        let region = self.form.fields.region.trim();
+        if !region.is_empty() && crate::validate::region(region).is_err() {
+            self.attempted = true;
+            return;
+        }
+        let region = Some(region.to_owned()).filter(|r| !r.is_empty());
+        let id = self.start(PendingKind::Detect);
+        self.notice = None;
+        let source = SourceCredentials::from(&self.form.fields.source);
+        out.send(Command::DetectMfa { id, source, region });
+    }
+
+    /// Stops the running request (its answer will be dropped); whether there was one.
+    pub fn cancel(&mut self, out: &mut Outbox) -> bool {
+        let Some(p) = self.pending.take() else {
+            return false;
+        };
+        out.send(Command::Cancel { id: p.id });
+        true
+    }
+
+    /// Renew: refill the form from the session's fields, clear the code and put the cursor there.
+    pub fn renew(&mut self, origin: Option<&SignInFields>) {
+        if let Some(origin) = origin.filter(|o| **o != SignInFields::default()) {
+            self.form.fill_from_origin(origin);
+        }
+        self.form.code.clear();
+        self.focus_code = true;
+        self.attempted = false;
+        self.error = None;
+    }
+
+    pub fn profiles_loaded(&mut self, result: Result<Profiles, String>) {
+        match result {
+            Ok(profiles) => {
+                self.profiles = profiles;
+                self.profiles_error = None;
+                // First start: pick AWS_PROFILE (or default) when the user has not chosen before.
+                if self.form.fields.profile.is_none()
+                    && let Some(sel) = self.profiles.selected.clone()
+                {
+                    self.select_profile(&sel);
+                }
+            }
+            Err(e) => self.profiles_error = Some(Notice::error(e)),
+        }
+    }
+
+    /// A sign-in of ours succeeded: the code is spent.
+    pub fn succeeded(&mut self) {
+        self.attempted = false;
+        self.form.code.clear();
+        self.error = None;
+    }
+
+    /// A sign-in of ours failed.
+    pub fn failed(&mut self, e: AwsError) {
+        self.attempted = false;
+        tracing::info!(kind = ?e.kind, "sign-in failed: {}", e.message);
+        // A code is single-use: clear it when AWS rejected it (or the session it was for is
+        // gone); keep it after a network failure, it may still be good.
+        if matches!(
+            e.kind,
+            ErrorKind::MfaRejected | ErrorKind::AccessDenied | ErrorKind::Expired
+        ) {
+            self.form.code.clear();
+        }
+        self.error = Some(e);
+        self.focus_code = true;
+    }
+
+    pub fn detected(&mut self, id: RequestId, result: Result<DetectedMfa, AwsError>) {
+        if !self.take_pending(id) {
+            return;
+        }
+        match result {
+            Ok(found) => {
+                self.form.fields.mfa_serial = found.serial;
+                self.form.mfa_guessed = found.guessed;
+                self.notice = Some(Notice::info(if found.guessed {
+                    "MFA device guessed from your user name (IAM could not list your devices): check it"
+                } else {
+                    "MFA device found in IAM"
+                }));
+                self.focus_code = true;
+            }
+            Err(e) => {
+                self.error = Some(e);
+            }
+        }
+    }
+}

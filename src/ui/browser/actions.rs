@@ -1,0 +1,122 @@
+//! The bottom panel: Download, Upload, the s3:// URI and presigned links for the selection, the
+//! object's details, and the transfers with progress and Cancel.
+
+use std::time::SystemTime;
+
+use crate::browse::human_size;
+use crate::notice::Notice;
+use crate::state::AppState;
+use crate::state::browser::Transfer;
+use crate::ui::theme::{Size, notice_ui};
+use crate::validate::human_duration;
+
+pub(super) fn actions_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
+    ui.horizontal_wrapped(|ui| buttons_ui(ui, state, now));
+    let b = &state.browser;
+    if let Some(p) = &b.presigned {
+        let valid = human_duration(p.valid.as_secs());
+        let notice = if p.shortened {
+            Notice::warning(format!(
+                "Link valid for {valid} — shortened to the session's remaining life"
+            ))
+        } else {
+            Notice::info(format!("Link valid for {valid}"))
+        };
+        notice_ui(ui, &notice, Size::Normal);
+    }
+    if let Some(d) = &b.details {
+        egui::Grid::new("details").num_columns(2).show(ui, |ui| {
+            for (k, v) in [
+                ("Key", d.key.clone()),
+                ("Size", format!("{} ({} bytes)", human_size(d.size), d.size)),
+                ("Content type", d.content_type.clone().unwrap_or_default()),
+                ("ETag", d.etag.clone().unwrap_or_default()),
+                ("Storage class", d.storage_class.clone()),
+                ("Last modified", d.modified.clone().unwrap_or_default()),
+            ] {
+                ui.label(k);
+                ui.label(v);
+                ui.end_row();
+            }
+            for (k, v) in &d.metadata {
+                ui.label(format!("x-amz-meta-{k}"));
+                ui.label(v);
+                ui.end_row();
+            }
+        });
+    }
+    let mut cancel = None;
+    for t in state.browser.transfers.iter().rev().take(6) {
+        ui.horizontal(|ui| {
+            if transfer_ui(ui, t) {
+                cancel = Some(t.id);
+            }
+        });
+    }
+    if let Some(id) = cancel {
+        state.browser.cancel_transfer(&mut state.outbox, id);
+    }
+}
+
+fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
+    let (b, out) = (&mut state.browser, &mut state.outbox);
+    let objects = b.selected_objects();
+    let dl = ui
+        .add_enabled(!objects.is_empty(), egui::Button::new("Download…"))
+        .on_hover_text("Save the selected objects (a folder is asked for when there are several)")
+        .on_disabled_hover_text("Select one or more objects (Ctrl+click adds)");
+    if dl.clicked() {
+        b.download(out);
+    }
+    let up = ui
+        .add_enabled(b.location.is_some(), egui::Button::new("Upload…"))
+        .on_hover_text("Upload files into this folder (or drop files on the window)");
+    if up.clicked() {
+        b.upload(out, None);
+    }
+    if b.location.is_none() || objects.len() != 1 {
+        return;
+    }
+    if ui
+        .button("Copy s3:// URI")
+        .on_hover_text("Copy s3://bucket/key")
+        .clicked()
+    {
+        b.copy_uri(out);
+    }
+    ui.separator();
+    let label = ui.label("Link valid for (min)");
+    ui.add(egui::DragValue::new(&mut b.presign_minutes).range(1..=10_080))
+        .labelled_by(label.id)
+        .on_hover_text("At most the session's remaining life: a link made with temporary credentials dies with them");
+    if ui
+        .button("Copy presigned link")
+        .on_hover_text("A URL anyone can use to GET this object until it expires")
+        .clicked()
+    {
+        b.presign(out, now);
+    }
+}
+
+/// One transfer's line; whether Cancel was pressed.
+fn transfer_ui(ui: &mut egui::Ui, t: &Transfer) -> bool {
+    ui.label(&t.label);
+    if let Some(outcome) = &t.outcome {
+        notice_ui(ui, outcome, Size::Normal);
+        return false;
+    }
+    ui.add(
+        egui::ProgressBar::new(t.fraction())
+            .desired_width(160.0)
+            .show_percentage(),
+    );
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // display
+    let rate = human_size(t.rate() as u64);
+    let eta = t.eta().map_or_else(String::new, |d| {
+        format!(", {} left", human_duration(d.as_secs().max(1)))
+    });
+    ui.label(format!("{} · {rate}/s{eta}", human_size(t.done)));
+    ui.button("Cancel")
+        .on_hover_text("Stop; nothing partial is left")
+        .clicked()
+}
