@@ -2,15 +2,11 @@
 //! window without one, and the long-term keys panel.
 
 use keyfob::keystore::KeystoreError;
-use keyfob::message::{Command, Event};
-use keyfob::session::Session;
 
-use crate::rig::{
-    MFA_TOKEN, Rig, SECRET, contents, expect_command, find_command, named, session, t,
-};
+use crate::rig::*;
 
 fn session_names(rig: &Rig) -> Vec<String> {
-    let sessions = &rig.h.state().state.sessions;
+    let sessions = &rig.state().sessions;
     sessions.iter().map(|s| s.name.clone()).collect()
 }
 
@@ -26,17 +22,17 @@ fn live_sessions_are_restored_from_the_keyring_and_each_has_its_countdown() {
     ]))));
     assert_eq!(session_names(&rig), ["dev", "prod"]);
     expect_command!(rig, Command::ForgetSession { name } if name == "old");
-    assert!(rig.has_text("Restored 2 live sessions from the keyring"));
-    assert!(rig.has_text("02:00:00"), "dev's countdown in the list");
-    assert!(rig.has_text("00:30:00"), "prod's countdown in the list");
+    rig.shows("Restored 2 live sessions from the keyring");
+    rig.shows("02:00:00"); // dev's countdown in the list
+    rig.shows("00:30:00"); // prod's
     // A click shows the other session.
-    assert!(rig.has_text("assumed-role/prod/a"));
-    assert!(!rig.has_text("assumed-role/dev/a"));
+    rig.shows("assumed-role/prod/a");
+    rig.hides("assumed-role/dev/a");
     rig.click_label("dev");
-    assert!(rig.has_text("assumed-role/dev/a"));
-    assert_eq!(rig.h.state().state.selected.as_deref(), Some("dev"));
+    rig.shows("assumed-role/dev/a");
+    assert_eq!(rig.state().selected.as_deref(), Some("dev"));
     rig.click_label("prod");
-    assert!(rig.has_text("assumed-role/prod/a"));
+    rig.shows("assumed-role/prod/a");
     // Sign out forgets the shown one only, in the keyring too.
     rig.click("Sign out");
     find_command!(rig, Command::ForgetSession { name } if name == "prod");
@@ -56,7 +52,7 @@ fn a_new_session_is_kept_in_the_keyring_and_replaces_one_of_its_name() {
         assert_eq!(request.name, "alice");
         expect_command!(rig, Command::CacheSession { session } if session.name == "alice");
     }
-    assert_eq!(rig.h.state().state.sessions.len(), 1, "renewed in place");
+    assert_eq!(rig.state().sessions.len(), 1, "renewed in place");
 }
 
 #[test]
@@ -64,11 +60,11 @@ fn without_a_keyring_the_window_says_so_and_keeps_sessions_in_memory() {
     let mut rig = Rig::with_profiles();
     let no_bus = KeystoreError::Unavailable("there is no D-Bus session bus".into());
     rig.reply(Event::Cache(Err(no_bus)));
-    assert!(rig.has_text("No keyring is available"));
-    assert!(rig.has_text("sessions are kept in memory only"));
+    rig.shows("No keyring is available");
+    rig.shows("sessions are kept in memory only");
     rig.select_profile("alice");
     rig.sign_in_with("123456", |_| session(MFA_TOKEN, t(3600)));
-    assert!(rig.has_text("01:00:00 left"), "signed in all the same");
+    rig.shows("01:00:00 left"); // signed in all the same
     rig.expect_nothing_sent("nothing is sent to a keyring that is not there");
 }
 
@@ -77,7 +73,7 @@ impl Rig {
     fn store_keys(&mut self, name: &str, id: &str, secret: &str) {
         self.type_into("Key name", name);
         self.type_into("Access key id", id);
-        self.type_secret(secret);
+        self.type_in(Role::PasswordInput, "Secret access key", secret);
         self.click("Store keys");
     }
 }
@@ -87,7 +83,7 @@ fn keys_form_checks_every_field_and_sends_only_good_keys() {
     let mut rig = Rig::with_profiles();
     rig.reply(Event::Cache(Ok(contents(Vec::new()))));
     rig.click_label("Long-term keys in the keyring");
-    assert!(rig.has_text("AKIAEXAMPLEEXAMPLE01"), "the list shows ids");
+    rig.shows("AKIAEXAMPLEEXAMPLE01"); // the list shows ids
     let id = "AKIAEXAMPLEEXAMPLE02";
     let cases = [
         ("", id, SECRET, "Give it a name"),
@@ -117,7 +113,7 @@ fn keys_form_checks_every_field_and_sends_only_good_keys() {
         Command::SaveKey { key } => (key.name.clone(), key.credentials.secret_access_key.clone()));
     assert_eq!(name, "personal");
     assert_eq!(secret.expose(), SECRET);
-    let wiped = rig.h.state().state.key_form.secret.is_empty();
+    let wiped = rig.state().key_form.secret.is_empty();
     assert!(wiped, "the secret is wiped from the form");
     assert!(!rig.all_text().contains(SECRET));
     rig.click_label("Remove work");

@@ -6,21 +6,27 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
 
 use eframe::CreationContext;
-use egui::accesskit::Role;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use egui_kittest::{Harness, Node};
-use keyfob::app::{KeyfobApp, PREFS_KEY};
+use keyfob::app::KeyfobApp;
 use keyfob::aws::profiles::{ProfileInfo, Profiles};
 use keyfob::aws::sts::SignInRequest;
 use keyfob::clock::Clock;
 use keyfob::keystore::{Contents, KeyInfo};
-use keyfob::message::{Command, Event, RequestId, Watch};
 use keyfob::secret::Secret;
-use keyfob::session::{Credentials, Identity, Session, SessionKind};
+use keyfob::session::{Credentials, Identity};
+use keyfob::state::AppState;
 use keyfob::worker::Channels;
+
+// What most tests name, so that they need little more than `use crate::rig::*`.
+pub use egui::Key;
+pub use egui::accesskit::Role;
+pub use egui_kittest::kittest::{NodeT as _, Queryable as _};
+pub use keyfob::aws::errors::{AwsError, ErrorKind};
+pub use keyfob::message::{BrowseEvent, Command, Event, RequestId, Watch};
+pub use keyfob::session::{Session, SessionKind};
+pub use std::time::{Duration, SystemTime};
 
 pub const MFA: &str = "arn:aws:iam::123456789012:mfa/alice";
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/admin";
@@ -77,7 +83,8 @@ pub fn harness(
     let builder = Harness::builder().with_size([1200.0, 1000.0]);
     let h = builder.build_eframe(move |cc| {
         if let Some(p) = prefs {
-            let storage = MemStorage(HashMap::from([(PREFS_KEY.to_owned(), p)]));
+            let key = keyfob::app::PREFS_KEY.to_owned();
+            let storage = MemStorage(HashMap::from([(key, p)]));
             cc.storage = Some(Box::leak(Box::new(storage)));
         }
         let channels = connect(cc, Arc::clone(&clock));
@@ -142,10 +149,15 @@ impl Rig {
         code: &str,
         answer: impl FnOnce(&SignInRequest) -> Session,
     ) -> SignInRequest {
-        self.type_into("MFA code", code);
-        let (id, request) = self.take_sign_in();
+        let (id, request) = self.submit_code(code);
         self.answer(id, answer(&request));
         request
+    }
+
+    /// Types a full code, which signs in by itself: the sign-in it sends.
+    pub fn submit_code(&mut self, code: &str) -> (RequestId, SignInRequest) {
+        self.type_into("MFA code", code);
+        self.take_sign_in()
     }
 
     /// The one command sent since the last look, which must be a sign-in.
@@ -157,6 +169,10 @@ impl Rig {
     pub fn answer(&mut self, id: RequestId, session: Session) {
         let result = Ok(Box::new(session));
         self.reply(Event::SignedIn { id, result });
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.h.state().state
     }
 
     pub fn select_profile(&mut self, name: &str) {
@@ -211,7 +227,7 @@ impl Rig {
 
     /// Finds the button by role and label, clicks it and lets the app settle.
     pub fn click(&mut self, label: &str) {
-        self.h.get_by_role_and_label(Role::Button, label).click();
+        self.button(label).click();
         self.settle();
     }
 
@@ -238,7 +254,7 @@ impl Rig {
     }
 
     /// Presses a key and lets the app settle.
-    pub fn press(&mut self, key: egui::Key) {
+    pub fn press(&mut self, key: Key) {
         self.h.key_press(key);
         self.settle();
     }
@@ -258,16 +274,13 @@ impl Rig {
         self.type_in(Role::TextInput, label, text);
     }
 
-    pub fn type_secret(&mut self, text: &str) {
-        self.type_in(Role::PasswordInput, "Secret access key", text);
-    }
-
-    fn type_in(&mut self, role: Role, label: &str, text: &str) {
+    /// Replaces the text of the input with this role and label.
+    pub fn type_in(&mut self, role: Role, label: &str, text: &str) {
         self.h.get_by_role_and_label(role, label).focus();
         self.h.run();
         let select_all = egui::Modifiers::COMMAND;
-        self.h.key_press_modifiers(select_all, egui::Key::A);
-        self.h.key_press(egui::Key::Backspace);
+        self.h.key_press_modifiers(select_all, Key::A);
+        self.h.key_press(Key::Backspace);
         self.h.get_by_role_and_label(role, label).type_text(text);
         self.settle();
     }
@@ -276,7 +289,7 @@ impl Rig {
     /// continuously, so then only a few frames are run.
     pub fn settle(&mut self) {
         self.h.run_steps(2);
-        let st = &self.h.state().state;
+        let st = self.state();
         let b = &st.browser;
         let busy =
             st.pending.is_some() || (b.shown && (b.buckets_id.is_some() || b.list_id.is_some()));
@@ -289,13 +302,19 @@ impl Rig {
     /// output the harness keeps (it runs a frame per queued event).
     pub fn copy_shortcut(&mut self) {
         self.h.event(egui::Event::Key {
-            key: egui::Key::C,
+            key: Key::C,
             pressed: true,
             modifiers: egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
             repeat: false,
             physical_key: None,
         });
         self.h.step();
+    }
+
+    /// Runs one frame: the texts it put on the clipboard.
+    pub fn step_copied(&mut self) -> Vec<String> {
+        self.h.step();
+        self.copied()
     }
 
     /// The texts the last frame put on the clipboard.
@@ -312,24 +331,38 @@ impl Rig {
         self.h.query_all_by_label_contains(needle).next().is_some()
     }
 
-    /// Every label and value in the accessibility tree.
-    pub fn all_text(&self) -> String {
-        let mut out = String::new();
-        for node in self.h.root().children_recursive() {
-            let n = node.accesskit_node();
-            out.push_str(&n.label().unwrap_or_default());
-            out.push('\n');
-            out.push_str(&n.value().unwrap_or_default());
-            out.push('\n');
-        }
-        out
+    /// Asserts that some label in the window contains `needle`.
+    #[track_caller]
+    pub fn shows(&self, needle: &str) {
+        assert!(self.has_text(needle), "no {needle:?} in the window");
     }
 
-    /// The label of the focused widget.
-    pub fn focused_label(&self) -> Option<String> {
+    /// Asserts that no label in the window contains `needle`.
+    #[track_caller]
+    pub fn hides(&self, needle: &str) {
+        assert!(!self.has_text(needle), "{needle:?} is in the window");
+    }
+
+    /// Every label and value in the accessibility tree.
+    pub fn all_text(&self) -> String {
+        let nodes = self.h.root().children_recursive();
+        let texts = nodes.map(|n| {
+            let (label, value) = (n.accesskit_node().label(), n.accesskit_node().value());
+            format!(
+                "{}\n{}\n",
+                label.unwrap_or_default(),
+                value.unwrap_or_default()
+            )
+        });
+        texts.collect()
+    }
+
+    /// The label of the focused widget, or "(nothing)".
+    pub fn focused_label(&self) -> String {
         let mut nodes = self.h.root().children_recursive();
         let focused = nodes.find(|n| n.accesskit_node().is_focused());
-        focused.and_then(|n| n.accesskit_node().label())
+        let label = focused.and_then(|n| n.accesskit_node().label());
+        label.unwrap_or_else(|| "(nothing)".to_owned())
     }
 }
 
@@ -370,11 +403,8 @@ pub fn profiles() -> Profiles {
         has_keys: true,
         ..ProfileInfo::default()
     };
-    let selected = Some("admin".into());
-    Profiles {
-        list: vec![admin, alice],
-        selected,
-    }
+    let (list, selected) = (vec![admin, alice], Some("admin".into()));
+    Profiles { list, selected }
 }
 
 /// alice's session as admin, issued at `t(0)`.

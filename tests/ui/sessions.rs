@@ -2,67 +2,51 @@
 //! copying and clipboard clearing, sign-out, what the supervisor is told, writing a profile, and
 //! no secret in the accessibility tree, `Debug` output or the persistence file.
 
-use std::time::Duration;
-
-use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable as _;
-use keyfob::app::PREFS_KEY;
 use keyfob::keystore::Contents;
-use keyfob::message::{Command, Event, Watch, Watched};
-use keyfob::session::Session;
+use keyfob::message::Watched;
 
-use crate::rig::{
-    MFA, MFA_TOKEN, MemStorage, Rig, SECRET, TOKEN, assumed_role, expect_command, session, t,
-};
+use crate::rig::*;
 
 /// The window's title at the rig's time.
 fn title(rig: &Rig) -> String {
-    rig.h.state().state.title(rig.now())
+    rig.state().title(rig.now())
 }
 
 #[test]
-fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band() {
+fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires() {
     let mut rig = Rig::signed_in(assumed_role());
-    assert!(rig.has_text("arn:aws:sts::123456789012:assumed-role/admin/alice-admin"));
-    let source = rig.has_text("arn:aws:iam::123456789012:user/alice");
-    assert!(source, "source identity shown");
-    assert!(rig.has_text("ASIAEXAMPLEEXAMPLE01"), "access key id shown");
-    assert!(rig.has_text("01:00:00 left"));
+    rig.shows("arn:aws:sts::123456789012:assumed-role/admin/alice-admin");
+    rig.shows("arn:aws:iam::123456789012:user/alice"); // the source identity
+    rig.shows("ASIAEXAMPLEEXAMPLE01"); // the access key id
+    rig.shows("01:00:00 left");
     assert_eq!(title(&rig), "keyfob — 1 h left");
     // Repaints once a second, not every frame.
     rig.set_now(t(1) + Duration::from_millis(300));
     let delay = rig.h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
     let (min, max) = (Duration::from_millis(500), Duration::from_millis(1010));
     assert!(delay > min && delay <= max, "{delay:?}");
-    assert!(rig.has_text("00:59:58 left"));
+    rig.shows("00:59:58 left");
     let whole = "the title counts whole minutes";
     assert_eq!(title(&rig), "keyfob — 59 min left", "{whole}");
     rig.set_now(t(3600 - 14 * 60));
-    assert!(rig.has_text("00:14:00 left"));
-    let urgency = rig.h.state().state.current().unwrap().urgency(rig.now());
+    rig.shows("00:14:00 left");
+    let urgency = rig.state().current().unwrap().urgency(rig.now());
     assert_eq!(urgency, keyfob::session::Urgency::Soon);
     rig.set_now(t(3600 - 4 * 60));
-    assert!(rig.has_text("00:04:00 left"));
+    rig.shows("00:04:00 left");
     assert_eq!(title(&rig), "keyfob — 4 min left");
     rig.set_now(t(3600 - 30));
     assert_eq!(title(&rig), "keyfob — under a minute left");
-}
-
-#[test]
-fn an_expired_session_is_never_exported_and_renew_asks_for_a_new_code() {
-    let mut rig = Rig::signed_in(assumed_role());
     rig.set_now(t(3600));
-    assert!(rig.has_text("Expired: keyfob no longer uses this session"));
+    rig.shows("Expired: keyfob no longer uses this session");
     assert_eq!(title(&rig), "keyfob — session expired");
     assert!(rig.button_disabled("Copy export lines"));
     rig.copy_shortcut();
-    assert!(
-        !rig.copied().iter().any(|t| t.contains(SECRET)),
-        "an expired session is never exported"
-    );
+    let exported = rig.copied().iter().any(|t| t.contains(SECRET));
+    assert!(!exported, "an expired session is never exported");
     // Renew keeps the fields and asks for a new code.
     rig.click("Renew");
-    assert!(rig.has_text("Enter a new code to renew the session"));
+    rig.shows("Enter a new code to renew the session");
     assert_eq!(rig.input_value("Region"), "us-east-1");
     assert!(rig.code_focused());
 }
@@ -74,10 +58,9 @@ fn copy_exports_in_the_chosen_format_then_the_clipboard_is_cleared() {
     let masked = !rig.all_text().contains(SECRET);
     assert!(masked, "the preview masks the secret");
     let first = "set -gx AWS_ACCESS_KEY_ID 'ASIAEXAMPLEEXAMPLE01'";
-    assert!(rig.has_text(first), "preview shows the lines");
+    rig.shows(first); // the preview shows the lines
     rig.button("Copy export lines").click();
-    rig.h.step();
-    let copied = rig.copied();
+    let copied = rig.step_copied();
     let [text] = copied.as_slice() else {
         panic!("{copied:?}")
     };
@@ -92,17 +75,15 @@ fn copy_exports_in_the_chosen_format_then_the_clipboard_is_cleared() {
         assert!(text.contains(&line), "{line:?} is missing from {text}");
     }
     rig.h.run();
-    assert!(rig.has_text("clipboard is cleared in 60 s"));
+    rig.shows("clipboard is cleared in 60 s");
     // The supervisor clears it on time (its timers are tested in worker::supervisor).
-    let (fingerprint, clear_at) = expect_command!(
-        rig,
-        Command::Watch(Watch::Clipboard { fingerprint, clear_at }) => (*fingerprint, *clear_at)
-    );
+    let (fingerprint, clear_at) = expect_command!(rig,
+        Command::Watch(Watch::Clipboard { fingerprint, clear_at }) => (*fingerprint, *clear_at));
     assert_eq!(fingerprint, keyfob::clipboard::fingerprint(text));
     assert_eq!(clear_at, t(60), "60 s after the copy");
     // Ctrl+Shift+C copies too.
     rig.copy_shortcut();
-    let status = &rig.h.state().state.status;
+    let status = &rig.state().status;
     assert_eq!(rig.copied().len(), 1, "status: {status:?}");
 }
 
@@ -111,29 +92,30 @@ fn sign_out_forgets_the_session_and_clears_our_clipboard() {
     let mut rig = Rig::signed_in(MFA_TOKEN);
     rig.click("Copy export lines");
     rig.click("Sign out");
-    assert!(rig.h.state().state.current().is_none());
-    assert!(rig.h.state().state.sessions.is_empty());
-    assert!(!rig.has_text("assumed-role/admin"));
+    assert!(rig.state().current().is_none());
+    assert!(rig.state().sessions.is_empty());
+    rig.hides("assumed-role/admin");
     let copy = rig
         .h
         .query_by_role_and_label(Role::Button, "Copy export lines");
     assert!(copy.is_none(), "nothing left to copy");
-    let fingerprint = rig.h.state().state.clipboard.map(|m| m.fingerprint);
+    let fingerprint = rig.state().clipboard.map(|m| m.fingerprint);
     assert_eq!(fingerprint, None, "the deadline is dropped");
     let sent = rig.sent();
-    assert!(
-        matches!(
-            sent.as_slice(),
-            [
-                Command::Watch(Watch::Clipboard { .. }),
-                Command::Watch(Watch::ClearClipboardNow { .. })
-            ]
-        ),
-        "{sent:?}"
+    let cleared = matches!(
+        sent.as_slice(),
+        [
+            Command::Watch(Watch::Clipboard { .. }),
+            Command::Watch(Watch::ClearClipboardNow { .. })
+        ]
     );
+    assert!(cleared, "{sent:?}");
     let watched = rig.watched();
+    let last = watched.last();
+    let stopped =
+        matches!(last, Some(Watch::Sessions { sessions, shown: None }) if sessions.is_empty());
     assert!(
-        matches!(watched.last(), Some(Watch::Sessions { sessions, shown: None }) if sessions.is_empty()),
+        stopped,
         "the supervisor stops watching the session: {watched:?}"
     );
     assert_eq!(rig.input_value("MFA device"), MFA, "the form is kept");
@@ -151,22 +133,20 @@ fn the_supervisor_is_told_every_session_and_the_one_on_screen() {
         who: "admin/alice-admin".into(),
         expires_at: t(3600),
     };
-    let expected = Watch::Sessions {
-        sessions: vec![alice],
-        shown: Some("alice".into()),
-    };
+    let (sessions, shown) = (vec![alice], Some("alice".into()));
+    let expected = Watch::Sessions { sessions, shown };
     assert_eq!(watched.last(), Some(&expected), "{watched:?}");
     rig.set_now(t(600));
     assert!(rig.watched().is_empty(), "nothing changed: nothing is sent");
     // A second session, restored from the keyring, is watched too while alice stays on screen.
-    let bob = Session {
-        name: "bob".into(),
-        ..session(MFA_TOKEN, t(1800))
-    };
-    rig.reply(Event::Cache(Ok(Contents {
-        sessions: vec![bob],
-        ..Contents::default()
-    })));
+    let bob = named(
+        "bob",
+        "arn:aws:sts::123456789012:assumed-role/admin/alice-admin",
+        t(1800),
+    );
+    let mut cache = Contents::default();
+    cache.sessions.push(bob);
+    rig.reply(Event::Cache(Ok(cache)));
     let watched = rig.watched();
     let Some(Watch::Sessions { sessions, shown }) = watched.last() else {
         panic!("{watched:?}")
@@ -187,21 +167,19 @@ fn writing_a_profile_shows_the_change_first_and_long_term_keys_need_a_tick() {
     rig.click_label("Write into ~/.aws/credentials");
     rig.type_into("Profile name", "bad name");
     rig.click("Show the change");
-    assert!(rig.has_text("Use letters, digits"));
+    rig.shows("Use letters, digits");
     rig.expect_nothing_sent("a bad profile name");
     rig.type_into("Profile name", "mfa");
     rig.click("Show the change");
-    let (profile, session) = expect_command!(
-        rig,
-        Command::PlanProfileWrite { profile, session } => (profile.clone(), session.clone())
-    );
+    let (profile, session) = expect_command!(rig,
+        Command::PlanProfileWrite { profile, session } => (profile.clone(), session.clone()));
     assert_eq!(profile, "mfa");
     // Play the worker: read and plan for real.
     let file = keyfob::credfile::CredFile::read(&path).unwrap();
     let edit = file.plan(&profile, &session).unwrap();
     rig.reply(Event::ProfilePlanned(Ok((Box::new(file), Box::new(edit)))));
-    assert!(rig.has_text("Replace [mfa] in"));
-    assert!(rig.has_text("aws_session_token = …(hidden)"));
+    rig.shows("Replace [mfa] in");
+    rig.shows("aws_session_token = …(hidden)");
     let masked = !rig.all_text().contains(TOKEN);
     assert!(masked, "the preview masks the token");
     let needs_tick = rig.button_disabled("Write profile");
@@ -217,21 +195,21 @@ fn no_secret_in_the_ui_tree_debug_output_or_persistence() {
     rig.click("Copy export lines");
     let tree = rig.all_text();
     assert!(tree.contains("ASIAEXAMPLEEXAMPLE01"));
+    let debug = format!("{:?} {:#?}", rig.h.state(), rig.state());
     for secret in [SECRET, TOKEN] {
         assert!(!tree.contains(secret), "accessibility tree leaks a secret");
-        let debug = format!("{:?} {:#?}", rig.h.state(), rig.h.state().state);
         assert!(!debug.contains(secret), "Debug leaks a secret");
     }
     // The ExternalId, which some teams treat as a shared secret, stays off disk too.
     rig.h.state_mut().state.form.fields.external_id = "tenant-42".into();
     let mut storage = MemStorage::default();
     eframe::App::save(rig.h.state_mut(), &mut storage);
-    let saved = storage.0.get(PREFS_KEY).expect("prefs saved").clone();
+    let saved = storage.0.get(keyfob::app::PREFS_KEY).expect("prefs saved");
     assert!(saved.contains("alice"), "prefs are saved: {saved}");
     for secret in [SECRET, TOKEN, "123456\"", "tenant-42"] {
         assert!(!saved.contains(secret), "{secret:?} saved in {saved}");
     }
     // And they come back on the next start.
-    let rig2 = Rig::with_storage(Some(saved));
+    let rig2 = Rig::with_storage(Some(saved.clone()));
     assert_eq!(rig2.input_value("MFA device"), MFA);
 }

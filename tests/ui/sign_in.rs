@@ -4,17 +4,13 @@
 
 use std::sync::Arc;
 
-use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable as _;
-use keyfob::aws::errors::{AwsError, ErrorKind};
 use keyfob::aws::sts::{DetectedMfa, Flow};
 use keyfob::keystore::KeystoreError;
-use keyfob::message::{Command, Event};
 use keyfob::session::SourceChoice;
 use keyfob::worker::Ports;
 
 use crate::common::fake::{Behaviour, FakeServer};
-use crate::rig::{MFA, MFA_TOKEN, ROLE, Rig, assumed_role, expect_command, harness, session, t};
+use crate::rig::*;
 
 #[test]
 fn aws_profile_is_preselected_and_fills_every_field() {
@@ -25,11 +21,9 @@ fn aws_profile_is_preselected_and_fills_every_field() {
     assert_eq!(rig.input_value("ExternalId"), "tenant-42");
     assert_eq!(rig.input_value("Duration"), "7200");
     assert_eq!(rig.input_value("Region"), "eu-west-1");
-    assert_eq!(
-        rig.h.state().state.form.fields.source,
-        SourceChoice::Profile("alice".into()),
-        "source_profile becomes the source"
-    );
+    let source = &rig.state().form.fields.source;
+    let alice = SourceChoice::Profile("alice".into());
+    assert_eq!(source, &alice, "source_profile becomes the source");
     // Fields stay editable.
     rig.type_into("Region", "eu-central-1");
     assert_eq!(rig.input_value("Region"), "eu-central-1");
@@ -37,7 +31,7 @@ fn aws_profile_is_preselected_and_fills_every_field() {
     rig.choose("Profile", "alice  (MFA)");
     assert_eq!(rig.input_value("Role ARN"), "");
     assert_eq!(rig.input_value("Region"), "us-east-1");
-    assert!(rig.has_text("Will call: GetSessionToken with your MFA code"));
+    rig.shows("Will call: GetSessionToken with your MFA code");
 }
 
 /// One bad input a line: the field, the typed value and part of its message, separated by
@@ -102,15 +96,11 @@ fn every_bad_input_shows_its_message_and_sends_nothing() {
         assert!(says_why, "{case}: the button says why");
         rig.expect_nothing_sent(&case);
     }
-}
-
-#[test]
-fn five_digits_and_enter_say_the_code_is_short_and_send_nothing() {
-    let mut rig = Rig::with_profiles();
+    // And the code itself: five digits and Enter.
     rig.select_profile("alice");
     rig.type_into("MFA code", "12345");
-    rig.press(egui::Key::Enter);
-    assert!(rig.has_text("The code has 6 digits (5 so far)"));
+    rig.press(Key::Enter);
+    rig.shows("The code has 6 digits (5 so far)");
     rig.expect_nothing_sent("a five-digit code");
 }
 
@@ -138,15 +128,14 @@ fn the_code_field_takes_a_pasted_code_and_signs_in_on_the_sixth_digit() {
     assert!(rig.button_disabled("Signing in…"));
     rig.button("Signing in…").click();
     rig.h.run_steps(3);
-    rig.h.key_press(egui::Key::Enter);
+    rig.h.key_press(Key::Enter);
     rig.h.run_steps(3);
     rig.expect_nothing_sent("no second request while one runs");
 }
 
 /// Signs in with a full code and answers with this error.
 fn fail_sign_in(rig: &mut Rig, error: AwsError) {
-    rig.type_into("MFA code", "123456");
-    let (id, _) = rig.take_sign_in();
+    let (id, _) = rig.submit_code("123456");
     let result = Err(error);
     rig.reply(Event::SignedIn { id, result });
 }
@@ -160,12 +149,11 @@ fn a_rejected_code_keeps_the_form_and_offers_details() {
         detail: "AccessDenied (HTTP 403): MultiFactorAuthentication failed".into(),
     };
     fail_sign_in(&mut rig, error);
-    assert!(rig.has_text("That code was rejected — wait for the next one"));
+    rig.shows("That code was rejected — wait for the next one");
     assert!(rig.code_focused(), "ready for the next code");
-    let folded = !rig.has_text("MultiFactorAuthentication failed");
-    assert!(folded, "detail folded");
+    rig.hides("MultiFactorAuthentication failed"); // the detail is folded
     rig.click("Show details");
-    assert!(rig.has_text("AccessDenied (HTTP 403): MultiFactorAuthentication failed"));
+    rig.shows("AccessDenied (HTTP 403): MultiFactorAuthentication failed");
     assert_eq!(rig.input_value("Role ARN"), ROLE);
     assert_eq!(rig.input_value("ExternalId"), "tenant-42");
     let code = rig.input_value("MFA code");
@@ -175,12 +163,9 @@ fn a_rejected_code_keeps_the_form_and_offers_details() {
 #[test]
 fn a_network_failure_keeps_even_the_code() {
     let mut rig = Rig::with_profiles();
-    let error = AwsError::new(
-        ErrorKind::Unreachable,
-        "Could not reach AWS; check your network (or AWS_ENDPOINT_URL)",
-    );
-    fail_sign_in(&mut rig, error);
-    assert!(rig.has_text("Could not reach AWS"));
+    let message = "Could not reach AWS; check your network (or AWS_ENDPOINT_URL)";
+    fail_sign_in(&mut rig, AwsError::new(ErrorKind::Unreachable, message));
+    rig.shows("Could not reach AWS");
     assert_eq!(rig.input_value("MFA code"), "123456");
     // Retrying with the same code works from the button.
     rig.click("Sign in");
@@ -190,51 +175,47 @@ fn a_network_failure_keeps_even_the_code() {
 #[test]
 fn cancel_drops_the_answer_and_a_newer_request_wins() {
     let mut rig = Rig::with_profiles();
-    rig.type_into("MFA code", "123456");
-    let (first, _) = rig.take_sign_in();
-    rig.press(egui::Key::Escape);
+    let (first, _) = rig.submit_code("123456");
+    rig.press(Key::Escape);
     expect_command!(rig, Command::Cancel { id } if *id == first);
     rig.click("Sign in");
     let (second, _) = rig.take_sign_in();
     assert_ne!(first, second);
     rig.answer(first, session(MFA_TOKEN, t(900)));
-    let dropped = rig.h.state().state.current().is_none();
-    assert!(dropped, "the stale answer is dropped");
+    assert!(
+        rig.state().current().is_none(),
+        "the stale answer is dropped"
+    );
     rig.answer(second, session(assumed_role(), t(3600)));
-    assert!(rig.has_text("01:00:00 left"));
+    rig.shows("01:00:00 left");
 }
 
 #[test]
 fn chaining_needs_no_code_and_offers_the_direct_flow_above_one_hour() {
     let mut rig = Rig::signed_in(MFA_TOKEN);
-    let chainable = rig.h.state().state.chainable(t(0)).is_some();
+    let chainable = rig.state().chainable(t(0)).is_some();
     assert!(chainable, "an MFA session can chain");
     rig.select_profile("admin");
-    assert!(rig.has_text("Will call: AssumeRole from your MFA session"));
+    rig.shows("Will call: AssumeRole from your MFA session");
     // 7200 s from the profile is over the 1 h chaining cap.
-    assert!(rig.has_text("AWS caps a role assumed from an MFA session at 1 hour"));
+    rig.shows("AWS caps a role assumed from an MFA session at 1 hour");
     assert!(rig.button_disabled("Sign in"));
     rig.type_into("Duration", "3600");
     rig.click("Sign in");
     let (_, request) = rig.take_sign_in();
     let flow = &request.flow;
-    assert!(
-        matches!(flow, Flow::Chained { role, .. } if role.role_arn == ROLE),
-        "{flow:?}"
-    );
-    rig.press(egui::Key::Escape);
+    let chained = matches!(flow, Flow::Chained { role, .. } if role.role_arn == ROLE);
+    assert!(chained, "{flow:?}");
+    rig.press(Key::Escape);
     expect_command!(rig, Command::Cancel { .. });
     // Longer than an hour: take the offered direct flow, which wants a code.
     rig.type_into("Duration", "2h");
     rig.click("Assume the role directly with a new code instead");
-    assert!(rig.has_text("Will call: AssumeRole with your MFA code"));
-    rig.type_into("MFA code", "654321");
-    let (_, request) = rig.take_sign_in();
+    rig.shows("Will call: AssumeRole with your MFA code");
+    let (_, request) = rig.submit_code("654321");
     let flow = &request.flow;
-    assert!(
-        matches!(flow, Flow::AssumeRole { mfa: Some(m), .. } if m.code == "654321"),
-        "{flow:?}"
-    );
+    let direct = matches!(flow, Flow::AssumeRole { mfa: Some(m), .. } if m.code == "654321");
+    assert!(direct, "{flow:?}");
     assert_eq!(request.duration, Some(7200));
 }
 
@@ -244,10 +225,8 @@ fn detect_fills_the_device_and_marks_a_guess() {
     rig.select_profile("alice");
     rig.type_into("MFA device", "");
     rig.click("Detect");
-    let (id, source) = expect_command!(
-        rig,
-        Command::DetectMfa { id, source, .. } => (*id, source.clone())
-    );
+    let (id, source) =
+        expect_command!(rig, Command::DetectMfa { id, source, .. } => (*id, source.clone()));
     let alice = keyfob::aws::SourceCredentials::Profile("alice".into());
     assert_eq!(source, alice);
     let bob = "arn:aws:iam::123456789012:mfa/bob";
@@ -257,7 +236,7 @@ fn detect_fills_the_device_and_marks_a_guess() {
     });
     rig.reply(Event::MfaDetected { id, result });
     assert_eq!(rig.input_value("MFA device"), bob);
-    assert!(rig.has_text("Guessed from your user name: check it"));
+    rig.shows("Guessed from your user name: check it");
 }
 
 #[test]
@@ -266,13 +245,11 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     let server = rt.block_on(FakeServer::start(Behaviour::Silent));
     let dir = tempfile::tempdir().unwrap();
     let credentials = dir.path().join("credentials");
-    std::fs::write(
-        &credentials,
-        "[hang]\naws_access_key_id = AKIAHANGHANGHANGHANG\naws_secret_access_key = x\n",
-    )
-    .unwrap();
+    let keys = "[hang]\naws_access_key_id = AKIAHANGHANGHANGHANG\naws_secret_access_key = x\n";
+    std::fs::write(&credentials, keys).unwrap();
+    let endpoint_url = Some(server.url.clone());
     let mut env = keyfob::aws::AwsEnv {
-        endpoint_url: Some(server.url.clone()),
+        endpoint_url,
         ..Default::default()
     };
     env.profile_files.config = Some(dir.path().join("config"));
@@ -300,7 +277,7 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     }
     let busy = h.query_by_role_and_label(Role::Button, "Signing in…");
     assert!(busy.is_some(), "the button shows the request running");
-    h.key_press(egui::Key::Escape);
+    h.key_press(Key::Escape);
     h.run_steps(3);
     assert!(h.state().state.pending.is_none());
     assert!(h.query_by_role_and_label(Role::Button, "Sign in").is_some());
@@ -314,64 +291,41 @@ fn tab_reaches_every_field_in_reading_order() {
     let mut rig = Rig::with_profiles();
     let mut order = Vec::new();
     for _ in 0..12 {
-        rig.press(egui::Key::Tab);
-        order.push(
-            rig.focused_label()
-                .unwrap_or_else(|| "(nothing)".to_owned()),
-        );
+        rig.press(Key::Tab);
+        order.push(rig.focused_label());
     }
-    assert_eq!(
-        order,
-        [
-            "Profile",
-            "Source credentials",
-            "MFA device",
-            "Detect",
-            "Role ARN",
-            "Session name",
-            "ExternalId",
-            "Duration",
-            "Region",
-            "MFA code",
-            "Long-term keys in the keyring",
-            "About keyfob",
-        ]
-    );
+    let expected = "Profile, Source credentials, MFA device, Detect, Role ARN, Session name, \
+        ExternalId, Duration, Region, MFA code, Long-term keys in the keyring, About keyfob";
+    assert_eq!(order.join(", "), expected);
 }
 
 #[test]
 fn arrow_keys_change_the_focused_profile() {
     let mut rig = Rig::with_profiles();
-    let profile = |rig: &Rig| rig.h.state().state.form.fields.profile.clone();
+    let profile = |rig: &Rig| rig.state().form.fields.profile.clone();
     assert_eq!(profile(&rig).as_deref(), Some("admin"));
-    rig.press(egui::Key::Tab);
-    assert_eq!(rig.focused_label().as_deref(), Some("Profile"));
-    rig.press(egui::Key::ArrowDown);
+    rig.press(Key::Tab);
+    assert_eq!(rig.focused_label(), "Profile");
+    rig.press(Key::ArrowDown);
     assert_eq!(profile(&rig).as_deref(), Some("alice"));
     assert_eq!(rig.input_value("Role ARN"), "");
-    let focused = rig.focused_label();
-    assert_eq!(focused.as_deref(), Some("Profile"), "focus stays");
-    rig.press(egui::Key::ArrowDown);
+    assert_eq!(rig.focused_label(), "Profile", "focus stays");
+    rig.press(Key::ArrowDown);
     assert_eq!(profile(&rig).as_deref(), Some("alice"), "stops at the end");
-    rig.press(egui::Key::ArrowUp);
+    rig.press(Key::ArrowUp);
     assert_eq!(profile(&rig).as_deref(), Some("admin"));
     assert_eq!(rig.input_value("Role ARN"), ROLE);
 }
 
 #[test]
-fn f5_reloads_profiles() {
+fn f5_reloads_profiles_and_about_shows_version_and_licence() {
     let mut rig = Rig::with_profiles();
-    rig.press(egui::Key::F5);
+    rig.press(Key::F5);
     expect_command!(rig, Command::LoadProfiles);
-    assert!(rig.has_text("Reloading your AWS profiles"));
-}
-
-#[test]
-fn about_shows_version_and_licence() {
-    let mut rig = Rig::with_profiles();
+    rig.shows("Reloading your AWS profiles");
     rig.click("About keyfob");
-    assert!(rig.has_text(concat!("keyfob ", env!("CARGO_PKG_VERSION"))));
-    assert!(rig.has_text("Licence: MIT"));
+    rig.shows(concat!("keyfob ", env!("CARGO_PKG_VERSION")));
+    rig.shows("Licence: MIT");
     rig.click("Close");
-    assert!(!rig.has_text("Licence: MIT"));
+    rig.hides("Licence: MIT");
 }
