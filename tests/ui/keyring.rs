@@ -24,7 +24,7 @@ fn live_sessions_are_restored_from_the_keyring_and_each_has_its_countdown() {
     expect_command!(rig, Command::ForgetSession { name } if name == "old");
     rig.shows("Restored 2 live sessions from the keyring");
     rig.shows("02:00:00"); // dev's countdown in the list
-    rig.shows("00:30:00"); // prod's
+    rig.shows("00:30:00"); // prod's countdown
     // A click shows the other session.
     rig.shows("assumed-role/prod/a");
     rig.hides("assumed-role/dev/a");
@@ -85,23 +85,16 @@ fn keys_form_checks_every_field_and_sends_only_good_keys() {
     rig.click_label("Long-term keys in the keyring");
     rig.shows("AKIAEXAMPLEEXAMPLE01"); // the list shows ids
     let id = "AKIAEXAMPLEEXAMPLE02";
+    let not_akia = "An access key id is AKIA or ASIA";
+    let forty = "A secret access key is 40";
+    let bad_secret = "wJalrXUtnFEMIK7MDENGbPxRfiCYzSECRETKEY0!";
     let cases = [
         ("", id, SECRET, "Give it a name"),
         ("bad name!", id, SECRET, "Use letters, digits"),
-        ("w", "AKIA123", SECRET, "An access key id is AKIA or ASIA"),
-        (
-            "w",
-            "akiaexampleexample02",
-            SECRET,
-            "An access key id is AKIA or ASIA",
-        ),
-        ("w", id, "short", "A secret access key is 40"),
-        (
-            "w",
-            id,
-            "wJalrXUtnFEMIK7MDENGbPxRfiCYzSECRETKEY0!",
-            "A secret access key is 40",
-        ),
+        ("w", "AKIA123", SECRET, not_akia),
+        ("w", "akiaexampleexample02", SECRET, not_akia),
+        ("w", id, "short", forty),
+        ("w", id, bad_secret, forty),
     ];
     for (name, id, secret, message) in cases {
         rig.store_keys(name, id, secret);

@@ -256,12 +256,9 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     env.profile_files.credentials = Some(credentials);
     let (mut h, _clock) = harness(None, move |cc, clock| {
         let ctx = cc.egui_ctx.clone();
-        let waker = Arc::new(move || ctx.request_repaint());
-        let ports = Ports {
-            waker,
-            clock,
-            ..Ports::headless()
-        };
+        let mut ports = Ports::headless();
+        ports.waker = Arc::new(move || ctx.request_repaint());
+        ports.clock = clock;
         let keystore = Err(KeystoreError::Unavailable("not used here".into()));
         keyfob::worker::spawn(env, keystore, ports).expect("worker")
     });
