@@ -1,0 +1,114 @@
+//! The keyring: live sessions restored from it with their countdowns, new sessions kept in it, a
+//! window without one, and the long-term keys panel.
+
+use keyfob::keystore::KeystoreError;
+
+use crate::rig::*;
+
+fn session_names(rig: &Rig) -> Vec<String> {
+    let sessions = &rig.state().sessions.list;
+    sessions.iter().map(|s| s.name.clone()).collect()
+}
+
+#[test]
+fn live_sessions_are_restored_from_the_keyring_and_each_has_its_countdown() {
+    let mut rig = Rig::with_profiles();
+    let arn = |role: &str| format!("arn:aws:sts::123456789012:assumed-role/{role}/a");
+    rig.reply(Event::Cache(Ok(contents(vec![
+        named("dev", &arn("dev"), t(7200)),
+        named("prod", &arn("prod"), t(1800)),
+        // Within 5 minutes of expiry: counts as expired, dropped from the keyring too.
+        named("old", &arn("old"), t(240)),
+    ]))));
+    assert_eq!(session_names(&rig), ["dev", "prod"]);
+    expect_command!(rig, Command::ForgetSession { name } if name == "old");
+    rig.shows("Restored 2 live sessions from the keyring");
+    rig.shows("02:00:00"); // dev's countdown in the list
+    rig.shows("00:30:00"); // prod's countdown
+    // A click shows the other session.
+    rig.shows("assumed-role/prod/a");
+    rig.hides("assumed-role/dev/a");
+    rig.click_label("dev");
+    rig.shows("assumed-role/dev/a");
+    assert_eq!(rig.state().sessions.selected.as_deref(), Some("dev"));
+    rig.click_label("prod");
+    rig.shows("assumed-role/prod/a");
+    // Sign out forgets the shown one only, in the keyring too.
+    rig.click("Sign out");
+    find_command!(rig, Command::ForgetSession { name } if name == "prod");
+    assert_eq!(session_names(&rig), ["dev"]);
+}
+
+#[test]
+fn a_new_session_is_kept_in_the_keyring_and_replaces_one_of_its_name() {
+    let mut rig = Rig::with_profiles();
+    rig.reply(Event::Cache(Ok(contents(Vec::new()))));
+    rig.select_profile("alice");
+    for round in 0..2 {
+        let request = rig.sign_in_with("123456", |r| Session {
+            name: r.name.clone(),
+            ..session(MFA_TOKEN, t(3600 + round))
+        });
+        assert_eq!(request.name, "alice");
+        expect_command!(rig, Command::CacheSession { session } if session.name == "alice");
+    }
+    assert_eq!(rig.state().sessions.list.len(), 1, "renewed in place");
+}
+
+#[test]
+fn without_a_keyring_the_window_says_so_and_keeps_sessions_in_memory() {
+    let mut rig = Rig::with_profiles();
+    let no_bus = KeystoreError::Unavailable("there is no D-Bus session bus".into());
+    rig.reply(Event::Cache(Err(no_bus)));
+    rig.shows("No keyring is available");
+    rig.shows("sessions are kept in memory only");
+    rig.select_profile("alice");
+    rig.sign_in_with("123456", |_| session(MFA_TOKEN, t(3600)));
+    rig.shows("01:00:00 left"); // signed in all the same
+    rig.expect_nothing_sent("nothing is sent to a keyring that is not there");
+}
+
+impl Rig {
+    /// Fills the long-term keys form and presses Store keys.
+    fn store_keys(&mut self, name: &str, id: &str, secret: &str) {
+        self.type_into("Key name", name);
+        self.type_into("Access key id", id);
+        self.type_in(Role::PasswordInput, "Secret access key", secret);
+        self.click("Store keys");
+    }
+}
+
+#[test]
+fn keys_form_checks_every_field_and_sends_only_good_keys() {
+    let mut rig = Rig::with_profiles();
+    rig.reply(Event::Cache(Ok(contents(Vec::new()))));
+    rig.click_label("Long-term keys in the keyring");
+    rig.shows("AKIAEXAMPLEEXAMPLE01"); // the list shows ids
+    let id = "AKIAEXAMPLEEXAMPLE02";
+    let not_akia = "An access key id is AKIA or ASIA";
+    let forty = "A secret access key is 40";
+    let bad_secret = "wJalrXUtnFEMIK7MDENGbPxRfiCYzSECRETKEY0!";
+    let cases = [
+        ("", id, SECRET, "Give it a name"),
+        ("bad name!", id, SECRET, "Use letters, digits"),
+        ("w", "AKIA123", SECRET, not_akia),
+        ("w", "akiaexampleexample02", SECRET, not_akia),
+        ("w", id, "short", forty),
+        ("w", id, bad_secret, forty),
+    ];
+    for (name, id, secret, message) in cases {
+        rig.store_keys(name, id, secret);
+        assert!(rig.has_text(message), "{name}/{id}: expected '{message}'");
+        rig.expect_nothing_sent(&format!("{name}/{id}"));
+    }
+    rig.store_keys("personal", id, SECRET);
+    let (name, secret) = expect_command!(rig,
+        Command::SaveKey { key } => (key.name.clone(), key.credentials.secret_access_key.clone()));
+    assert_eq!(name, "personal");
+    assert_eq!(secret.expose(), SECRET);
+    let wiped = rig.state().key_form.secret.is_empty();
+    assert!(wiped, "the secret is wiped from the form");
+    assert!(!rig.all_text().contains(SECRET));
+    rig.click_label("Remove work");
+    expect_command!(rig, Command::DeleteKey { name } if name == "work");
+}

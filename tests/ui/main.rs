@@ -1,0 +1,23 @@
+//! The window driven through egui_kittest by AccessKit role and label: profiles fill the form,
+//! every bad input shows its message and sends nothing, sign-in, the countdown at injected times,
+//! export copying and clipboard clearing, failures, stale answers, sign-out, the keyring, the S3
+//! browser, and no secret in the accessibility tree, `Debug` output or the persistence file.
+//!
+//! The worker is replaced by channels here (the test plays the worker, see `rig`), except in
+//! `sign_in::the_ui_stays_responsive_while_a_server_hangs`, which runs the real worker.
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod rig;
+
+mod browser;
+mod keyring;
+mod sessions;
+mod sign_in;

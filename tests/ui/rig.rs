@@ -1,0 +1,466 @@
+//! The rig: the app in an egui_kittest harness, channels in place of the worker and an injected
+//! clock, with short helpers for what the tests do over and over (click by role and label, type,
+//! answer as the worker, expect a command) and the fixtures they share.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+
+use eframe::CreationContext;
+use egui_kittest::{Harness, Node};
+use keyfob::app::KeyfobApp;
+use keyfob::aws::profiles::{ProfileInfo, Profiles};
+use keyfob::aws::sts::SignInRequest;
+use keyfob::clock::Clock;
+use keyfob::keystore::{Contents, KeyInfo};
+use keyfob::secret::Secret;
+use keyfob::session::{Credentials, Identity};
+use keyfob::state::AppState;
+use keyfob::worker::Channels;
+
+// What most tests name, so that they need little more than `use crate::rig::*`.
+pub use egui::Key;
+pub use egui::accesskit::Role;
+pub use egui_kittest::kittest::{NodeT as _, Queryable as _};
+pub use keyfob::aws::errors::{AwsError, ErrorKind};
+pub use keyfob::message::{BrowseEvent, Command, Event, RequestId, Watch};
+pub use keyfob::session::{Session, SessionKind};
+pub use std::time::{Duration, SystemTime};
+
+pub const MFA: &str = "arn:aws:iam::123456789012:mfa/alice";
+pub const ROLE: &str = "arn:aws:iam::123456789012:role/admin";
+pub const SECRET: &str = "wJalrXUtnFEMIK7MDENGbPxRfiCYzSECRETKEY01";
+pub const TOKEN: &str = "FwoGZXIvYXdzELrTOKENTOKENTOKENTOKENTOKEN0123456789";
+/// 2026-11-22T12:00:00Z
+pub const T0: u64 = 1_795_348_800;
+/// The kind of session most tests sign in to.
+pub const MFA_TOKEN: SessionKind = SessionKind::SessionToken { mfa: true };
+
+/// Asserts that exactly one command was sent since the last look and that it matches the
+/// pattern (and guard); evaluates to the expression after `=>`, which may use the pattern's
+/// bindings (to unit without one). The panic lists what was sent instead.
+macro_rules! expect_command {
+    ($rig:expr, $pat:pat $(if $guard:expr)? $(=> $out:expr)?) => {{
+        let sent = $rig.sent();
+        match sent.as_slice() {
+            [$pat] $(if $guard)? => { $($out)? }
+            other => panic!("expected one {}, sent {other:?}", stringify!($pat $(if $guard)?)),
+        }
+    }};
+}
+pub(crate) use expect_command;
+
+/// Like [`expect_command!`], but other commands may have been sent too: the first that matches.
+macro_rules! find_command {
+    ($rig:expr, $pat:pat $(if $guard:expr)? $(=> $out:expr)?) => {{
+        let sent = $rig.sent();
+        let found = sent.iter().find_map(|c| match c {
+            $pat $(if $guard)? => Some({ $($out)? }),
+            _ => None,
+        });
+        found.unwrap_or_else(|| {
+            panic!("expected a {} among {sent:?}", stringify!($pat $(if $guard)?))
+        })
+    }};
+}
+pub(crate) use find_command;
+
+/// `secs` after [`T0`].
+pub fn t(secs: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(T0 + secs)
+}
+
+/// The app in a harness, with `prefs` as its saved preferences, on a clock the test sets (at
+/// `t(0)` to start with); `connect` gives it its worker.
+pub fn harness(
+    prefs: Option<String>,
+    connect: impl FnOnce(&CreationContext<'_>, Clock) -> Channels + 'static,
+) -> (Harness<'static, KeyfobApp>, Arc<Mutex<SystemTime>>) {
+    let now = Arc::new(Mutex::new(t(0)));
+    let at = Arc::clone(&now);
+    let clock: Clock = Arc::new(move || *at.lock().unwrap());
+    let builder = Harness::builder().with_size([1200.0, 1000.0]);
+    let h = builder.build_eframe(move |cc| {
+        if let Some(p) = prefs {
+            let key = keyfob::app::PREFS_KEY.to_owned();
+            let storage = MemStorage(HashMap::from([(key, p)]));
+            cc.storage = Some(Box::leak(Box::new(storage)));
+        }
+        let channels = connect(cc, Arc::clone(&clock));
+        KeyfobApp::new(cc, channels, clock)
+    });
+    (h, now)
+}
+
+/// The app with the test playing its worker.
+pub struct Rig {
+    pub h: Harness<'static, KeyfobApp>,
+    commands: Receiver<Command>,
+    events: Sender<Event>,
+    now: Arc<Mutex<SystemTime>>,
+    watched: RefCell<Vec<Watch>>,
+}
+
+impl Rig {
+    pub fn with_storage(prefs: Option<String>) -> Self {
+        let (commands, cmd_rx) = channel();
+        let (ev_tx, events) = channel();
+        let (h, now) = harness(prefs, |_, _| Channels { commands, events });
+        let mut rig = Self {
+            h,
+            commands: cmd_rx,
+            events: ev_tx,
+            now,
+            watched: RefCell::default(),
+        };
+        rig.h.run();
+        let sent = rig.sent();
+        assert!(
+            matches!(sent.as_slice(), [Command::LoadProfiles, Command::LoadCache]),
+            "the app asks for profiles and the keyring's contents at start: {sent:?}"
+        );
+        rig
+    }
+
+    pub fn with_profiles() -> Self {
+        let mut rig = Self::with_storage(None);
+        rig.reply(Event::Profiles(Ok(profiles())));
+        rig
+    }
+
+    /// Signed in from profile alice to a session of `kind` that ends in an hour, with the
+    /// form's fields as its origin (as the worker does).
+    pub fn signed_in(kind: SessionKind) -> Self {
+        let mut rig = Self::with_profiles();
+        rig.select_profile("alice");
+        rig.sign_in_with("123456", |r| Session {
+            name: r.name.clone(),
+            origin: r.origin.clone(),
+            ..session(kind, t(3600))
+        });
+        rig
+    }
+
+    /// Types a full code, takes the one sign-in it sends and answers it with `answer(request)`;
+    /// hands back the request.
+    pub fn sign_in_with(
+        &mut self,
+        code: &str,
+        answer: impl FnOnce(&SignInRequest) -> Session,
+    ) -> SignInRequest {
+        let (id, request) = self.submit_code(code);
+        self.answer(id, answer(&request));
+        request
+    }
+
+    /// Types a full code, which signs in by itself: the sign-in it sends.
+    pub fn submit_code(&mut self, code: &str) -> (RequestId, SignInRequest) {
+        self.type_into("MFA code", code);
+        self.take_sign_in()
+    }
+
+    /// The one command sent since the last look, which must be a sign-in.
+    pub fn take_sign_in(&self) -> (RequestId, SignInRequest) {
+        expect_command!(self, Command::SignIn { id, request } => (*id, (**request).clone()))
+    }
+
+    /// Answers the sign-in `id` with this session.
+    pub fn answer(&mut self, id: RequestId, session: Session) {
+        let result = Ok(Box::new(session));
+        self.reply(Event::SignedIn { id, result });
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.h.state().state
+    }
+
+    pub fn select_profile(&mut self, name: &str) {
+        self.h.state_mut().state.select_profile(name);
+        self.h.run();
+    }
+
+    pub fn set_now(&mut self, at: SystemTime) {
+        *self.now.lock().unwrap() = at;
+        self.settle();
+    }
+
+    pub fn now(&self) -> SystemTime {
+        *self.now.lock().unwrap()
+    }
+
+    /// Hands the app an event, as the worker would, without running a frame.
+    pub fn send(&self, event: Event) {
+        self.events.send(event).expect("the app holds the receiver");
+    }
+
+    /// Hands the app an event and lets it settle.
+    pub fn reply(&mut self, event: Event) {
+        self.send(event);
+        self.settle();
+    }
+
+    /// The commands sent since the last look, but for the session lists the window hands the
+    /// supervisor (kept for [`Rig::watched`]).
+    pub fn sent(&self) -> Vec<Command> {
+        let mut out = Vec::new();
+        for c in self.commands.try_iter() {
+            match c {
+                Command::Watch(w @ Watch::Sessions { .. }) => self.watched.borrow_mut().push(w),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[track_caller]
+    pub fn expect_nothing_sent(&self, why: &str) {
+        let sent = self.sent();
+        assert!(sent.is_empty(), "{why}: sent {sent:?}");
+    }
+
+    /// The session lists handed to the supervisor since the last look.
+    pub fn watched(&self) -> Vec<Watch> {
+        let _ = self.sent();
+        std::mem::take(&mut *self.watched.borrow_mut())
+    }
+
+    /// Finds the button by role and label, clicks it and lets the app settle.
+    pub fn click(&mut self, label: &str) {
+        self.button(label).click();
+        self.settle();
+    }
+
+    /// Clicks the widget with this label (a list row, a checkbox, a link) and lets it settle.
+    pub fn click_label(&mut self, label: &str) {
+        self.h.get_by_label(label).click();
+        self.settle();
+    }
+
+    /// Opens the combo box and picks the item.
+    pub fn choose(&mut self, combo: &str, item: &str) {
+        self.h.get_by_role_and_label(Role::ComboBox, combo).click();
+        self.h.run();
+        self.click_label(item);
+    }
+
+    /// The button with this label, to click without running a frame or to look at.
+    pub fn button<'a>(&'a self, label: &'a str) -> Node<'a> {
+        self.h.get_by_role_and_label(Role::Button, label)
+    }
+
+    pub fn button_disabled(&self, label: &str) -> bool {
+        self.button(label).accesskit_node().is_disabled()
+    }
+
+    /// Presses a key and lets the app settle.
+    pub fn press(&mut self, key: Key) {
+        self.h.key_press(key);
+        self.settle();
+    }
+
+    pub fn input_value(&self, label: &str) -> String {
+        let input = self.h.get_by_role_and_label(Role::TextInput, label);
+        input.value().unwrap_or_default()
+    }
+
+    pub fn code_focused(&self) -> bool {
+        let code = self.h.get_by_role_and_label(Role::TextInput, "MFA code");
+        code.is_focused()
+    }
+
+    /// Replaces the text of the input with this label.
+    pub fn type_into(&mut self, label: &str, text: &str) {
+        self.type_in(Role::TextInput, label, text);
+    }
+
+    /// Replaces the text of the input with this role and label.
+    pub fn type_in(&mut self, role: Role, label: &str, text: &str) {
+        self.h.get_by_role_and_label(role, label).focus();
+        self.h.run();
+        let select_all = egui::Modifiers::COMMAND;
+        self.h.key_press_modifiers(select_all, Key::A);
+        self.h.key_press(Key::Backspace);
+        self.h.get_by_role_and_label(role, label).type_text(text);
+        self.settle();
+    }
+
+    /// Runs frames until the UI settles; while a request is pending the spinner repaints
+    /// continuously, so then only a few frames are run.
+    pub fn settle(&mut self) {
+        self.h.run_steps(2);
+        let st = self.state();
+        let b = &st.browser;
+        let busy = st.sign_in.pending.is_some()
+            || (b.shown && (b.buckets_id.is_some() || b.list_id.is_some()));
+        if !busy {
+            self.h.run();
+        }
+    }
+
+    /// Presses Ctrl+Shift+C as one key event, so the frame that handles it is the one whose
+    /// output the harness keeps (it runs a frame per queued event).
+    pub fn copy_shortcut(&mut self) {
+        self.h.event(egui::Event::Key {
+            key: Key::C,
+            pressed: true,
+            modifiers: egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+            repeat: false,
+            physical_key: None,
+        });
+        self.h.step();
+    }
+
+    /// Runs one frame: the texts it put on the clipboard.
+    pub fn step_copied(&mut self) -> Vec<String> {
+        self.h.step();
+        self.copied()
+    }
+
+    /// The texts the last frame put on the clipboard.
+    pub fn copied(&self) -> Vec<String> {
+        let commands = &self.h.output().platform_output.commands;
+        let texts = commands.iter().filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        });
+        texts.collect()
+    }
+
+    pub fn has_text(&self, needle: &str) -> bool {
+        self.h.query_all_by_label_contains(needle).next().is_some()
+    }
+
+    /// Asserts that some label in the window contains `needle`.
+    #[track_caller]
+    pub fn shows(&self, needle: &str) {
+        assert!(self.has_text(needle), "no {needle:?} in the window");
+    }
+
+    /// Asserts that no label in the window contains `needle`.
+    #[track_caller]
+    pub fn hides(&self, needle: &str) {
+        assert!(!self.has_text(needle), "{needle:?} is in the window");
+    }
+
+    /// Every label and value in the accessibility tree.
+    pub fn all_text(&self) -> String {
+        let nodes = self.h.root().children_recursive();
+        let texts = nodes.map(|n| {
+            let (label, value) = (n.accesskit_node().label(), n.accesskit_node().value());
+            format!(
+                "{}\n{}\n",
+                label.unwrap_or_default(),
+                value.unwrap_or_default()
+            )
+        });
+        texts.collect()
+    }
+
+    /// The label of the focused widget, or "(nothing)".
+    pub fn focused_label(&self) -> String {
+        let mut nodes = self.h.root().children_recursive();
+        let focused = nodes.find(|n| n.accesskit_node().is_focused());
+        let label = focused.and_then(|n| n.accesskit_node().label());
+        label.unwrap_or_else(|| "(nothing)".to_owned())
+    }
+}
+
+/// eframe's storage in memory: what the app saves, and the preferences it starts from.
+#[derive(Default)]
+pub struct MemStorage(pub HashMap<String, String>);
+
+impl eframe::Storage for MemStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+/// admin (a role assumed with alice's MFA, preselected) and alice (keys and MFA).
+pub fn profiles() -> Profiles {
+    let admin = ProfileInfo {
+        name: "admin".into(),
+        mfa_serial: Some(MFA.into()),
+        role_arn: Some(ROLE.into()),
+        source_profile: Some("alice".into()),
+        external_id: Some("tenant-42".into()),
+        role_session_name: Some("alice-admin".into()),
+        duration_seconds: Some("7200".into()),
+        region: Some("eu-west-1".into()),
+        has_keys: false,
+    };
+    let alice = ProfileInfo {
+        name: "alice".into(),
+        mfa_serial: Some(MFA.into()),
+        region: Some("us-east-1".into()),
+        has_keys: true,
+        ..ProfileInfo::default()
+    };
+    let (list, selected) = (vec![admin, alice], Some("admin".into()));
+    Profiles { list, selected }
+}
+
+/// alice's session as admin, issued at `t(0)`.
+pub fn session(kind: SessionKind, expires_at: SystemTime) -> Session {
+    Session {
+        name: "alice".into(),
+        origin: keyfob::session::SignInFields::default(),
+        credentials: Credentials {
+            access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
+            secret_access_key: Secret::new(SECRET),
+            session_token: Some(Secret::new(TOKEN)),
+        },
+        issued_at: t(0),
+        expires_at,
+        identity: Some(Identity {
+            account: "123456789012".into(),
+            arn: "arn:aws:sts::123456789012:assumed-role/admin/alice-admin".into(),
+            user_id: "AROAEXAMPLE:alice-admin".into(),
+        }),
+        source_identity: Some(Identity {
+            account: "123456789012".into(),
+            arn: "arn:aws:iam::123456789012:user/alice".into(),
+            user_id: "AIDAEXAMPLE".into(),
+        }),
+        kind,
+        region: Some("eu-west-1".into()),
+    }
+}
+
+/// A role assumed with MFA.
+pub fn assumed_role() -> SessionKind {
+    SessionKind::AssumedRole {
+        role_arn: ROLE.into(),
+        mfa: true,
+    }
+}
+
+/// An MFA session token of this name, whose identity has this ARN.
+pub fn named(name: &str, arn: &str, expires_at: SystemTime) -> Session {
+    let mut s = session(MFA_TOKEN, expires_at);
+    s.name = name.into();
+    s.identity.as_mut().unwrap().arn = arn.into();
+    s
+}
+
+/// The keyring holding these sessions, the keys "work" and one damaged entry.
+pub fn contents(sessions: Vec<Session>) -> Contents {
+    let work = KeyInfo {
+        name: "work".into(),
+        access_key_id: "AKIAEXAMPLEEXAMPLE01".into(),
+    };
+    let damaged =
+        "A keyring entry of keyfob is damaged (not a session or key record) and was ignored";
+    Contents {
+        sessions,
+        keys: vec![work],
+        problems: vec![damaged.into()],
+    }
+}

@@ -1,0 +1,215 @@
+//! A signed-in session: identity and countdown at injected times, expiry and renewal, export
+//! copying and clipboard clearing, sign-out, what the supervisor is told, writing a profile, and
+//! no secret in the accessibility tree, `Debug` output or the persistence file.
+
+use keyfob::keystore::Contents;
+use keyfob::message::Watched;
+
+use crate::rig::*;
+
+/// The window's title at the rig's time.
+fn title(rig: &Rig) -> String {
+    rig.state().title(rig.now())
+}
+
+#[test]
+fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires() {
+    let mut rig = Rig::signed_in(assumed_role());
+    rig.shows("arn:aws:sts::123456789012:assumed-role/admin/alice-admin");
+    rig.shows("arn:aws:iam::123456789012:user/alice"); // the source identity
+    rig.shows("ASIAEXAMPLEEXAMPLE01"); // the access key id
+    rig.shows("01:00:00 left");
+    assert_eq!(title(&rig), "keyfob — 1 h left");
+    // Repaints once a second, not every frame.
+    rig.set_now(t(1) + Duration::from_millis(300));
+    let delay = rig.h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
+    let (min, max) = (Duration::from_millis(500), Duration::from_millis(1010));
+    assert!(delay > min && delay <= max, "{delay:?}");
+    rig.shows("00:59:58 left");
+    let whole = "the title counts whole minutes";
+    assert_eq!(title(&rig), "keyfob — 59 min left", "{whole}");
+    rig.set_now(t(3600 - 14 * 60));
+    rig.shows("00:14:00 left");
+    let urgency = rig.state().current().unwrap().urgency(rig.now());
+    assert_eq!(urgency, keyfob::session::Urgency::Soon);
+    rig.set_now(t(3600 - 4 * 60));
+    rig.shows("00:04:00 left");
+    assert_eq!(title(&rig), "keyfob — 4 min left");
+    rig.set_now(t(3600 - 30));
+    assert_eq!(title(&rig), "keyfob — under a minute left");
+    rig.set_now(t(3600));
+    rig.shows("Expired: keyfob no longer uses this session");
+    assert_eq!(title(&rig), "keyfob — session expired");
+    assert!(rig.button_disabled("Copy export lines"));
+    rig.copy_shortcut();
+    let exported = rig.copied().iter().any(|t| t.contains(SECRET));
+    assert!(!exported, "an expired session is never exported");
+    // Renew keeps the fields and asks for a new code.
+    rig.click("Renew");
+    rig.shows("Enter a new code to renew the session");
+    assert_eq!(rig.input_value("Region"), "us-east-1");
+    assert!(rig.code_focused());
+}
+
+#[test]
+fn copy_exports_in_the_chosen_format_then_the_clipboard_is_cleared() {
+    let mut rig = Rig::signed_in(MFA_TOKEN);
+    rig.choose("Format", "fish");
+    let masked = !rig.all_text().contains(SECRET);
+    assert!(masked, "the preview masks the secret");
+    let first = "set -gx AWS_ACCESS_KEY_ID 'ASIAEXAMPLEEXAMPLE01'";
+    rig.shows(first); // the preview shows the lines
+    rig.button("Copy export lines").click();
+    let copied = rig.step_copied();
+    let [text] = copied.as_slice() else {
+        panic!("{copied:?}")
+    };
+    assert!(text.starts_with(&format!("{first}\n")), "{text}");
+    for line in [
+        format!("set -gx AWS_SECRET_ACCESS_KEY '{SECRET}'\n"),
+        format!("set -gx AWS_SESSION_TOKEN '{TOKEN}'\n"),
+        "set -gx AWS_REGION 'eu-west-1'\n".to_owned(),
+        "set -gx AWS_DEFAULT_REGION 'eu-west-1'\n".to_owned(),
+        "set -gx AWS_CREDENTIAL_EXPIRATION '2026-11-22T13:00:00Z'\n".to_owned(),
+    ] {
+        assert!(text.contains(&line), "{line:?} is missing from {text}");
+    }
+    rig.h.run();
+    rig.shows("clipboard is cleared in 60 s");
+    // The supervisor clears it on time (its timers are tested in worker::supervisor).
+    let (fingerprint, clear_at) = expect_command!(rig,
+        Command::Watch(Watch::Clipboard { fingerprint, clear_at }) => (*fingerprint, *clear_at));
+    assert_eq!(fingerprint, keyfob::clipboard::fingerprint(text));
+    assert_eq!(clear_at, t(60), "60 s after the copy");
+    // Ctrl+Shift+C copies too.
+    rig.copy_shortcut();
+    let status = &rig.state().status;
+    assert_eq!(rig.copied().len(), 1, "status: {status:?}");
+}
+
+#[test]
+fn sign_out_forgets_the_session_and_clears_our_clipboard() {
+    let mut rig = Rig::signed_in(MFA_TOKEN);
+    rig.click("Copy export lines");
+    rig.click("Sign out");
+    assert!(rig.state().current().is_none());
+    assert!(rig.state().sessions.list.is_empty());
+    rig.hides("assumed-role/admin");
+    let copy = rig
+        .h
+        .query_by_role_and_label(Role::Button, "Copy export lines");
+    assert!(copy.is_none(), "nothing left to copy");
+    let fingerprint = rig.state().sessions.clipboard.map(|m| m.fingerprint);
+    assert_eq!(fingerprint, None, "the deadline is dropped");
+    let sent = rig.sent();
+    let cleared = matches!(
+        sent.as_slice(),
+        [
+            Command::Watch(Watch::Clipboard { .. }),
+            Command::Watch(Watch::ClearClipboardNow { .. })
+        ]
+    );
+    assert!(cleared, "{sent:?}");
+    let watched = rig.watched();
+    let last = watched.last();
+    let stopped =
+        matches!(last, Some(Watch::Sessions { sessions, shown: None }) if sessions.is_empty());
+    assert!(
+        stopped,
+        "the supervisor stops watching the session: {watched:?}"
+    );
+    assert_eq!(rig.input_value("MFA device"), MFA, "the form is kept");
+}
+
+#[test]
+fn the_supervisor_is_told_every_session_and_the_one_on_screen() {
+    // The warnings, the expiry and the clipboard run on the supervisor's timers (tested in
+    // worker::supervisor, and minimized under Xvfb in scripts/e2e-xvfb); the window's part is to
+    // tell it what it holds, at once and whenever that changes.
+    let mut rig = Rig::signed_in(MFA_TOKEN);
+    let watched = rig.watched();
+    let alice = Watched {
+        name: "alice".into(),
+        who: "admin/alice-admin".into(),
+        expires_at: t(3600),
+    };
+    let (sessions, shown) = (vec![alice], Some("alice".into()));
+    let expected = Watch::Sessions { sessions, shown };
+    assert_eq!(watched.last(), Some(&expected), "{watched:?}");
+    rig.set_now(t(600));
+    assert!(rig.watched().is_empty(), "nothing changed: nothing is sent");
+    // A second session, restored from the keyring, is watched too while alice stays on screen.
+    let bob = named(
+        "bob",
+        "arn:aws:sts::123456789012:assumed-role/admin/alice-admin",
+        t(1800),
+    );
+    let mut cache = Contents::default();
+    cache.sessions.push(bob);
+    rig.reply(Event::Cache(Ok(cache)));
+    let watched = rig.watched();
+    let Some(Watch::Sessions { sessions, shown }) = watched.last() else {
+        panic!("{watched:?}")
+    };
+    assert_eq!(shown.as_deref(), Some("alice"));
+    let names: Vec<&str> = sessions.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["alice", "bob"]);
+}
+
+#[test]
+fn writing_a_profile_shows_the_change_first_and_long_term_keys_need_a_tick() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials");
+    let keys = "[mfa]\naws_access_key_id = AKIAEXAMPLEEXAMPLE01\naws_secret_access_key = x\n";
+    std::fs::write(&path, keys).unwrap();
+    let mut rig = Rig::signed_in(MFA_TOKEN);
+    rig.sent();
+    rig.click_label("Write into ~/.aws/credentials");
+    rig.type_into("Profile name", "bad name");
+    rig.click("Show the change");
+    rig.shows("Use letters, digits");
+    rig.expect_nothing_sent("a bad profile name");
+    rig.type_into("Profile name", "mfa");
+    rig.click("Show the change");
+    let (profile, session) = expect_command!(rig,
+        Command::PlanProfileWrite { profile, session } => (profile.clone(), session.clone()));
+    assert_eq!(profile, "mfa");
+    // Play the worker: read and plan for real.
+    let file = keyfob::credfile::CredFile::read(&path).unwrap();
+    let edit = file.plan(&profile, &session).unwrap();
+    rig.reply(Event::ProfilePlanned(Ok((Box::new(file), Box::new(edit)))));
+    rig.shows("Replace [mfa] in");
+    rig.shows("aws_session_token = …(hidden)");
+    let masked = !rig.all_text().contains(TOKEN);
+    assert!(masked, "the preview masks the token");
+    let needs_tick = rig.button_disabled("Write profile");
+    assert!(needs_tick, "long-term keys need the tick");
+    rig.click_label("Replace the long-term keys in this profile");
+    rig.click("Write profile");
+    expect_command!(rig, Command::WriteProfile { confirm_long_term, .. } if *confirm_long_term);
+}
+
+#[test]
+fn no_secret_in_the_ui_tree_debug_output_or_persistence() {
+    let mut rig = Rig::signed_in(MFA_TOKEN);
+    rig.click("Copy export lines");
+    let tree = rig.all_text();
+    assert!(tree.contains("ASIAEXAMPLEEXAMPLE01"));
+    let debug = format!("{:?} {:#?}", rig.h.state(), rig.state());
+    for secret in [SECRET, TOKEN] {
+        assert!(!tree.contains(secret), "accessibility tree leaks a secret");
+        assert!(!debug.contains(secret), "Debug leaks a secret");
+    }
+    // The ExternalId, which some teams treat as a shared secret, stays off disk too.
+    rig.h.state_mut().state.sign_in.form.fields.external_id = "tenant-42".into();
+    let mut storage = MemStorage::default();
+    eframe::App::save(rig.h.state_mut(), &mut storage);
+    let saved = storage.0.get(keyfob::app::PREFS_KEY).expect("prefs saved");
+    assert!(saved.contains("alice"), "prefs are saved: {saved}");
+    for secret in [SECRET, TOKEN, "123456\"", "tenant-42"] {
+        assert!(!saved.contains(secret), "{secret:?} saved in {saved}");
+    }
+    // And they come back on the next start.
+    let rig2 = Rig::with_storage(Some(saved.clone()));
+    assert_eq!(rig2.input_value("MFA device"), MFA);
+}
