@@ -3,7 +3,7 @@
 
 use crate::aws::SourceCredentials;
 use crate::aws::errors::AwsError;
-use crate::aws::profiles::Profiles;
+use crate::aws::profiles::{ProfileError, Profiles};
 use crate::aws::s3::{BucketInfo, ObjectDetails, Page};
 use crate::aws::sts::{DetectedMfa, SignInRequest};
 use crate::credfile::{CredFile, CredFileError, Edit};
@@ -342,11 +342,27 @@ pub enum Watch {
     },
 }
 
+/// Why a keyring action failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeyringFailure {
+    #[error("The session was not saved in the keyring: {0}")]
+    SaveSession(KeystoreError),
+    #[error("The session could not be removed from the keyring: {0}")]
+    ForgetSession(KeystoreError),
+    #[error("{0}")]
+    Store(#[from] KeystoreError),
+    /// Importing: the profile's keys could not be read.
+    #[error("{0}")]
+    Import(#[from] ProfileError),
+    #[error("The keyring thread stopped")]
+    Stopped,
+}
+
 /// What the worker reports back.
 #[derive(Debug)]
 pub enum Event {
     /// The profiles, or why they could not be read.
-    Profiles(Result<Profiles, String>),
+    Profiles(Result<Profiles, ProfileError>),
     /// A sign-in finished.
     SignedIn {
         /// The request's tag.
@@ -375,7 +391,7 @@ pub enum Event {
         imported_from: Option<String>,
     },
     /// A keyring operation failed.
-    KeyringFailed(String),
+    KeyringFailed(KeyringFailure),
     /// A credentials-file change was planned (or why not).
     ProfilePlanned(Result<(Box<CredFile>, Box<Edit>), CredFileError>),
     /// A credentials-file change was written (what to tell the user) or refused.

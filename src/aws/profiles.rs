@@ -52,18 +52,31 @@ impl Profiles {
     }
 }
 
+/// Why profiles or a profile's keys could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    #[error("Could not read your AWS config: {0}")]
+    Unreadable(String),
+    #[error("There is no profile {0}")]
+    NoSuchProfile(String),
+    #[error("Profile {0} holds temporary credentials (a session token), not long-term keys")]
+    TemporaryKeys(String),
+    #[error("Profile {0} holds no access key pair")]
+    NoKeys(String),
+}
+
 /// Loads the profiles from `spec` (or the SDK's default locations), honouring the process
 /// environment.
-pub async fn load(spec: &ProfileFilesSpec) -> Result<Profiles, String> {
+pub async fn load(spec: &ProfileFilesSpec) -> Result<Profiles, ProfileError> {
     load_with_env(spec, &Env::real()).await
 }
 
 /// Loads the profiles with an explicit environment (for tests).
-pub async fn load_with_env(spec: &ProfileFilesSpec, env: &Env) -> Result<Profiles, String> {
+pub async fn load_with_env(spec: &ProfileFilesSpec, env: &Env) -> Result<Profiles, ProfileError> {
     let files = spec.to_sdk().unwrap_or_default();
     let set = aws_config::profile::load(&Fs::real(), env, &files, None)
         .await
-        .map_err(|e| format!("Could not read your AWS config: {e}"))?;
+        .map_err(|e| ProfileError::Unreadable(e.to_string()))?;
     Ok(from_set(&set))
 }
 
@@ -72,14 +85,14 @@ pub async fn load_with_env(spec: &ProfileFilesSpec, env: &Env) -> Result<Profile
 pub async fn long_term_keys(
     env: &super::AwsEnv,
     profile: &str,
-) -> Result<crate::session::Credentials, String> {
+) -> Result<crate::session::Credentials, ProfileError> {
     let files = env.profile_files.to_sdk().unwrap_or_default();
     let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None)
         .await
-        .map_err(|e| format!("Could not read your AWS config: {e}"))?;
+        .map_err(|e| ProfileError::Unreadable(e.to_string()))?;
     let p = set
         .get_profile(profile)
-        .ok_or_else(|| format!("There is no profile {profile}"))?;
+        .ok_or_else(|| ProfileError::NoSuchProfile(profile.to_owned()))?;
     let get = |k: &str| p.get(k).map(str::trim).filter(|v| !v.is_empty());
     match (get("aws_access_key_id"), get("aws_secret_access_key")) {
         (Some(id), Some(secret)) if get("aws_session_token").is_none() => {
@@ -89,10 +102,8 @@ pub async fn long_term_keys(
                 session_token: None,
             })
         }
-        (Some(_), Some(_)) => Err(format!(
-            "Profile {profile} holds temporary credentials (a session token), not long-term keys"
-        )),
-        _ => Err(format!("Profile {profile} holds no access key pair")),
+        (Some(_), Some(_)) => Err(ProfileError::TemporaryKeys(profile.to_owned())),
+        _ => Err(ProfileError::NoKeys(profile.to_owned())),
     }
 }
 

@@ -265,7 +265,7 @@ impl AppState {
             }
             Event::Cache(Err(e)) => self.keyring.unavailable(&e),
             Event::Keys(result) => self.keyring.keys_changed(result),
-            Event::KeyringFailed(e) => self.keyring.error = Some(Notice::error(e)),
+            Event::KeyringFailed(e) => self.keyring.error = Some(Notice::from_error(&e)),
             Event::KeySaved {
                 name,
                 imported_from,

@@ -3,7 +3,7 @@
 
 use crate::aws::SourceCredentials;
 use crate::aws::errors::{AwsError, ErrorKind};
-use crate::aws::profiles::Profiles;
+use crate::aws::profiles::{ProfileError, Profiles};
 use crate::aws::sts::DetectedMfa;
 use crate::message::{Command, Outbox, RequestId, next_id};
 use crate::notice::Notice;
@@ -152,7 +152,7 @@ impl SignIn {
         self.error = None;
     }
 
-    pub fn profiles_loaded(&mut self, result: Result<Profiles, String>) {
+    pub fn profiles_loaded(&mut self, result: Result<Profiles, ProfileError>) {
         match result {
             Ok(profiles) => {
                 self.profiles = profiles;
@@ -164,7 +164,7 @@ impl SignIn {
                     self.select_profile(&sel);
                 }
             }
-            Err(e) => self.profiles_error = Some(Notice::error(e)),
+            Err(e) => self.profiles_error = Some(Notice::from_error(&e)),
         }
     }
 

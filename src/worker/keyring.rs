@@ -8,7 +8,7 @@ use tokio::runtime::Runtime;
 use super::ports::Send_;
 use crate::aws::{AwsEnv, profiles};
 use crate::keystore::{Keystore, KeystoreError, LongTermKey};
-use crate::message::Event;
+use crate::message::{Event, KeyringFailure};
 use crate::session::Session;
 
 /// A keyring job: runs with the keystore, or the reason there is none.
@@ -71,7 +71,7 @@ pub(super) fn save_session(lane: &Lane, send: &Send_, session: Box<Session>) {
     with_keystore(lane, send, move |k| {
         k.save_session(&session)
             .err()
-            .map(|e| format!("The session was not saved in the keyring: {e}"))
+            .map(KeyringFailure::SaveSession)
     });
 }
 
@@ -79,7 +79,7 @@ pub(super) fn forget_session(lane: &Lane, send: &Send_, name: String) {
     with_keystore(lane, send, move |k| {
         k.delete_session(&name)
             .err()
-            .map(|e| format!("The session could not be removed from the keyring: {e}"))
+            .map(KeyringFailure::ForgetSession)
     });
 }
 
@@ -106,7 +106,7 @@ pub(super) fn import_key(
     rt.spawn(async move {
         let credentials = match profiles::long_term_keys(&env, &profile).await {
             Ok(c) => c,
-            Err(e) => return send(Event::KeyringFailed(e)),
+            Err(e) => return send(Event::KeyringFailed(e.into())),
         };
         let key = LongTermKey {
             name: profile.clone(),
@@ -126,10 +126,8 @@ pub(super) fn import_key(
                     imported_from: Some(profile),
                 });
             }
-            Some(Err(e)) => send(Event::KeyringFailed(e.to_string())),
-            None => send(Event::KeyringFailed(
-                "the keyring thread stopped".to_owned(),
-            )),
+            Some(Err(e)) => send(Event::KeyringFailed(e.into())),
+            None => send(Event::KeyringFailed(KeyringFailure::Stopped)),
         }
     });
 }
@@ -138,15 +136,15 @@ pub(super) fn import_key(
 /// returns) as an event.
 fn with_keystore<F>(lane: &Lane, send: &Send_, f: F)
 where
-    F: FnOnce(&Keystore) -> Option<String> + Send + 'static,
+    F: FnOnce(&Keystore) -> Option<KeyringFailure> + Send + 'static,
 {
     let send = Arc::clone(send);
     lane.run(move |k| {
         if let Ok(k) = k
-            && let Some(message) = f(k)
+            && let Some(failure) = f(k)
         {
-            tracing::warn!("{message}");
-            send(Event::KeyringFailed(message));
+            tracing::warn!("{failure}");
+            send(Event::KeyringFailed(failure));
         }
     });
 }
@@ -173,7 +171,7 @@ where
                     });
                 }
             }
-            Err(e) => send(Event::KeyringFailed(e.to_string())),
+            Err(e) => send(Event::KeyringFailed(e.into())),
         }
     });
 }
