@@ -5,6 +5,7 @@
 use std::io::{BufRead as _, IsTerminal as _, Write};
 use std::time::SystemTime;
 
+use crate::aws::sts::SignInRequest;
 use crate::aws::{AwsEnv, profiles, sts};
 use crate::credfile::CredFile;
 use crate::export::ExportFormat;
@@ -118,70 +119,14 @@ pub async fn signin(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let profiles = match profiles::load(&ctx.env.profile_files).await {
-        Ok(p) => p,
-        Err(e) => {
-            say!(err, "keyfob: {e}");
-            return FAILED;
-        }
-    };
-    let Some(info) = profiles.get(profile) else {
-        let names: Vec<&str> = profiles.list.iter().map(|p| p.name.as_str()).collect();
-        say!(
-            err,
-            "keyfob: there is no profile {profile} in your AWS config (found: {})",
-            if names.is_empty() {
-                "none".to_owned()
-            } else {
-                names.join(", ")
-            }
-        );
+    let Some(mut form) = profile_form(ctx, profile, err).await else {
         return FAILED;
     };
-    let mut form = SignInForm::default();
-    form.fill_from(info);
     let now = SystemTime::now();
-    let cached: Vec<Session> = match &ctx.keystore {
-        Ok(k) => match k.load_all() {
-            Ok(c) => c
-                .sessions
-                .into_iter()
-                .filter(|s| s.usable_for_cache(now))
-                .collect(),
-            Err(e) => {
-                say!(err, "keyfob: {e}");
-                Vec::new()
-            }
-        },
-        Err(_) => Vec::new(),
+    let cached = cached_sessions(ctx, now, err);
+    let Some(mut request) = checked_request(&mut form, &cached, now, code, err) else {
+        return FAILED;
     };
-    let mut parent = chain_parent_for(&form, &cached, now);
-    // A role chained from the MFA session is capped at 1 h; a longer profile duration takes the
-    // direct flow with a code instead.
-    if form.plan(parent) == Plan::Chained && form.check(parent).is_err() {
-        form.chain = false;
-        parent = None;
-    }
-    if form.plan(parent).needs_code() {
-        let typed = match code {
-            Some(c) => c.to_owned(),
-            None => match prompt_code(&form.fields.mfa_serial, err) {
-                Some(c) => c,
-                None => return FAILED,
-            },
-        };
-        form.code = validate::clean_code(&typed);
-    }
-    let request = match form.check(parent) {
-        Ok(r) => r,
-        Err(errors) => {
-            for (field, message) in errors {
-                say!(err, "keyfob: {}: {message}", field.label());
-            }
-            return FAILED;
-        }
-    };
-    let mut request = request;
     match keystore::resolve_source(ctx.keystore.as_ref().ok(), &request.source) {
         Ok(s) => request.source = s,
         Err(e) => {
@@ -199,6 +144,90 @@ pub async fn signin(
             return FAILED;
         }
     };
+    report_and_keep(ctx, &session, out, err)
+}
+
+/// The sign-in form filled from the AWS config's profile `profile`, or a message saying why not.
+async fn profile_form(ctx: &Ctx, profile: &str, err: &mut dyn Write) -> Option<SignInForm> {
+    let profiles = match profiles::load(&ctx.env.profile_files).await {
+        Ok(p) => p,
+        Err(e) => {
+            say!(err, "keyfob: {e}");
+            return None;
+        }
+    };
+    let Some(info) = profiles.get(profile) else {
+        let names: Vec<&str> = profiles.list.iter().map(|p| p.name.as_str()).collect();
+        say!(
+            err,
+            "keyfob: there is no profile {profile} in your AWS config (found: {})",
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
+        );
+        return None;
+    };
+    let mut form = SignInForm::default();
+    form.fill_from(info);
+    Some(form)
+}
+
+/// The keyring's sessions still good for use at `now`: a role may be chained from one of them.
+fn cached_sessions(ctx: &Ctx, now: SystemTime, err: &mut dyn Write) -> Vec<Session> {
+    match &ctx.keystore {
+        Ok(k) => match k.load_all() {
+            Ok(c) => c
+                .sessions
+                .into_iter()
+                .filter(|s| s.usable_for_cache(now))
+                .collect(),
+            Err(e) => {
+                say!(err, "keyfob: {e}");
+                Vec::new()
+            }
+        },
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The form's request, chained from a cached MFA session when it can be, with the code given or
+/// typed when one is needed; or the form's complaints.
+fn checked_request(
+    form: &mut SignInForm,
+    cached: &[Session],
+    now: SystemTime,
+    code: Option<&str>,
+    err: &mut dyn Write,
+) -> Option<SignInRequest> {
+    let mut parent = chain_parent_for(form, cached, now);
+    // A role chained from the MFA session is capped at 1 h; a longer profile duration takes the
+    // direct flow with a code instead.
+    if form.plan(parent) == Plan::Chained && form.check(parent).is_err() {
+        form.chain = false;
+        parent = None;
+    }
+    if form.plan(parent).needs_code() {
+        let typed = match code {
+            Some(c) => c.to_owned(),
+            None => prompt_code(&form.fields.mfa_serial, err)?,
+        };
+        form.code = validate::clean_code(&typed);
+    }
+    match form.check(parent) {
+        Ok(r) => Some(r),
+        Err(errors) => {
+            for (field, message) in errors {
+                say!(err, "keyfob: {}: {message}", field.label());
+            }
+            None
+        }
+    }
+}
+
+/// Says who is signed in until when, and keeps the session in the keyring for the other commands.
+fn report_and_keep(ctx: &Ctx, session: &Session, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let who = session.identity.as_ref().map_or_else(
         || session.credentials.access_key_id.clone(),
         |i| i.arn.clone(),
@@ -217,7 +246,7 @@ pub async fn signin(
         );
         return FAILED;
     };
-    if let Err(e) = ks.save_session(&session) {
+    if let Err(e) = ks.save_session(session) {
         say!(err, "keyfob: the session was not kept in the keyring: {e}");
         return FAILED;
     }
