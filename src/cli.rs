@@ -14,7 +14,6 @@ use crate::session::{Session, countdown_text, rfc3339};
 use crate::signin::{Plan, SignInForm, chain_parent_for};
 use crate::validate;
 
-/// Success.
 pub const OK: u8 = 0;
 /// The command could not do its job (no session, AWS refused, no keyring …).
 pub const FAILED: u8 = 1;

@@ -36,14 +36,12 @@ pub enum ErrorKind {
     Invalid,
     /// The bucket or object does not exist.
     NotFound,
-    /// Anything else.
     Other,
 }
 
 /// An AWS failure as the UI shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AwsError {
-    /// The category.
     pub kind: ErrorKind,
     /// One sentence for the user.
     pub message: String,

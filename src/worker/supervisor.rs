@@ -160,7 +160,8 @@ impl Supervisor {
             .min()
     }
 
-    /// Whether anything is watched (then the loop re-checks the wall clock every [`RECHECK`]).
+    /// Whether nothing is left to watch (while something is, the loop re-checks the wall clock every
+    /// [`RECHECK`]).
     #[must_use]
     pub fn is_idle(&self) -> bool {
         self.sessions.values().all(|e| e.ended) && self.clipboard.is_none()
