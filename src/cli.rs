@@ -2,18 +2,15 @@
 //! share the window's code (the form's checks, the STS flows, the keyring) and never open a window.
 //! Results go to `out`, messages to `err`; each returns the process exit code.
 
-use std::io::{BufRead as _, IsTerminal as _, Write};
+use std::io::Write;
 use std::time::SystemTime;
 
-use crate::aws::{AwsEnv, profiles, sts};
+use crate::aws::AwsEnv;
 use crate::credfile::CredFile;
 use crate::export::ExportFormat;
-use crate::keystore::{self, Keystore, KeystoreError};
+use crate::keystore::{Keystore, KeystoreError};
 use crate::session::{Session, countdown_text, rfc3339};
-use crate::signin::{Plan, SignInForm, chain_parent_for};
-use crate::validate;
 
-/// Success.
 pub const OK: u8 = 0;
 /// The command could not do its job (no session, AWS refused, no keyring …).
 pub const FAILED: u8 = 1;
@@ -64,6 +61,11 @@ macro_rules! say {
     };
 }
 
+// Below `say!`: a macro_rules macro is only visible after its definition.
+mod sign_in;
+
+pub use self::sign_in::signin;
+
 impl Ctx {
     fn keystore(&self, err: &mut dyn Write) -> Option<&Keystore> {
         match &self.keystore {
@@ -104,145 +106,6 @@ impl Ctx {
                 say!(err, "keyfob: {e}");
                 None
             }
-        }
-    }
-}
-
-/// `keyfob signin --profile P [--code C]`: signs in through the flow the profile describes (a role
-/// is chained from a live cached MFA session without a code), keeps the session in the keyring and
-/// says who and until when. Asks for the code on the terminal when none is given and one is needed.
-pub async fn signin(
-    ctx: &Ctx,
-    profile: &str,
-    code: Option<&str>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> u8 {
-    let profiles = match profiles::load(&ctx.env.profile_files).await {
-        Ok(p) => p,
-        Err(e) => {
-            say!(err, "keyfob: {e}");
-            return FAILED;
-        }
-    };
-    let Some(info) = profiles.get(profile) else {
-        let names: Vec<&str> = profiles.list.iter().map(|p| p.name.as_str()).collect();
-        say!(
-            err,
-            "keyfob: there is no profile {profile} in your AWS config (found: {})",
-            if names.is_empty() {
-                "none".to_owned()
-            } else {
-                names.join(", ")
-            }
-        );
-        return FAILED;
-    };
-    let mut form = SignInForm::default();
-    form.fill_from(info);
-    let now = SystemTime::now();
-    let cached: Vec<Session> = match &ctx.keystore {
-        Ok(k) => match k.load_all() {
-            Ok(c) => c
-                .sessions
-                .into_iter()
-                .filter(|s| s.usable_for_cache(now))
-                .collect(),
-            Err(e) => {
-                say!(err, "keyfob: {e}");
-                Vec::new()
-            }
-        },
-        Err(_) => Vec::new(),
-    };
-    let mut parent = chain_parent_for(&form, &cached, now);
-    // A role chained from the MFA session is capped at 1 h; a longer profile duration takes the
-    // direct flow with a code instead.
-    if form.plan(parent) == Plan::Chained && form.check(parent).is_err() {
-        form.chain = false;
-        parent = None;
-    }
-    if form.plan(parent).needs_code() {
-        let typed = match code {
-            Some(c) => c.to_owned(),
-            None => match prompt_code(&form.fields.mfa_serial, err) {
-                Some(c) => c,
-                None => return FAILED,
-            },
-        };
-        form.code = validate::clean_code(&typed);
-    }
-    let request = match form.check(parent) {
-        Ok(r) => r,
-        Err(errors) => {
-            for (field, message) in errors {
-                say!(err, "keyfob: {}: {message}", field.label());
-            }
-            return FAILED;
-        }
-    };
-    let mut request = request;
-    match keystore::resolve_source(ctx.keystore.as_ref().ok(), &request.source) {
-        Ok(s) => request.source = s,
-        Err(e) => {
-            say!(err, "keyfob: {}", e.message);
-            return FAILED;
-        }
-    }
-    let session = match sts::sign_in(&ctx.env, &request).await {
-        Ok(s) => s,
-        Err(e) => {
-            say!(err, "keyfob: {}", e.message);
-            if !e.detail.is_empty() {
-                say!(err, "  ({})", e.detail);
-            }
-            return FAILED;
-        }
-    };
-    let who = session.identity.as_ref().map_or_else(
-        || session.credentials.access_key_id.clone(),
-        |i| i.arn.clone(),
-    );
-    say!(
-        out,
-        "Signed in as {who} until {} ({} left): {}",
-        session.expiration_rfc3339(),
-        countdown_text(session.remaining(SystemTime::now())),
-        session.kind.describe()
-    );
-    let Some(ks) = ctx.keystore(err) else {
-        say!(
-            err,
-            "keyfob: the session was not kept: the other commands cannot use it"
-        );
-        return FAILED;
-    };
-    if let Err(e) = ks.save_session(&session) {
-        say!(err, "keyfob: the session was not kept in the keyring: {e}");
-        return FAILED;
-    }
-    say!(out, "Kept in the keyring as {}", session.name);
-    OK
-}
-
-/// Reads the code from the terminal; `None` (with a message) when there is no terminal.
-fn prompt_code(serial: &str, err: &mut dyn Write) -> Option<String> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        say!(
-            err,
-            "keyfob: an MFA code is needed: pass --code 123456 (there is no terminal to ask on)"
-        );
-        return None;
-    }
-    let _ = write!(err, "MFA code for {serial}: ");
-    let _ = err.flush();
-    let mut line = String::new();
-    match stdin.lock().read_line(&mut line) {
-        Ok(n) if n > 0 => Some(line),
-        _ => {
-            say!(err, "keyfob: no code was typed");
-            None
         }
     }
 }

@@ -36,14 +36,12 @@ pub enum ErrorKind {
     Invalid,
     /// The bucket or object does not exist.
     NotFound,
-    /// Anything else.
     Other,
 }
 
 /// An AWS failure as the UI shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AwsError {
-    /// The category.
     pub kind: ErrorKind,
     /// One sentence for the user.
     pub message: String,
@@ -166,95 +164,115 @@ impl AwsError {
             msg,
             if extra.is_empty() { "" } else { "\n" },
         );
-        let (kind, sentence) = match code.unwrap_or("") {
-            "AccessDenied" | "AccessDeniedException"
-                if msg.contains("MultiFactorAuthentication") =>
-            {
-                (
-                    ErrorKind::MfaRejected,
-                    "That code was rejected — wait for the next one".to_owned(),
-                )
-            }
-            "AccessDenied" | "AccessDeniedException" => (
-                ErrorKind::AccessDenied,
-                format!(
-                    "Access denied: {}",
-                    if msg.is_empty() {
-                        "you are not allowed to do this"
-                    } else {
-                        msg
-                    }
-                ),
-            ),
-            "InvalidClientTokenId" | "InvalidAccessKeyId" | "UnrecognizedClientException" => (
-                ErrorKind::InvalidKey,
-                "The source access key is not valid (unknown or deactivated)".to_owned(),
-            ),
-            "SignatureDoesNotMatch" | "IncompleteSignature" => (
-                ErrorKind::BadSignature,
-                "The source secret key is wrong: AWS could not verify the signature".to_owned(),
-            ),
-            "InvalidToken" => (
-                ErrorKind::InvalidToken,
-                "The session token is not valid".to_owned(),
-            ),
-            "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => (
-                ErrorKind::Expired,
-                "The credentials have expired: sign in again".to_owned(),
-            ),
-            "NoSuchBucket" => (
-                ErrorKind::NotFound,
-                "That bucket does not exist (it may have been deleted)".to_owned(),
-            ),
-            "NoSuchKey" | "NotFound" => (
-                ErrorKind::NotFound,
-                "That object does not exist (it may have been deleted)".to_owned(),
-            ),
-            "Throttling"
-            | "ThrottlingException"
-            | "RequestLimitExceeded"
-            | "TooManyRequestsException"
-            | "SlowDown" => (
-                ErrorKind::Throttled,
-                "AWS is throttling requests; wait a minute and try again".to_owned(),
-            ),
-            "ValidationError"
-            | "InvalidParameterValue"
-            | "MalformedPolicyDocument"
-            | "RegionDisabledException" => (
-                ErrorKind::Invalid,
-                format!(
-                    "AWS refused the request: {}",
-                    if msg.is_empty() {
-                        "invalid parameters"
-                    } else {
-                        msg
-                    }
-                ),
-            ),
-            _ if status >= 500 => (
-                ErrorKind::ServerError,
-                format!("The AWS service failed (HTTP {status}); try again in a moment"),
-            ),
-            "" => (
-                ErrorKind::Other,
-                format!(
-                    "{action} failed: the server answered HTTP {status} with no error keyfob could read"
-                ),
-            ),
-            other => (
-                ErrorKind::Other,
-                format!(
-                    "{action} failed: {other}{}{msg}",
-                    if msg.is_empty() { "" } else { ": " }
-                ),
-            ),
-        };
+        let code = code.unwrap_or("");
+        let (kind, sentence) = credential_code(code, msg)
+            .or_else(|| request_code(code, msg))
+            .unwrap_or_else(|| unknown_code(action, code, msg, status));
         Self {
             kind,
             message: sentence,
             detail,
         }
+    }
+}
+
+/// The sentence for a code that says the caller or its credentials were refused.
+fn credential_code(code: &str, msg: &str) -> Option<(ErrorKind, String)> {
+    Some(match code {
+        "AccessDenied" | "AccessDeniedException" if msg.contains("MultiFactorAuthentication") => (
+            ErrorKind::MfaRejected,
+            "That code was rejected — wait for the next one".to_owned(),
+        ),
+        "AccessDenied" | "AccessDeniedException" => (
+            ErrorKind::AccessDenied,
+            format!(
+                "Access denied: {}",
+                if msg.is_empty() {
+                    "you are not allowed to do this"
+                } else {
+                    msg
+                }
+            ),
+        ),
+        "InvalidClientTokenId" | "InvalidAccessKeyId" | "UnrecognizedClientException" => (
+            ErrorKind::InvalidKey,
+            "The source access key is not valid (unknown or deactivated)".to_owned(),
+        ),
+        "SignatureDoesNotMatch" | "IncompleteSignature" => (
+            ErrorKind::BadSignature,
+            "The source secret key is wrong: AWS could not verify the signature".to_owned(),
+        ),
+        "InvalidToken" => (
+            ErrorKind::InvalidToken,
+            "The session token is not valid".to_owned(),
+        ),
+        "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => (
+            ErrorKind::Expired,
+            "The credentials have expired: sign in again".to_owned(),
+        ),
+        _ => return None,
+    })
+}
+
+/// The sentence for a code about the request itself: what it names is missing, it came too often,
+/// or it was invalid.
+fn request_code(code: &str, msg: &str) -> Option<(ErrorKind, String)> {
+    Some(match code {
+        "NoSuchBucket" => (
+            ErrorKind::NotFound,
+            "That bucket does not exist (it may have been deleted)".to_owned(),
+        ),
+        "NoSuchKey" | "NotFound" => (
+            ErrorKind::NotFound,
+            "That object does not exist (it may have been deleted)".to_owned(),
+        ),
+        "Throttling"
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException"
+        | "SlowDown" => (
+            ErrorKind::Throttled,
+            "AWS is throttling requests; wait a minute and try again".to_owned(),
+        ),
+        "ValidationError"
+        | "InvalidParameterValue"
+        | "MalformedPolicyDocument"
+        | "RegionDisabledException" => (
+            ErrorKind::Invalid,
+            format!(
+                "AWS refused the request: {}",
+                if msg.is_empty() {
+                    "invalid parameters"
+                } else {
+                    msg
+                }
+            ),
+        ),
+        _ => return None,
+    })
+}
+
+/// The sentence for any other code, or none (`""`): a 5xx status says the service failed,
+/// otherwise the code itself is shown.
+fn unknown_code(action: &str, code: &str, msg: &str, status: u16) -> (ErrorKind, String) {
+    match code {
+        _ if status >= 500 => (
+            ErrorKind::ServerError,
+            format!("The AWS service failed (HTTP {status}); try again in a moment"),
+        ),
+        "" => (
+            ErrorKind::Other,
+            format!(
+                "{action} failed: the server answered HTTP {status} with no error keyfob could read"
+            ),
+        ),
+        other => (
+            ErrorKind::Other,
+            format!(
+                "{action} failed: {other}{}{msg}",
+                if msg.is_empty() { "" } else { ": " }
+            ),
+        ),
     }
 }
 

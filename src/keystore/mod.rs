@@ -10,68 +10,24 @@
 //! Each item is one JSON document under the service [`Keystore::service`] and the user
 //! `session:NAME` or `key:NAME`; listing is a search on the service attribute.
 
+mod error;
+mod record;
+
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use keyring_core::{CredentialStore, Entry, Error as KrError};
-use serde::{Deserialize, Serialize};
 
+pub use self::error::KeystoreError;
+use self::record::{Item, KeyRecord, SessionRecord, decode, encode};
 use crate::aws::SourceCredentials;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::secret::Secret;
-use crate::session::{Credentials, Identity, Session, SessionKind, SignInFields};
+use crate::session::{Credentials, Session};
 
 /// The environment variable that renames the keyring service (tests use their own, so they never
 /// touch a developer's real entries).
 pub const SERVICE_ENV: &str = "KEYFOB_KEYRING_SERVICE";
-
-/// Why the keyring could not be used. Each message is one sentence for the window and the CLI.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum KeystoreError {
-    /// No store at all (no Secret Service on the session bus, or no session bus).
-    #[error(
-        "No keyring is available (no Secret Service such as GNOME Keyring or KeePassXC answered): {0}"
-    )]
-    Unavailable(String),
-    /// The store is there but locked, or refused access.
-    #[error("The keyring is locked or refused access; unlock it and try again ({0})")]
-    Locked(String),
-    /// The store failed.
-    #[error("The keyring failed: {0}")]
-    Failed(String),
-    /// An entry's content could not be read back.
-    #[error("The keyring entry {0} is damaged and was ignored")]
-    Corrupt(String),
-}
-
-impl KeystoreError {
-    fn from_keyring(e: &KrError) -> Self {
-        match e {
-            KrError::NoDefaultStore => Self::Unavailable("no store was set up".to_owned()),
-            KrError::NoStorageAccess(inner) => Self::Locked(inner.to_string()),
-            KrError::PlatformFailure(inner) => {
-                let text = inner.to_string();
-                // zbus answers this way when nothing owns org.freedesktop.secrets.
-                let no_service = [
-                    "ServiceUnknown",
-                    "NameHasNoOwner",
-                    "org.freedesktop.secrets",
-                ]
-                .iter()
-                .any(|m| text.contains(m));
-                if text.contains("Failed to connect") {
-                    Self::Unavailable(format!("the D-Bus session bus cannot be reached ({text})"))
-                } else if no_service {
-                    Self::Unavailable(text)
-                } else {
-                    Self::Failed(text)
-                }
-            }
-            other => Self::Failed(other.to_string()),
-        }
-    }
-}
 
 /// Long-term keys kept in the keyring under a name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,7 +41,6 @@ pub struct LongTermKey {
 /// What a key list shows: never the secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyInfo {
-    /// The name.
     pub name: String,
     /// `AKIA…`.
     pub access_key_id: String,
@@ -96,13 +51,11 @@ pub struct KeyInfo {
 pub struct Contents {
     /// The cached sessions (expired ones included; the caller drops them).
     pub sessions: Vec<Session>,
-    /// The stored long-term keys.
     pub keys: Vec<KeyInfo>,
     /// Entries that could not be read, one sentence each.
     pub problems: Vec<String>,
 }
 
-/// A handle on the keyring.
 #[derive(Clone)]
 pub struct Keystore {
     store: Arc<CredentialStore>,
@@ -253,12 +206,7 @@ impl Keystore {
 
     /// Stores (or replaces) long-term keys.
     pub fn save_key(&self, key: &LongTermKey) -> Result<(), KeystoreError> {
-        let record = KeyRecord {
-            name: key.name.clone(),
-            access_key_id: key.credentials.access_key_id.clone(),
-            secret_access_key: key.credentials.secret_access_key.expose().to_owned(),
-        };
-        let text = Secret::new(encode(&Item::Key(record)));
+        let text = Secret::new(encode(&Item::Key(KeyRecord::from(key))));
         self.write(&key_user(&key.name), &text)
     }
 
@@ -297,10 +245,7 @@ impl Keystore {
             };
             match decode(&text) {
                 Some(Item::Session(r)) => out.sessions.push(r.into_session()),
-                Some(Item::Key(r)) => out.keys.push(KeyInfo {
-                    name: r.name.clone(),
-                    access_key_id: r.access_key_id.clone(),
-                }),
+                Some(Item::Key(r)) => out.keys.push(r.info()),
                 None => out.problems.push(
                     "A keyring entry of keyfob is damaged (not a session or key record) and was ignored"
                         .to_owned(),
@@ -343,133 +288,4 @@ fn session_user(name: &str) -> String {
 
 fn key_user(name: &str) -> String {
     format!("key:{name}")
-}
-
-/// One keyring item.
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum Item {
-    Session(Box<SessionRecord>),
-    Key(KeyRecord),
-}
-
-/// The JSON of a cached session. Lives only while being encoded or decoded.
-#[derive(Serialize, Deserialize)]
-struct SessionRecord {
-    version: u32,
-    name: String,
-    access_key_id: String,
-    secret_access_key: String,
-    session_token: Option<String>,
-    issued_at: u64,
-    expires_at: u64,
-    #[serde(default)]
-    issued_at_nanos: u32,
-    #[serde(default)]
-    expires_at_nanos: u32,
-    identity: Option<Identity>,
-    source_identity: Option<Identity>,
-    kind: SessionKind,
-    region: Option<String>,
-    #[serde(default)]
-    origin: SignInFields,
-}
-
-impl Drop for SessionRecord {
-    fn drop(&mut self) {
-        use zeroize::Zeroize as _;
-        self.secret_access_key.zeroize();
-        if let Some(t) = &mut self.session_token {
-            t.zeroize();
-        }
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct KeyRecord {
-    name: String,
-    access_key_id: String,
-    secret_access_key: String,
-}
-
-impl Drop for KeyRecord {
-    fn drop(&mut self) {
-        use zeroize::Zeroize as _;
-        self.secret_access_key.zeroize();
-    }
-}
-
-impl KeyRecord {
-    fn into_key(self) -> LongTermKey {
-        LongTermKey {
-            name: self.name.clone(),
-            credentials: Credentials {
-                access_key_id: self.access_key_id.clone(),
-                secret_access_key: Secret::new(self.secret_access_key.clone()),
-                session_token: None,
-            },
-        }
-    }
-}
-
-fn secs(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-fn nanos(t: SystemTime) -> u32 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos())
-}
-
-impl From<&Session> for SessionRecord {
-    fn from(s: &Session) -> Self {
-        Self {
-            version: 1,
-            name: s.name.clone(),
-            access_key_id: s.credentials.access_key_id.clone(),
-            secret_access_key: s.credentials.secret_access_key.expose().to_owned(),
-            session_token: s
-                .credentials
-                .session_token
-                .as_ref()
-                .map(|t| t.expose().to_owned()),
-            issued_at: secs(s.issued_at),
-            expires_at: secs(s.expires_at),
-            issued_at_nanos: nanos(s.issued_at),
-            expires_at_nanos: nanos(s.expires_at),
-            identity: s.identity.clone(),
-            source_identity: s.source_identity.clone(),
-            kind: s.kind.clone(),
-            region: s.region.clone(),
-            origin: s.origin.clone(),
-        }
-    }
-}
-
-impl SessionRecord {
-    fn into_session(self) -> Session {
-        Session {
-            name: self.name.clone(),
-            origin: self.origin.clone(),
-            credentials: Credentials {
-                access_key_id: self.access_key_id.clone(),
-                secret_access_key: Secret::new(self.secret_access_key.clone()),
-                session_token: self.session_token.clone().map(Secret::new),
-            },
-            issued_at: UNIX_EPOCH + Duration::new(self.issued_at, self.issued_at_nanos),
-            expires_at: UNIX_EPOCH + Duration::new(self.expires_at, self.expires_at_nanos),
-            identity: self.identity.clone(),
-            source_identity: self.source_identity.clone(),
-            kind: self.kind.clone(),
-            region: self.region.clone(),
-        }
-    }
-}
-
-fn encode(item: &Item) -> String {
-    // Serializing these plain structs cannot fail.
-    serde_json::to_string(item).unwrap_or_default()
-}
-
-fn decode(text: &Secret) -> Option<Item> {
-    serde_json::from_str(text.expose()).ok()
 }

@@ -1,0 +1,180 @@
+//! `keyfob signin`: the profile's form, a role chained from a cached MFA session when it can be,
+//! the code from the command line or the terminal, then the session kept in the keyring.
+
+use std::io::{BufRead as _, IsTerminal as _, Write};
+use std::time::SystemTime;
+
+use super::{Ctx, FAILED, OK};
+use crate::aws::sts::SignInRequest;
+use crate::aws::{profiles, sts};
+use crate::keystore;
+use crate::session::{Session, countdown_text};
+use crate::signin::{Plan, SignInForm, chain_parent_for};
+use crate::validate;
+
+/// `keyfob signin --profile P [--code C]`: signs in through the flow the profile describes (a role
+/// is chained from a live cached MFA session without a code), keeps the session in the keyring and
+/// says who and until when. Asks for the code on the terminal when none is given and one is needed.
+pub async fn signin(
+    ctx: &Ctx,
+    profile: &str,
+    code: Option<&str>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let Some(mut form) = profile_form(ctx, profile, err).await else {
+        return FAILED;
+    };
+    let now = SystemTime::now();
+    let cached = cached_sessions(ctx, now, err);
+    let Some(mut request) = checked_request(&mut form, &cached, now, code, err) else {
+        return FAILED;
+    };
+    match keystore::resolve_source(ctx.keystore.as_ref().ok(), &request.source) {
+        Ok(s) => request.source = s,
+        Err(e) => {
+            say!(err, "keyfob: {}", e.message);
+            return FAILED;
+        }
+    }
+    let session = match sts::sign_in(&ctx.env, &request).await {
+        Ok(s) => s,
+        Err(e) => {
+            say!(err, "keyfob: {}", e.message);
+            if !e.detail.is_empty() {
+                say!(err, "  ({})", e.detail);
+            }
+            return FAILED;
+        }
+    };
+    report_and_keep(ctx, &session, out, err)
+}
+
+/// The sign-in form filled from the AWS config's profile `profile`, or a message saying why not.
+async fn profile_form(ctx: &Ctx, profile: &str, err: &mut dyn Write) -> Option<SignInForm> {
+    let profiles = match profiles::load(&ctx.env.profile_files).await {
+        Ok(p) => p,
+        Err(e) => {
+            say!(err, "keyfob: {e}");
+            return None;
+        }
+    };
+    let Some(info) = profiles.get(profile) else {
+        let names: Vec<&str> = profiles.list.iter().map(|p| p.name.as_str()).collect();
+        say!(
+            err,
+            "keyfob: there is no profile {profile} in your AWS config (found: {})",
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
+        );
+        return None;
+    };
+    let mut form = SignInForm::default();
+    form.fill_from(info);
+    Some(form)
+}
+
+/// The keyring's sessions still good for use at `now`: a role may be chained from one of them.
+fn cached_sessions(ctx: &Ctx, now: SystemTime, err: &mut dyn Write) -> Vec<Session> {
+    match &ctx.keystore {
+        Ok(k) => match k.load_all() {
+            Ok(c) => c
+                .sessions
+                .into_iter()
+                .filter(|s| s.usable_for_cache(now))
+                .collect(),
+            Err(e) => {
+                say!(err, "keyfob: {e}");
+                Vec::new()
+            }
+        },
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The form's request, chained from a cached MFA session when it can be, with the code given or
+/// typed when one is needed; or the form's complaints.
+fn checked_request(
+    form: &mut SignInForm,
+    cached: &[Session],
+    now: SystemTime,
+    code: Option<&str>,
+    err: &mut dyn Write,
+) -> Option<SignInRequest> {
+    let mut parent = chain_parent_for(form, cached, now);
+    // A role chained from the MFA session is capped at 1 h; a longer profile duration takes the
+    // direct flow with a code instead.
+    if form.plan(parent) == Plan::Chained && form.check(parent).is_err() {
+        form.chain = false;
+        parent = None;
+    }
+    if form.plan(parent).needs_code() {
+        let typed = match code {
+            Some(c) => c.to_owned(),
+            None => prompt_code(&form.fields.mfa_serial, err)?,
+        };
+        form.code = validate::clean_code(&typed);
+    }
+    match form.check(parent) {
+        Ok(r) => Some(r),
+        Err(errors) => {
+            for (field, message) in errors {
+                say!(err, "keyfob: {}: {message}", field.label());
+            }
+            None
+        }
+    }
+}
+
+/// Says who is signed in until when, and keeps the session in the keyring for the other commands.
+fn report_and_keep(ctx: &Ctx, session: &Session, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let who = session.identity.as_ref().map_or_else(
+        || session.credentials.access_key_id.clone(),
+        |i| i.arn.clone(),
+    );
+    say!(
+        out,
+        "Signed in as {who} until {} ({} left): {}",
+        session.expiration_rfc3339(),
+        countdown_text(session.remaining(SystemTime::now())),
+        session.kind.describe()
+    );
+    let Some(ks) = ctx.keystore(err) else {
+        say!(
+            err,
+            "keyfob: the session was not kept: the other commands cannot use it"
+        );
+        return FAILED;
+    };
+    if let Err(e) = ks.save_session(session) {
+        say!(err, "keyfob: the session was not kept in the keyring: {e}");
+        return FAILED;
+    }
+    say!(out, "Kept in the keyring as {}", session.name);
+    OK
+}
+
+/// Reads the code from the terminal; `None` (with a message) when there is no terminal.
+fn prompt_code(serial: &str, err: &mut dyn Write) -> Option<String> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        say!(
+            err,
+            "keyfob: an MFA code is needed: pass --code 123456 (there is no terminal to ask on)"
+        );
+        return None;
+    }
+    let _ = write!(err, "MFA code for {serial}: ");
+    let _ = err.flush();
+    let mut line = String::new();
+    match stdin.lock().read_line(&mut line) {
+        Ok(n) if n > 0 => Some(line),
+        _ => {
+            say!(err, "keyfob: no code was typed");
+            None
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Downloads and uploads: each file a cancellable job of its session, reporting its start,
+//! throttled progress and end as transfer events.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::{At, Task, expired};
+use crate::aws::errors::{AwsError, ErrorKind};
+use crate::aws::s3;
+use crate::message::{BrowseEvent, Event, TransferUpdate, next_id};
+use crate::worker::jobs::{JobKind, Jobs, Stop};
+use crate::worker::ports::FileDialogs;
+use crate::worker::ports::Send_;
+
+/// Progress events at most this often per transfer (the UI repaints on each).
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// Downloads objects, each as a transfer of its own, into `target` or where the save dialog says.
+pub(super) async fn download(t: Task, at: At, items: Vec<(String, u64)>, target: Option<PathBuf>) {
+    // A file chosen in the save dialog (one object) was confirmed there if it exists; anything
+    // else is never replaced.
+    let single = items.len() == 1;
+    let (target, existing) = match target {
+        Some(t) => (t, s3::Existing::Refuse),
+        None => match ask_download_target(t.dialogs.as_ref(), &items).await {
+            Some(t) if single => (t, s3::Existing::Replace),
+            Some(t) => (t, s3::Existing::Refuse),
+            None => return, // the dialog was closed
+        },
+    };
+    // `client` refuses a session that ended while the dialog was open.
+    let client = match t.client(&at).await {
+        Ok(c) => c,
+        Err(e) => {
+            report_failure(&t.send, &format!("Downloading from {}", at.bucket), e);
+            return;
+        }
+    };
+    for (key, size) in items {
+        let name = file_name_of(&key).to_owned();
+        let dest = if single {
+            target.clone()
+        } else {
+            target.join(&name)
+        };
+        let (client, bucket) = (client.clone(), at.bucket.clone());
+        start_transfer(
+            &t.jobs,
+            &at.creds.session,
+            &t.send,
+            format!("Downloading {name}"),
+            Some(size),
+            move |progress| async move {
+                s3::download(&client, &bucket, &key, &dest, existing, progress)
+                    .await
+                    .map(|n| format!("Saved {} ({n} bytes, checked)", dest.display()))
+            },
+        );
+    }
+}
+
+/// Uploads files into the folder `prefix`, each as a transfer of its own; `None` asks which.
+pub(super) async fn upload(t: Task, at: At, prefix: String, files: Option<Vec<PathBuf>>) {
+    let files = match files {
+        Some(f) => f,
+        None => match t.dialogs.pick_files().await {
+            Some(f) => f,
+            None => return, // the dialog was closed
+        },
+    };
+    // `client` refuses a session that ended while the dialog was open.
+    let client = match t.client(&at).await {
+        Ok(c) => c,
+        Err(e) => {
+            report_failure(&t.send, &format!("Uploading to {}", at.bucket), e);
+            return;
+        }
+    };
+    for path in files {
+        let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        let key = format!("{prefix}{name}");
+        let size = std::fs::metadata(&path).ok().map(|m| m.len());
+        let (client, bucket) = (client.clone(), at.bucket.clone());
+        start_transfer(
+            &t.jobs,
+            &at.creds.session,
+            &t.send,
+            format!("Uploading {name}"),
+            size,
+            move |progress| async move {
+                s3::upload(&client, &bucket, &key, &path, progress)
+                    .await
+                    .map(|n| format!("Uploaded {key} ({n} bytes)"))
+            },
+        );
+    }
+}
+
+/// Asks where to save: a file for one object, a folder for several.
+async fn ask_download_target(
+    dialogs: &dyn FileDialogs,
+    items: &[(String, u64)],
+) -> Option<PathBuf> {
+    if let [(key, _)] = items {
+        dialogs.save_file(file_name_of(key)).await
+    } else {
+        dialogs.pick_folder().await
+    }
+}
+
+pub(super) fn report_failure(send: &Send_, label: &str, error: AwsError) {
+    let id = next_id();
+    send(Event::Browse(BrowseEvent::Transfer {
+        id,
+        update: TransferUpdate::Started {
+            label: label.to_owned(),
+            total: None,
+        },
+    }));
+    send(Event::Browse(BrowseEvent::Transfer {
+        id,
+        update: TransferUpdate::Finished(Err(error)),
+    }));
+}
+
+/// Runs one transfer as a cancellable job of `session` that reports its start, throttled
+/// progress and end.
+fn start_transfer<F, Fut>(
+    jobs: &Jobs,
+    session: &str,
+    send: &Send_,
+    label: String,
+    total: Option<u64>,
+    run: F,
+) where
+    F: FnOnce(s3::Progress) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<String, AwsError>> + Send + 'static,
+{
+    let id = next_id();
+    send(Event::Browse(BrowseEvent::Transfer {
+        id,
+        update: TransferUpdate::Started { label, total },
+    }));
+    // The first report always goes out (the bar moves at once), later ones at most every
+    // PROGRESS_EVERY.
+    let last: Arc<std::sync::Mutex<Option<Instant>>> = Arc::default();
+    let progress: s3::Progress = {
+        let send = Arc::clone(send);
+        Arc::new(move |done| {
+            let mut at = last
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if at.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
+                *at = Some(Instant::now());
+                send(Event::Browse(BrowseEvent::Transfer {
+                    id,
+                    update: TransferUpdate::Progress(done),
+                }));
+            }
+        })
+    };
+    let send = Arc::clone(send);
+    let Ok(rt) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let registry = jobs.clone();
+    let session = Some(session.to_owned());
+    let stopped = Arc::clone(&send);
+    let on_stop = move |why| {
+        let error = match why {
+            Stop::Expired => expired(),
+            Stop::Cancelled | Stop::Replaced => {
+                AwsError::new(ErrorKind::Other, "Cancelled: nothing was left behind")
+            }
+        };
+        stopped(Event::Browse(BrowseEvent::Transfer {
+            id,
+            update: TransferUpdate::Finished(Err(error)),
+        }));
+    };
+    let task = async move {
+        let result = run(progress).await;
+        // Out of the registry before the end is reported: a Cancel now finds nothing to stop.
+        registry.finished(id);
+        if let Ok(text) = &result {
+            tracing::info!("{text}");
+        }
+        send(Event::Browse(BrowseEvent::Transfer {
+            id,
+            update: TransferUpdate::Finished(result),
+        }));
+    };
+    jobs.spawn(&rt, id, JobKind::Transfer, session, task, on_stop);
+}
+
+/// The file name a key downloads to.
+#[must_use]
+pub fn file_name_of(key: &str) -> &str {
+    Path::new(key.trim_end_matches('/'))
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("download")
+}

@@ -1,0 +1,222 @@
+//! The supervisor run on tokio's paused clock (hours of timers in no time), and the title's ticks.
+
+use super::*;
+use std::sync::Mutex;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Did {
+    Notify(String),
+    Expired(String),
+    Clear(u64),
+    Wake,
+}
+
+#[derive(Default)]
+struct Log(
+    Mutex<Vec<(Duration, Did)>>,
+    Mutex<Option<(tokio::time::Instant, SystemTime)>>,
+);
+
+impl Log {
+    fn at(&self) -> Duration {
+        let base = self.1.lock().unwrap();
+        let (start, _) = base.expect("the clock is set");
+        tokio::time::Instant::now() - start
+    }
+    fn push(&self, d: Did) {
+        let at = self.at();
+        self.0.lock().unwrap().push((at, d));
+    }
+    fn take(&self) -> Vec<(Duration, Did)> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl Effects for Log {
+    fn notify(&self, summary: String, _body: String) {
+        self.push(Did::Notify(summary));
+    }
+    fn expired(&self, name: &str) {
+        self.push(Did::Expired(name.to_owned()));
+    }
+    fn clear_clipboard(&self, fingerprint: u64) {
+        self.push(Did::Clear(fingerprint));
+    }
+    fn wake(&self) {
+        self.push(Did::Wake);
+    }
+}
+
+/// A supervisor on tokio's paused clock: the wall clock is tokio's time since the start.
+fn start() -> (
+    tokio::sync::mpsc::UnboundedSender<Watch>,
+    Arc<Log>,
+    SystemTime,
+) {
+    let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let log = Arc::new(Log::default());
+    *log.1.lock().unwrap() = Some((tokio::time::Instant::now(), t0));
+    let start = tokio::time::Instant::now();
+    let clock: Clock = Arc::new(move || t0 + (tokio::time::Instant::now() - start));
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(run(rx, clock, log.clone() as Arc<dyn Effects>));
+    (tx, log, t0)
+}
+
+fn watched(name: &str, t0: SystemTime, secs: u64) -> Watched {
+    Watched {
+        name: name.to_owned(),
+        who: format!("{name}-user"),
+        expires_at: t0 + Duration::from_secs(secs),
+    }
+}
+
+fn notes(log: &[(Duration, Did)]) -> Vec<(u64, Did)> {
+    log.iter()
+        .filter(|(_, d)| *d != Did::Wake)
+        .map(|(t, d)| (t.as_secs(), d.clone()))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_session_is_warned_at_15_and_5_minutes_and_ends_shown_or_not() {
+    let (tx, log, t0) = start();
+    tx.send(Watch::Sessions {
+        sessions: vec![
+            watched("shown", t0, 20 * 60),
+            watched("hidden", t0, 16 * 60),
+        ],
+        shown: Some("shown".into()),
+    })
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(21 * 60)).await;
+    let n = |s: &str| Did::Notify(s.to_owned());
+    assert_eq!(
+        notes(&log.take()),
+        vec![
+            (60, n("AWS session hidden ends in under 15 minutes")),
+            (5 * 60, n("AWS session shown ends in under 15 minutes")),
+            (11 * 60, n("AWS session hidden ends in under 5 minutes")),
+            (15 * 60, n("AWS session shown ends in under 5 minutes")),
+            (16 * 60, Did::Expired("hidden".into())),
+            (20 * 60, Did::Expired("shown".into())),
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_session_restored_inside_5_minutes_gets_one_warning() {
+    let (tx, log, t0) = start();
+    tx.send(Watch::Sessions {
+        sessions: vec![watched("late", t0, 3 * 60)],
+        shown: None,
+    })
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(10 * 60)).await;
+    assert_eq!(
+        notes(&log.take()),
+        vec![
+            (
+                0,
+                Did::Notify("AWS session late ends in under 5 minutes".into())
+            ),
+            (180, Did::Expired("late".into())),
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_renewed_session_is_warned_again_and_a_removed_one_not_at_all() {
+    let (tx, log, t0) = start();
+    tx.send(Watch::Sessions {
+        sessions: vec![watched("a", t0, 10 * 60), watched("gone", t0, 10 * 60)],
+        shown: None,
+    })
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    // Renewed: a fresh hour from t0 + 60 s; "gone" was signed out.
+    tx.send(Watch::Sessions {
+        sessions: vec![watched("a", t0, 61 * 60)],
+        shown: None,
+    })
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(62 * 60)).await;
+    let got = notes(&log.take());
+    assert_eq!(
+        got,
+        vec![
+            (
+                0,
+                Did::Notify("AWS session a ends in under 15 minutes".into())
+            ),
+            (
+                0,
+                Did::Notify("AWS session gone ends in under 15 minutes".into())
+            ),
+            (
+                46 * 60,
+                Did::Notify("AWS session a ends in under 15 minutes".into())
+            ),
+            (
+                56 * 60,
+                Did::Notify("AWS session a ends in under 5 minutes".into())
+            ),
+            (61 * 60, Did::Expired("a".into())),
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_clipboard_is_cleared_at_its_deadline_or_at_once_on_sign_out() {
+    let (tx, log, t0) = start();
+    tx.send(Watch::Clipboard {
+        fingerprint: 7,
+        clear_at: t0 + Duration::from_secs(60),
+    })
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert_eq!(notes(&log.take()), vec![(60, Did::Clear(7))]);
+
+    tx.send(Watch::Clipboard {
+        fingerprint: 8,
+        clear_at: t0 + Duration::from_secs(240),
+    })
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    tx.send(Watch::ClearClipboardNow { fingerprint: 8 })
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(300)).await;
+    assert_eq!(
+        notes(&log.take()),
+        vec![(130, Did::Clear(8))],
+        "cleared at sign-out, and not again at the old deadline"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_ui_is_woken_once_a_minute_for_the_shown_session_only() {
+    let (tx, log, t0) = start();
+    // 10 min 30 s left: the title says "10 min" until 30 s from now, then a tick a minute.
+    tx.send(Watch::Sessions {
+        sessions: vec![watched("shown", t0, 630), watched("other", t0, 3600)],
+        shown: Some("shown".into()),
+    })
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(5 * 60)).await;
+    let wakes: Vec<u64> = log
+        .take()
+        .iter()
+        .filter(|(_, d)| *d == Did::Wake)
+        .map(|(t, _)| t.as_secs())
+        .collect();
+    assert_eq!(wakes, vec![30, 90, 150, 210, 270]);
+}
+
+#[test]
+fn title_ticks_fall_on_whole_minutes_left() {
+    let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
+    let end = t0 + Duration::from_secs(16 * 60 + 20);
+    let next = title_changes_at(end, t0);
+    assert_eq!(end.duration_since(next).unwrap().as_secs(), 16 * 60 - 1);
+    assert_eq!(title_changes_at(end, end - Duration::from_secs(30)), end);
+}
