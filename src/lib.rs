@@ -3,6 +3,11 @@
 //! Data flows one way: UI → [`message::Command`] → [`worker`] → [`message::Event`] →
 //! [`state::AppState::apply`] → UI. The UI never waits on the network; time is always passed in.
 
+// A function that does not fit on a screen is split by meaning (see README, "How the code is
+// laid out"); clippy.toml sets the bound at 79 lines. Only keyfob's own code: a test may read
+// top to bottom.
+#![warn(clippy::too_many_lines)]
+
 pub mod app;
 pub mod aws;
 pub mod browse;

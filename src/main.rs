@@ -1,4 +1,5 @@
 //! The keyfob binary: parses the command line, sets up logging, and opens the window.
+#![warn(clippy::too_many_lines)] // as in src/lib.rs
 
 use std::sync::Arc;
 
