@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use keyfob::aws::s3::Page;
-use keyfob::browse::Listing;
+use keyfob::listing::Listing;
 use keyfob::message::BrowseEvent;
 use keyfob::session::{Credentials, Session, SessionKind, SignInFields};
 use keyfob::state::AppState;
@@ -65,7 +65,7 @@ fn main() {
     let mut stream = Vec::new();
     for (label, sort) in [
         ("name", None),
-        ("size-descending", Some(keyfob::browse::SortKey::Size)),
+        ("size-descending", Some(keyfob::listing::SortKey::Size)),
     ] {
         let mut st = on_bucket(&session, now);
         if let Some(k) = sort {

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use keyfob::aws::{AwsEnv, SourceCredentials, s3};
-use keyfob::browse::Listing;
+use keyfob::listing::Listing;
 
 /// User + system CPU seconds of this process so far (Linux).
 fn cpu_seconds() -> f64 {

@@ -10,13 +10,13 @@
 
 pub mod app;
 pub mod aws;
-pub mod browse;
 pub mod cli;
 pub mod clipboard;
 pub mod clock;
 pub mod credfile;
 pub mod export;
 pub mod keystore;
+pub mod listing;
 pub mod message;
 pub mod notice;
 pub mod secret;

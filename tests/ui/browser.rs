@@ -106,7 +106,7 @@ fn in_app_folder(mut rig: Rig) -> (Rig, u64, u64) {
 fn browse_buckets_folders_breadcrumbs_back_and_stale_pages() {
     let mut rig = Rig::browsing();
     rig.shows("archive-2019");
-    let created = keyfob::browse::short_time(T0 as i64 + 2);
+    let created = keyfob::listing::short_time(T0 as i64 + 2);
     let dated = rig.has_text(&format!("created {created} UTC · us-east-1"));
     assert!(
         dated,

@@ -8,7 +8,7 @@ use aws_sdk_s3::presigning::PresigningConfig;
 
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::{AwsEnv, SourceCredentials};
-use crate::browse::storage_class_code;
+use crate::listing::storage_class_code;
 use crate::secret::Secret;
 use crate::session::Credentials;
 
@@ -121,7 +121,7 @@ pub struct ObjectEntry {
     pub size: u64,
     /// Last modified, seconds since 1970.
     pub modified: i64,
-    /// Storage class code (see [`crate::browse::STORAGE_CLASSES`]).
+    /// Storage class code (see [`crate::listing::STORAGE_CLASSES`]).
     pub class: u8,
 }
 

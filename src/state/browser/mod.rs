@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::s3::{BucketInfo, ObjectDetails, Page};
-use crate::browse::{Listing, SortKey};
+use crate::listing::{Listing, SortKey};
 use crate::message::{BrowseCommand, BrowseEvent, Command, Outbox, RequestId, next_id};
 use crate::notice::Notice;
 use crate::session::{Session, SessionCreds};
@@ -205,7 +205,7 @@ impl Browser {
         let Some(loc) = self.location.clone().filter(|l| !l.prefix.is_empty()) else {
             return;
         };
-        let parent = crate::browse::parent(&loc.prefix).to_owned();
+        let parent = crate::listing::parent(&loc.prefix).to_owned();
         self.open_prefix(out, &parent);
     }
 

@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use crate::browse::human_size;
+use crate::listing::human_size;
 use crate::notice::Notice;
 use crate::state::AppState;
 use crate::state::browser::Transfer;

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 
 use egui::RichText;
 
-use crate::browse::{crumbs, short_time};
+use crate::listing::{crumbs, short_time};
 use crate::notice::Notice;
 use crate::state::AppState;
 use crate::state::browser::BucketSort;

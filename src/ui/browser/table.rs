@@ -4,7 +4,7 @@
 use egui::{RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
-use crate::browse::{STORAGE_CLASSES, SortKey, human_size, short_time};
+use crate::listing::{STORAGE_CLASSES, SortKey, human_size, short_time};
 use crate::state::AppState;
 use crate::state::browser::Browser;
 
