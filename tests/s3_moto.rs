@@ -132,6 +132,27 @@ async fn buckets_regions_and_an_empty_bucket() {
 }
 
 #[tokio::test]
+async fn clients_are_made_once_per_access_key_and_region() {
+    let w = world().await;
+    let env = w.moto.env();
+    let clients = s3::Clients::default();
+    for _ in 0..3 {
+        let c = clients.get(&env, &w.creds, Some("us-east-1")).await;
+        assert_eq!(s3::list_buckets(&c).await.unwrap().len(), BUCKETS.len());
+    }
+    assert_eq!(clients.len(), 1, "the same key and region reuse one client");
+    clients.get(&env, &w.creds, Some("eu-west-1")).await;
+    clients.get(&env, &w.creds, None).await;
+    assert_eq!(clients.len(), 3, "one per region");
+    let renewed = Credentials {
+        access_key_id: "ASIARENEWEDRENEWED01".into(),
+        ..w.creds.clone()
+    };
+    clients.get(&env, &renewed, Some("us-east-1")).await;
+    assert_eq!(clients.len(), 4, "a renewed session's key gets its own");
+}
+
+#[tokio::test]
 async fn folders_odd_keys_and_many_pages() {
     let w = world().await;
     let b = BUCKETS[0];

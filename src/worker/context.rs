@@ -7,11 +7,13 @@ use super::keyring::Lane;
 use super::ports::FileDialogs;
 use super::supervisor;
 use crate::aws::AwsEnv;
+use crate::aws::s3::Clients;
 use crate::clock::Clock;
 
 /// What every task may need.
 pub(super) struct Ctx {
     pub(super) env: Arc<AwsEnv>,
+    pub(super) s3: Arc<Clients>,
     pub(super) lane: Lane,
     pub(super) jobs: Jobs,
     pub(super) clock: Clock,

@@ -75,6 +75,7 @@ pub fn spawn(
             runtime.spawn(supervisor::run(watch_rx, Arc::clone(&clock), fx));
             let ctx = Ctx {
                 env: Arc::new(env),
+                s3: Arc::default(),
                 lane: Lane::start(keystore),
                 jobs,
                 clock,

@@ -5,7 +5,7 @@ mod query;
 mod transfer;
 
 pub use query::{
-    BucketInfo, ObjectDetails, ObjectEntry, PRESIGN_MAX, Page, bucket_region, client, head_object,
-    list_buckets, list_page, presign_get,
+    BucketInfo, Clients, ObjectDetails, ObjectEntry, PRESIGN_MAX, Page, bucket_region, client,
+    head_object, list_buckets, list_page, presign_get,
 };
 pub use transfer::{Existing, MULTIPART_THRESHOLD, PART_SIZE, Progress, download, upload};

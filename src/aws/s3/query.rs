@@ -29,6 +29,58 @@ pub async fn client(env: &AwsEnv, creds: &Credentials, region: Option<&str>) -> 
     )
 }
 
+/// S3 clients by access key and region, made once and reused: a client holds the SDK's HTTP
+/// connection pool, so reusing it keeps connections (and their TLS sessions) open between a
+/// folder's pages, the details, the links and the transfers, where a client per request paid a
+/// new connection each time. A session's key is its own, so a renewed session gets new clients.
+#[derive(Debug, Default)]
+pub struct Clients {
+    cache: std::sync::Mutex<std::collections::HashMap<(String, String), Client>>,
+}
+
+impl Clients {
+    /// Beyond this many (sessions × regions) the cache starts again rather than grow all day.
+    const MAX: usize = 32;
+
+    /// The client for `creds` in `region` (`None`: the configured or default region).
+    pub async fn get(&self, env: &AwsEnv, creds: &Credentials, region: Option<&str>) -> Client {
+        let key = (
+            creds.access_key_id.clone(),
+            region.unwrap_or_default().to_owned(),
+        );
+        if let Some(c) = self.lock().get(&key) {
+            return c.clone();
+        }
+        // Built without the lock held: two first uses may both build, and one is kept.
+        let made = client(env, creds, region).await;
+        let mut cache = self.lock();
+        if cache.len() >= Self::MAX {
+            cache.clear();
+        }
+        cache.entry(key).or_insert(made).clone()
+    }
+
+    /// How many clients are kept.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(String, String), Client>> {
+        // A panic while the lock was held cannot leave the map half-changed: use it as it is.
+        self.cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// A bucket in the list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BucketInfo {

@@ -59,6 +59,7 @@ fn refuse(command: BrowseCommand, error: AwsError, send: &Send_) {
 /// What a command's task takes along from the worker, so each command runs on its own.
 struct Task {
     env: Arc<AwsEnv>,
+    s3: Arc<s3::Clients>,
     send: Send_,
     clock: Clock,
     jobs: Jobs,
@@ -69,6 +70,7 @@ impl Task {
     fn new(ctx: &Ctx, send: &Send_) -> Self {
         Self {
             env: Arc::clone(&ctx.env),
+            s3: Arc::clone(&ctx.s3),
             send: Arc::clone(send),
             clock: Arc::clone(&ctx.clock),
             jobs: ctx.jobs.clone(),
@@ -83,7 +85,7 @@ impl Task {
         let region = match &at.region {
             Some(r) => r.clone(),
             None => {
-                let probe = s3::client(&self.env, creds, None).await;
+                let probe = self.s3.get(&self.env, creds, None).await;
                 let r = s3::bucket_region(&probe, &at.bucket).await?;
                 (self.send)(Event::Browse(BrowseEvent::Region {
                     bucket: at.bucket.clone(),
@@ -92,7 +94,7 @@ impl Task {
                 r
             }
         };
-        Ok(s3::client(&self.env, creds, Some(&region)).await)
+        Ok(self.s3.get(&self.env, creds, Some(&region)).await)
     }
 }
 
@@ -188,7 +190,7 @@ pub(super) fn dispatch(rt: &Runtime, command: BrowseCommand, send: &Send_, ctx: 
 }
 
 async fn list_buckets(t: Task, id: RequestId, creds: SessionCreds) {
-    let client = s3::client(&t.env, &creds.credentials, None).await;
+    let client = t.s3.get(&t.env, &creds.credentials, None).await;
     let result = s3::list_buckets(&client).await;
     (t.send)(Event::Browse(BrowseEvent::Buckets { id, result }));
 }
