@@ -3,8 +3,9 @@
 //! returns commands, does I/O or waits. Colours and notices come from [`theme`].
 
 pub mod browser;
+pub mod cred_write;
 pub mod keys;
-pub mod session;
+pub mod sessions;
 pub mod sign_in;
 pub mod theme;
 
@@ -25,13 +26,13 @@ pub fn main_view_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
         ui.columns(2, |cols| {
             if let [left, right] = cols {
                 sign_in::sign_in_ui(left, state, now);
-                session::session_ui(right, state, now);
+                sessions::session_ui(right, state, now);
             }
         });
     } else {
         sign_in::sign_in_ui(ui, state, now);
         ui.add_space(12.0);
-        session::session_ui(ui, state, now);
+        sessions::session_ui(ui, state, now);
     }
     ui.add_space(12.0);
     keys::keys_ui(ui, state);

@@ -54,11 +54,11 @@ pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
         .spacing([12.0, 6.0])
         .show(ui, |ui| {
             let busy = state.sign_in.pending.is_some();
-            profile_row(ui, state);
-            source_row(ui, state);
-            mfa_row(ui, state, &errors, busy);
-            role_rows(ui, state, &errors, plan, now);
-            code_row(ui, state, &errors, plan, now);
+            profile_row_ui(ui, state);
+            source_row_ui(ui, state);
+            mfa_row_ui(ui, state, &errors, busy);
+            role_rows_ui(ui, state, &errors, plan, now);
+            code_row_ui(ui, state, &errors, plan, now);
         });
     if plan == Plan::Chained
         && errors.contains_key(&Field::Duration)
@@ -78,7 +78,7 @@ pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
 }
 
 /// The role, session name, ExternalId, duration and region rows, and "use my MFA session".
-fn role_rows(
+fn role_rows_ui(
     ui: &mut egui::Ui,
     state: &mut AppState,
     errors: &FieldErrors,
@@ -90,7 +90,7 @@ fn role_rows(
     let f = &mut state.sign_in.form.fields;
     let show = |field: Field, value: &str| shown_error(errors, field, value, attempted);
     let e = show(Field::RoleArn, &f.role_arn);
-    text_row(
+    text_row_ui(
         ui,
         Field::RoleArn,
         &mut f.role_arn,
@@ -101,7 +101,7 @@ fn role_rows(
     let has_role = !f.role_arn.trim().is_empty();
     if has_role {
         let e = show(Field::SessionName, &f.session_name);
-        text_row(
+        text_row_ui(
             ui,
             Field::SessionName,
             &mut f.session_name,
@@ -110,7 +110,7 @@ fn role_rows(
             e.as_deref(),
         );
         let e = show(Field::ExternalId, &f.external_id);
-        text_row(
+        text_row_ui(
             ui,
             Field::ExternalId,
             &mut f.external_id,
@@ -125,7 +125,7 @@ fn role_rows(
         Plan::AssumeRole { .. } => "default 1 h (900 s to the role's maximum)",
         Plan::Chained => "default 1 h (at most 1 h)",
     };
-    text_row(
+    text_row_ui(
         ui,
         Field::Duration,
         &mut f.duration,
@@ -134,7 +134,7 @@ fn role_rows(
         e.as_deref(),
     );
     let e = show(Field::Region, &f.region);
-    text_row(
+    text_row_ui(
         ui,
         Field::Region,
         &mut f.region,
@@ -212,13 +212,13 @@ fn disabled_reason(errors: &FieldErrors, busy: bool) -> Option<String> {
     })
 }
 
-fn error_label(ui: &mut egui::Ui, error: Option<&str>) {
+fn error_ui(ui: &mut egui::Ui, error: Option<&str>) {
     if let Some(e) = error {
         notice_ui(ui, &Notice::error(e), Size::Small);
     }
 }
 
-fn text_row(
+fn text_row_ui(
     ui: &mut egui::Ui,
     field: Field,
     value: &mut String,
@@ -237,7 +237,7 @@ fn text_row(
                 )
                 .labelled_by(label.id)
                 .on_hover_text(tip);
-            error_label(ui, error);
+            error_ui(ui, error);
             r
         })
         .inner;
@@ -245,7 +245,7 @@ fn text_row(
     response
 }
 
-fn profile_row(ui: &mut egui::Ui, state: &mut AppState) {
+fn profile_row_ui(ui: &mut egui::Ui, state: &mut AppState) {
     let label = ui.label("Profile");
     ui.vertical(|ui| {
         let current = state.sign_in.form.fields.profile.clone().unwrap_or_else(|| "(none: type the fields)".to_owned());
@@ -299,7 +299,7 @@ fn profile_row(ui: &mut egui::Ui, state: &mut AppState) {
     ui.end_row();
 }
 
-fn source_row(ui: &mut egui::Ui, state: &mut AppState) {
+fn source_row_ui(ui: &mut egui::Ui, state: &mut AppState) {
     let label = ui.label(Field::Source.label());
     let text = match &state.sign_in.form.fields.source {
         SourceChoice::DefaultChain => "Default credential chain".to_owned(),
@@ -336,7 +336,7 @@ fn source_row(ui: &mut egui::Ui, state: &mut AppState) {
     ui.end_row();
 }
 
-fn mfa_row(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, busy: bool) {
+fn mfa_row_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, busy: bool) {
     let label = ui.label(Field::MfaSerial.label());
     ui.vertical(|ui| {
         ui.horizontal(|ui| {
@@ -362,12 +362,12 @@ fn mfa_row(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, busy: 
         if state.sign_in.form.mfa_guessed {
             notice_ui(ui, &Notice::warning("Guessed from your user name: check it"), Size::Small);
         }
-        error_label(ui, shown_error(errors, Field::MfaSerial, &state.sign_in.form.fields.mfa_serial, state.sign_in.attempted).as_deref());
+        error_ui(ui, shown_error(errors, Field::MfaSerial, &state.sign_in.form.fields.mfa_serial, state.sign_in.attempted).as_deref());
     });
     ui.end_row();
 }
 
-fn code_row(
+fn code_row_ui(
     ui: &mut egui::Ui,
     state: &mut AppState,
     errors: &FieldErrors,
@@ -402,7 +402,7 @@ fn code_row(
         if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
             state.submit(now);
         }
-        error_label(ui, shown_error(errors, Field::Code, &state.sign_in.form.code, state.sign_in.attempted).as_deref());
+        error_ui(ui, shown_error(errors, Field::Code, &state.sign_in.form.code, state.sign_in.attempted).as_deref());
     });
     ui.end_row();
 }

@@ -8,7 +8,7 @@ use egui::RichText;
 use crate::export::ExportFormat;
 use crate::session::{Session, Urgency, countdown_text};
 use crate::state::AppState;
-use crate::ui::theme::{Size, notice_ui, tinted, urgency_color};
+use crate::ui::theme::{tinted, urgency_color};
 
 /// Draws the session panel (only when there is a session).
 pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
@@ -54,7 +54,7 @@ pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     export_ui(ui, state, &session, now);
     if !session.is_expired(now) {
         ui.add_space(8.0);
-        cred_file_ui(ui, state, now);
+        crate::ui::cred_write::cred_write_ui(ui, state, now);
     }
 }
 
@@ -134,63 +134,6 @@ fn session_list_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     if let Some(name) = pick {
         state.select_session(&name, now);
     }
-}
-
-/// "Write as a profile in ~/.aws/credentials": name, the change shown first, then Write.
-fn cred_file_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
-    egui::CollapsingHeader::new("Write into ~/.aws/credentials")
-        .id_salt("cred_write")
-        .show(ui, |ui| {
-            ui.horizontal(|ui| {
-                let label = ui.label("Profile name");
-                let r = ui
-                    .add(
-                        egui::TextEdit::singleline(&mut state.cred_write.profile)
-                            .hint_text("e.g. mfa")
-                            .desired_width(160.0),
-                    )
-                    .labelled_by(label.id)
-                    .on_hover_text("The [section] the session is written as; other profiles are left untouched");
-                if r.changed() {
-                    state.cred_write.planned = None;
-                }
-                let show = ui
-                    .button("Show the change")
-                    .on_hover_text("Read the file and show what would be written, before writing");
-                if show.clicked() {
-                    state.plan_profile_write(now);
-                }
-            });
-            if let Some(e) = &state.cred_write.error {
-                notice_ui(ui, e, Size::Small);
-            }
-            if let Some((file, edit)) = &state.cred_write.planned {
-                let verb = if edit.replaces { "Replace" } else { "Add" };
-                ui.label(format!("{verb} [{}] in {}:", edit.profile, file.path().display()));
-                egui::Frame::group(ui.style()).show(ui, |ui| {
-                    ui.label(RichText::new(&edit.preview).monospace().size(11.0));
-                });
-                let long_term = edit.replaces_long_term;
-                if long_term {
-                    ui.checkbox(
-                        &mut state.cred_write.confirm_long_term,
-                        "Replace the long-term keys in this profile",
-                    )
-                    .on_hover_text("They are kept in the backup file keyfob makes first");
-                }
-                let can = !long_term || state.cred_write.confirm_long_term;
-                let write = ui
-                    .add_enabled(can, egui::Button::new("Write profile"))
-                    .on_hover_text("Atomic write, 0600, after a timestamped backup of the old file")
-                    .on_disabled_hover_text("Confirm replacing the long-term keys first");
-                if write.clicked() {
-                    state.write_profile();
-                }
-            }
-            if let Some(o) = &state.cred_write.outcome {
-                notice_ui(ui, o, Size::Small);
-            }
-        });
 }
 
 fn identity_ui(ui: &mut egui::Ui, session: &Session) {
