@@ -12,7 +12,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Moto, seed};
+use common::{Moto, request, seed};
 use keyfob::aws::SourceCredentials;
 use keyfob::aws::sts::{Flow, Mfa, SignInRequest};
 use keyfob::keystore::Keystore;
@@ -102,16 +102,15 @@ fn import_keys_remove_them_from_the_file_sign_in_with_them_and_cache_the_session
     // Sign in with the keys that now live only in the keyring.
     let request = SignInRequest {
         name: "alice".into(),
-        origin: keyfob::session::SignInFields::default(),
-        source: SourceCredentials::Keyring("alice".into()),
-        region: None,
-        duration: None,
-        flow: Flow::SessionToken {
-            mfa: Some(Mfa {
-                serial: seed.alice_mfa.clone(),
-                code: "123456".into(),
-            }),
-        },
+        ..request(
+            SourceCredentials::Keyring("alice".into()),
+            Flow::SessionToken {
+                mfa: Some(Mfa {
+                    serial: seed.alice_mfa.clone(),
+                    code: "123456".into(),
+                }),
+            },
+        )
     };
     channels
         .commands

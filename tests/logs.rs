@@ -10,7 +10,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{BUCKETS, Moto, seed};
+use common::{BUCKETS, Moto, request, seed};
 use keyfob::aws::SourceCredentials;
 use keyfob::aws::sts::{Flow, Mfa, RoleRequest, SignInRequest};
 use keyfob::message::{BrowseCommand, BrowseEvent, Command, Event, TransferUpdate};
@@ -55,21 +55,20 @@ fn a_full_sign_in_and_browse_log_no_secret() {
     let code = "918273";
     let request = SignInRequest {
         name: "logs".into(),
-        origin: keyfob::session::SignInFields::default(),
-        source: SourceCredentials::Static(seed.alice.clone()),
-        region: None,
-        duration: None,
-        flow: Flow::AssumeRole {
-            role: RoleRequest {
-                role_arn: seed.admin_role.clone(),
-                session_name: "logs".into(),
-                external_id: None,
+        ..request(
+            SourceCredentials::Static(seed.alice.clone()),
+            Flow::AssumeRole {
+                role: RoleRequest {
+                    role_arn: seed.admin_role.clone(),
+                    session_name: "logs".into(),
+                    external_id: None,
+                },
+                mfa: Some(Mfa {
+                    serial: seed.alice_mfa.clone(),
+                    code: code.into(),
+                }),
             },
-            mfa: Some(Mfa {
-                serial: seed.alice_mfa.clone(),
-                code: code.into(),
-            }),
-        },
+        )
     };
     channels
         .commands

@@ -13,7 +13,7 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{ACCOUNT, BUCKETS, Moto, list_buckets, seed};
+use common::{ACCOUNT, BUCKETS, Moto, list_buckets, request, seed};
 use keyfob::aws::SourceCredentials;
 use keyfob::aws::errors::ErrorKind;
 use keyfob::aws::sts::{Flow, Mfa, RoleRequest, SignInRequest, detect_mfa, sign_in, whoami};
@@ -48,14 +48,14 @@ async fn get_session_token_with_mfa_then_list_buckets() {
     let env = moto.env();
     let before = SystemTime::now();
     let req = SignInRequest {
-        name: "test".into(),
-        origin: keyfob::session::SignInFields::default(),
-        source: SourceCredentials::Static(seed.alice.clone()),
         region: Some("us-east-1".to_owned()),
         duration: Some(3600),
-        flow: Flow::SessionToken {
-            mfa: mfa(&seed.alice_mfa),
-        },
+        ..request(
+            SourceCredentials::Static(seed.alice.clone()),
+            Flow::SessionToken {
+                mfa: mfa(&seed.alice_mfa),
+            },
+        )
     };
     let s = sign_in(&env, &req).await.expect("sign in");
     assert_eq!(s.kind, SessionKind::SessionToken { mfa: true });
@@ -87,14 +87,10 @@ async fn get_session_token_without_mfa_is_the_plain_branch() {
     let moto = Moto::start();
     let seed = seed(&moto).await;
     let env = moto.env();
-    let req = SignInRequest {
-        name: "test".into(),
-        origin: keyfob::session::SignInFields::default(),
-        source: SourceCredentials::Static(seed.bob.clone()),
-        region: None,
-        duration: None,
-        flow: Flow::SessionToken { mfa: None },
-    };
+    let req = request(
+        SourceCredentials::Static(seed.bob.clone()),
+        Flow::SessionToken { mfa: None },
+    );
     let s = sign_in(&env, &req).await.expect("sign in");
     assert_eq!(s.kind, SessionKind::SessionToken { mfa: false });
     assert_eq!(
@@ -115,15 +111,15 @@ async fn assume_role_with_mfa_and_external_id() {
     let seed = seed(&moto).await;
     let env = moto.env();
     let req = SignInRequest {
-        name: "test".into(),
-        origin: keyfob::session::SignInFields::default(),
-        source: SourceCredentials::Static(seed.alice.clone()),
         region: Some("eu-west-1".to_owned()),
         duration: Some(1800),
-        flow: Flow::AssumeRole {
-            role: role(&seed.admin_role, Some("tenant-42")),
-            mfa: mfa(&seed.alice_mfa),
-        },
+        ..request(
+            SourceCredentials::Static(seed.alice.clone()),
+            Flow::AssumeRole {
+                role: role(&seed.admin_role, Some("tenant-42")),
+                mfa: mfa(&seed.alice_mfa),
+            },
+        )
     };
     let s = sign_in(&env, &req).await.expect("assume role");
     assert_eq!(
@@ -161,16 +157,12 @@ async fn one_mfa_code_serves_several_chained_roles() {
     let env = moto.env();
     let parent = sign_in(
         &env,
-        &SignInRequest {
-            name: "test".into(),
-            origin: keyfob::session::SignInFields::default(),
-            source: SourceCredentials::Static(seed.alice.clone()),
-            region: None,
-            duration: None,
-            flow: Flow::SessionToken {
+        &request(
+            SourceCredentials::Static(seed.alice.clone()),
+            Flow::SessionToken {
                 mfa: mfa(&seed.alice_mfa),
             },
-        },
+        ),
     )
     .await
     .expect("mfa session");
@@ -178,17 +170,16 @@ async fn one_mfa_code_serves_several_chained_roles() {
         (&seed.admin_role, "admin"),
         (&seed.readonly_role, "readonly"),
     ] {
+        // The source is ignored for a chained flow: the parent session signs the call.
         let req = SignInRequest {
-            name: "test".into(),
-            origin: keyfob::session::SignInFields::default(),
-            // The source is ignored for a chained flow: the parent session signs the call.
-            source: SourceCredentials::DefaultChain,
-            region: None,
             duration: Some(3600),
-            flow: Flow::Chained {
-                role: role(arn, None),
-                parent: Box::new(parent.clone()),
-            },
+            ..request(
+                SourceCredentials::DefaultChain,
+                Flow::Chained {
+                    role: role(arn, None),
+                    parent: Box::new(parent.clone()),
+                },
+            )
         };
         let s = sign_in(&env, &req).await.expect("chained");
         assert_eq!(
@@ -276,17 +267,13 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
     // once auth is on, so the forged-token case uses AssumeRole credentials).
     let role_session = sign_in(
         &env,
-        &SignInRequest {
-            name: "test".into(),
-            origin: keyfob::session::SignInFields::default(),
-            source: SourceCredentials::Static(seed.alice.clone()),
-            region: None,
-            duration: None,
-            flow: Flow::AssumeRole {
+        &request(
+            SourceCredentials::Static(seed.alice.clone()),
+            Flow::AssumeRole {
                 role: role(&seed.admin_role, None),
                 mfa: mfa(&seed.alice_mfa),
             },
-        },
+        ),
     )
     .await
     .expect("role session");
@@ -313,16 +300,12 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
     };
     let err = sign_in(
         &env,
-        &SignInRequest {
-            name: "test".into(),
-            origin: keyfob::session::SignInFields::default(),
-            source: SourceCredentials::Static(wrong_secret),
-            region: None,
-            duration: None,
-            flow: Flow::SessionToken {
+        &request(
+            SourceCredentials::Static(wrong_secret),
+            Flow::SessionToken {
                 mfa: mfa(&seed.alice_mfa),
             },
-        },
+        ),
     )
     .await
     .expect_err("wrong secret must fail");
@@ -340,17 +323,13 @@ async fn with_auth_on_a_wrong_secret_and_a_forged_token_are_refused_readably() {
     // A role the caller may not assume: a real AccessDenied from the server.
     let err = sign_in(
         &env,
-        &SignInRequest {
-            name: "test".into(),
-            origin: keyfob::session::SignInFields::default(),
-            source: SourceCredentials::Static(seed.bob.clone()),
-            region: None,
-            duration: None,
-            flow: Flow::AssumeRole {
+        &request(
+            SourceCredentials::Static(seed.bob.clone()),
+            Flow::AssumeRole {
                 role: role(&seed.admin_role, None),
                 mfa: None,
             },
-        },
+        ),
     )
     .await
     .expect_err("assume role must be refused");

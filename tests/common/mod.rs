@@ -17,6 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_iam::Client as IamClient;
+use keyfob::aws::sts::{Flow, SignInRequest};
 use keyfob::aws::{AwsEnv, NetConfig, ProfileFilesSpec, SourceCredentials};
 use keyfob::secret::Secret;
 use keyfob::session::Credentials;
@@ -293,4 +294,17 @@ pub async fn list_buckets(env: &AwsEnv, creds: &Credentials) -> Result<Vec<Strin
 /// A path inside the crate (for fixtures).
 pub fn crate_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// A sign-in of `flow` signed by `source`, named "test", in the default region and for AWS's
+/// default duration; a test sets the rest with `SignInRequest { region: …, ..request(…) }`.
+pub fn request(source: SourceCredentials, flow: Flow) -> SignInRequest {
+    SignInRequest {
+        name: "test".into(),
+        origin: keyfob::session::SignInFields::default(),
+        source,
+        region: None,
+        duration: None,
+        flow,
+    }
 }
