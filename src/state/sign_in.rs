@@ -178,7 +178,6 @@ impl SignIn {
     /// A sign-in of ours failed.
     pub fn failed(&mut self, e: AwsError) {
         self.attempted = false;
-        tracing::info!(kind = ?e.kind, "sign-in failed: {}", e.message);
         // A code is single-use: clear it when AWS rejected it (or the session it was for is
         // gone); keep it after a network failure, it may still be good.
         if matches!(

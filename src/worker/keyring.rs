@@ -143,7 +143,6 @@ where
         if let Ok(k) = k
             && let Some(failure) = f(k)
         {
-            tracing::warn!("{failure}");
             send(Event::KeyringFailed(failure));
         }
     });

@@ -185,9 +185,6 @@ fn start_transfer<F, Fut>(
         let result = run(progress).await;
         // Out of the registry before the end is reported: a Cancel now finds nothing to stop.
         registry.finished(id);
-        if let Ok(text) = &result {
-            tracing::info!("{text}");
-        }
         send(Event::Browse(BrowseEvent::Transfer {
             id,
             update: TransferUpdate::Finished(result),
