@@ -93,7 +93,9 @@ pub enum ExportValue<'a> {
 }
 
 impl ExportValue<'_> {
-    fn reveal(&self) -> &str {
+    /// The value itself (for the clipboard, a file or a child's environment).
+    #[must_use]
+    pub fn reveal(&self) -> &str {
         match self {
             Self::Plain(s) => s,
             Self::Secret(s) => s,

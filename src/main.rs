@@ -72,6 +72,24 @@ enum Cmd {
         #[arg(long)]
         profile: String,
     },
+    /// Run a command with the cached session.
+    ///
+    /// The session's variables go into the command's environment (as `export` prints them), and
+    /// keyfob exits with the command's exit code. With --server the command gets a credential
+    /// endpoint on 127.0.0.1 instead (the container-credentials protocol the AWS SDKs and CLI read),
+    /// which always serves the session the keyring holds now: a long-running process keeps working
+    /// across renewals.
+    Exec {
+        /// The session's name (the profile it was signed in with).
+        #[arg(long, env = "AWS_PROFILE")]
+        profile: String,
+        /// Serve the credentials from a local endpoint instead of putting them in the environment.
+        #[arg(long)]
+        server: bool,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, value_name = "COMMAND")]
+        command: Vec<std::ffi::OsString>,
+    },
     /// List the cached sessions and their time left.
     Sessions,
     /// Forget a cached session.
@@ -130,6 +148,11 @@ fn run_command(cmd: Cmd) -> anyhow::Result<u8> {
         Cmd::CredentialProcess { profile } => {
             cli::credential_process(&ctx, &profile, &mut out, &mut err)
         }
+        Cmd::Exec {
+            profile,
+            server,
+            command,
+        } => cli::exec(&ctx, &profile, &command, server, &mut err),
         Cmd::Sessions => cli::sessions(&ctx, &mut out, &mut err),
         Cmd::Signout { profile } => cli::signout(&ctx, &profile, &mut out, &mut err),
     })

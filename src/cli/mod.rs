@@ -1,4 +1,4 @@
-//! The headless commands: `signin`, `export`, `credential-process`, `sessions`, `signout`. They
+//! The headless commands: `signin`, `export`, `credential-process`, `exec`, `sessions`, `signout`. They
 //! share the window's code (the form's checks, the STS flows, the keyring) and never open a window.
 //! Results go to `out`, messages to `err`; each returns the process exit code.
 
@@ -62,8 +62,11 @@ macro_rules! say {
 }
 
 // Below `say!`: a macro_rules macro is only visible after its definition.
+pub mod cred_server;
+mod exec;
 mod sign_in;
 
+pub use self::exec::exec;
 pub use self::sign_in::signin;
 
 impl Ctx {
