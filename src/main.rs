@@ -118,19 +118,13 @@ fn run_command(cmd: Cmd) -> anyhow::Result<u8> {
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
     Ok(match cmd {
-        Cmd::Signin { profile, code } => {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("starting the runtime")?;
-            rt.block_on(cli::signin(
-                &ctx,
-                &profile,
-                code.as_deref(),
-                &mut out,
-                &mut err,
-            ))
-        }
+        Cmd::Signin { profile, code } => runtime()?.block_on(cli::signin(
+            &ctx,
+            &profile,
+            code.as_deref(),
+            &mut out,
+            &mut err,
+        )),
         Cmd::Export {
             profile,
             format,
@@ -146,16 +140,24 @@ fn run_command(cmd: Cmd) -> anyhow::Result<u8> {
             &mut err,
         ),
         Cmd::CredentialProcess { profile } => {
-            cli::credential_process(&ctx, &profile, &mut out, &mut err)
+            runtime()?.block_on(cli::credential_process(&ctx, &profile, &mut out, &mut err))
         }
         Cmd::Exec {
             profile,
             server,
             command,
-        } => cli::exec(&ctx, &profile, &command, server, &mut err),
+        } => runtime()?.block_on(cli::exec(&ctx, &profile, &command, server, &mut err)),
         Cmd::Sessions => cli::sessions(&ctx, &mut out, &mut err),
         Cmd::Signout { profile } => cli::signout(&ctx, &profile, &mut out, &mut err),
     })
+}
+
+/// The commands' runtime: one thread is enough for one STS call at a time.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")
 }
 
 fn init_logging() {

@@ -3,14 +3,13 @@
 //! `--server` the child gets a local credential endpoint instead, which serves whatever session
 //! the keyring holds at each request, so a long-running process outlives a renewal.
 
+use super::cred_server::CredServer;
+use super::{Ctx, FAILED};
+use crate::session::Session;
 use std::ffi::OsString;
 use std::io::Write;
 use std::process::{Command, ExitStatus};
 use std::sync::Arc;
-use std::time::SystemTime;
-
-use super::cred_server::CredServer;
-use super::{Ctx, FAILED};
 
 /// Variables that would make the child's SDK pick other credentials than the ones given here.
 const CLEARED: [&str; 8] = [
@@ -24,8 +23,9 @@ const CLEARED: [&str; 8] = [
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 ];
 
-/// Runs `command` with the session `profile`; its exit code is keyfob's.
-pub fn exec(
+/// Runs `command` with the session `profile` (chained afresh when due, as for
+/// `credential-process`); its exit code is keyfob's.
+pub async fn exec(
     ctx: &Ctx,
     profile: &str,
     command: &[OsString],
@@ -39,7 +39,7 @@ pub fn exec(
         );
         return FAILED;
     };
-    let Some(session) = ctx.live(profile, SystemTime::now(), err) else {
+    let Some(session) = ctx.session_for_tool(profile, err).await else {
         return FAILED;
     };
     let mut child = Command::new(program);
@@ -48,17 +48,8 @@ pub fn exec(
         child.env_remove(name);
     }
     let _server = if server {
-        let Some(keystore) = ctx.keystore(err).cloned() else {
-            return FAILED;
-        };
-        let name = profile.to_owned();
-        let lookup = Arc::new(move || match keystore.session(&name) {
-            Ok(Some(s)) if !s.is_expired(SystemTime::now()) => Ok(s),
-            Ok(_) => Err(format!(
-                "no live session for {name}: run `keyfob signin --profile {name}`"
-            )),
-            Err(e) => Err(e.to_string()),
-        });
+        let (ctx, name) = (ctx.clone(), profile.to_owned());
+        let lookup = Arc::new(move || session_now(&ctx, &name));
         let server = match CredServer::start(lookup) {
             Ok(s) => s,
             Err(e) => {
@@ -98,6 +89,18 @@ pub fn exec(
             }
         }
     }
+}
+
+/// The session for one request to the endpoint, renewed when due. Each request has its own small
+/// runtime: the endpoint's threads are plain threads, and a renewal is one STS call.
+fn session_now(ctx: &Ctx, name: &str) -> Result<Session, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut why = Vec::new();
+    rt.block_on(ctx.session_for_tool(name, &mut why))
+        .ok_or_else(|| String::from_utf8_lossy(&why).trim().to_owned())
 }
 
 /// The child's exit code; killed by a signal: 128 + the signal, as shells report it.

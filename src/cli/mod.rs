@@ -3,13 +3,13 @@
 //! Results go to `out`, messages to `err`; each returns the process exit code.
 
 use std::io::Write;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::aws::AwsEnv;
 use crate::credfile::CredFile;
 use crate::export::ExportFormat;
 use crate::keystore::{Keystore, KeystoreError};
-use crate::session::{Session, countdown_text, rfc3339};
+use crate::session::{Session, SessionKind, countdown_text, rfc3339};
 
 pub const OK: u8 = 0;
 /// The command could not do its job (no session, AWS refused, no keyring …).
@@ -46,7 +46,7 @@ impl Format {
 }
 
 /// Where the commands find things.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Ctx {
     /// How to reach AWS (the SDK's environment by default).
     pub env: AwsEnv,
@@ -69,7 +69,44 @@ mod sign_in;
 pub use self::exec::exec;
 pub use self::sign_in::signin;
 
+/// How long before its end a role session chained from an MFA session is chained afresh for a
+/// tool: `KEYFOB_RENEW_MINUTES` (default 10; 0 turns renewing off).
+pub const RENEW_ENV: &str = "KEYFOB_RENEW_MINUTES";
+
+fn renew_window() -> Duration {
+    let minutes = std::env::var(RENEW_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(10);
+    Duration::from_secs(minutes * 60)
+}
+
 impl Ctx {
+    /// The session `name` for a tool (`credential-process`, `exec`): the cached one, or, when
+    /// there is none or it is a chained role session within the renewal window, a fresh one
+    /// chained from the live MFA session without a code (one code a day for every role). Falls
+    /// back to the cached session while it is still good, else says how to sign in.
+    pub async fn session_for_tool(&self, name: &str, err: &mut dyn Write) -> Option<Session> {
+        let window = renew_window();
+        let now = SystemTime::now();
+        let cached = self
+            .keystore
+            .as_ref()
+            .ok()
+            .and_then(|k| k.session(name).ok().flatten());
+        let due = match &cached {
+            None => true,
+            Some(s) => matches!(s.kind, SessionKind::Chained { .. }) && s.remaining(now) < window,
+        };
+        if due
+            && !window.is_zero()
+            && let Some(fresh) = sign_in::chain_again(self, name).await
+        {
+            return Some(fresh);
+        }
+        self.live(name, now, err)
+    }
+
     fn keystore(&self, err: &mut dyn Write) -> Option<&Keystore> {
         match &self.keystore {
             Ok(k) => Some(k),
@@ -194,16 +231,16 @@ fn write_into_file(
     }
 }
 
-/// `keyfob credential-process --profile P`: the `credential_process` JSON of the cached session.
-/// Never asks for anything (the AWS CLI gives it no terminal); says to sign in when there is no
-/// live session.
-pub fn credential_process(
+/// `keyfob credential-process --profile P`: the `credential_process` JSON of the session (a role
+/// is chained afresh from the MFA session when due, see [`Ctx::session_for_tool`]). Never asks for
+/// anything (the AWS CLI gives it no terminal); says to sign in when there is no live session.
+pub async fn credential_process(
     ctx: &Ctx,
     profile: &str,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let Some(session) = ctx.live(profile, SystemTime::now(), err) else {
+    let Some(session) = ctx.session_for_tool(profile, err).await else {
         return FAILED;
     };
     let _ = out.write_all(session.credential_process_json().expose().as_bytes());

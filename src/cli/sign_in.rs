@@ -50,6 +50,24 @@ pub async fn signin(
     report_and_keep(ctx, &session, out, err)
 }
 
+/// A fresh role session for `profile`, chained from a live cached MFA session with no code, and
+/// kept in the keyring; `None` when the profile's role cannot be chained now (no role, no live MFA
+/// session from the same source, a duration over the 1-hour cap, or AWS said no). Never asks.
+pub(super) async fn chain_again(ctx: &Ctx, profile: &str) -> Option<Session> {
+    let mut quiet = std::io::sink();
+    let form = profile_form(ctx, profile, &mut quiet).await?;
+    let now = SystemTime::now();
+    let cached = cached_sessions(ctx, now, &mut quiet);
+    let parent = chain_parent_for(&form, &cached, now);
+    if form.plan(parent) != Plan::Chained {
+        return None;
+    }
+    let request = form.check(parent).ok()?;
+    let session = sts::sign_in(&ctx.env, &request).await.ok()?;
+    ctx.keystore.as_ref().ok()?.save_session(&session).ok()?;
+    Some(session)
+}
+
 /// The sign-in form filled from the AWS config's profile `profile`, or a message saying why not.
 async fn profile_form(ctx: &Ctx, profile: &str, err: &mut dyn Write) -> Option<SignInForm> {
     let profiles = match profiles::load(&ctx.env.profile_files).await {
