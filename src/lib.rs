@@ -19,6 +19,7 @@ pub mod keystore;
 pub mod listing;
 pub mod message;
 pub mod notice;
+pub mod oath;
 pub mod secret;
 pub mod session;
 pub mod signin;

@@ -28,6 +28,9 @@ pub struct ProfileInfo {
     pub region: Option<String>,
     /// Whether the profile holds `aws_access_key_id` (long-term keys, usable as a source).
     pub has_keys: bool,
+    /// `keyfob_oath_account`: the YubiKey OATH account whose code signs in (a role profile without
+    /// one uses its source profile's).
+    pub oath_account: Option<String>,
 }
 
 /// The profiles found and the one the environment selects.
@@ -128,10 +131,18 @@ fn from_set(set: &ProfileSet) -> Profiles {
                 duration_seconds: get("duration_seconds"),
                 region: get("region"),
                 has_keys: get("aws_access_key_id").is_some(),
+                oath_account: get(crate::oath::CONFIG_KEY),
             }
         })
         .collect();
     list.sort_by(|a, b| a.name.cmp(&b.name));
+    let own: std::collections::HashMap<String, String> = list
+        .iter()
+        .filter_map(|p| Some((p.name.clone(), p.oath_account.clone()?)))
+        .collect();
+    for p in list.iter_mut().filter(|p| p.oath_account.is_none()) {
+        p.oath_account = p.source_profile.as_ref().and_then(|s| own.get(s)).cloned();
+    }
     let selected =
         Some(set.selected_profile().to_owned()).filter(|s| list.iter().any(|p| &p.name == s));
     Profiles { list, selected }
@@ -148,7 +159,7 @@ mod tests {
         let creds = dir.path().join("credentials");
         std::fs::write(
             &config,
-            "[default]\nregion = eu-west-1\n\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nexternal_id = ext-1\nrole_session_name = alice\nduration_seconds = 7200\n",
+            "[default]\nregion = eu-west-1\n\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nexternal_id = ext-1\nrole_session_name = alice\nduration_seconds = 7200\n\n[profile base]\nkeyfob_oath_account = AWS:alice@base\n",
         )
         .expect("write");
         std::fs::write(
@@ -171,6 +182,9 @@ mod tests {
         assert_eq!(admin.duration_seconds.as_deref(), Some("7200"));
         assert_eq!(admin.external_id.as_deref(), Some("ext-1"));
         assert!(!admin.has_keys);
+        // Named by base, inherited by the role whose source it is; default has none.
+        assert_eq!(admin.oath_account.as_deref(), Some("AWS:alice@base"));
+        assert!(p.get("default").is_some_and(|d| d.oath_account.is_none()));
         assert!(p.get("base").is_some_and(|b| b.has_keys));
         assert!(!format!("{p:?}").contains("s3cr3t"));
     }

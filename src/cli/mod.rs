@@ -84,8 +84,9 @@ fn renew_window() -> Duration {
 impl Ctx {
     /// The session `name` for a tool (`credential-process`, `exec`): the cached one, or, when
     /// there is none or it is a chained role session within the renewal window, a fresh one
-    /// chained from the live MFA session without a code (one code a day for every role). Falls
-    /// back to the cached session while it is still good, else says how to sign in.
+    /// chained from the live MFA session without a code (one code a day for every role); with no
+    /// usable session, a new sign-in when the profile's YubiKey gives the code. Falls back to the
+    /// cached session while it is still good, else says how to sign in.
     pub async fn session_for_tool(&self, name: &str, err: &mut dyn Write) -> Option<Session> {
         let window = renew_window();
         let now = SystemTime::now();
@@ -103,6 +104,14 @@ impl Ctx {
             && let Some(fresh) = sign_in::chain_again(self, name).await
         {
             return Some(fresh);
+        }
+        let usable = cached.as_ref().is_some_and(|s| s.usable_for_cache(now));
+        if !usable && sign_in::has_oath_account(self, name).await {
+            // The YubiKey gives the code: sign in with no one typing (a touch at most).
+            let mut quiet = std::io::sink();
+            if signin(self, name, None, &mut quiet, err).await == OK {
+                return self.live(name, SystemTime::now(), err);
+            }
         }
         self.live(name, now, err)
     }

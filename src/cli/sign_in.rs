@@ -14,7 +14,8 @@ use crate::validate;
 
 /// `keyfob signin --profile P [--code C]`: signs in through the flow the profile describes (a role
 /// is chained from a live cached MFA session without a code), keeps the session in the keyring and
-/// says who and until when. Asks for the code on the terminal when none is given and one is needed.
+/// says who and until when. A needed code not given comes from the profile's YubiKey OATH account
+/// when it names one, else from the terminal.
 pub async fn signin(
     ctx: &Ctx,
     profile: &str,
@@ -22,12 +23,13 @@ pub async fn signin(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let Some(mut form) = profile_form(ctx, profile, err).await else {
+    let Some((mut form, oath)) = profile_form(ctx, profile, err).await else {
         return FAILED;
     };
     let now = SystemTime::now();
     let cached = cached_sessions(ctx, now, err);
-    let Some(mut request) = checked_request(&mut form, &cached, now, code, err) else {
+    let code = CodeFrom::new(code, oath.as_deref());
+    let Some(mut request) = checked_request(&mut form, &cached, now, &code, err) else {
         return FAILED;
     };
     match keystore::resolve_source(ctx.keystore.as_ref().ok(), &request.source) {
@@ -50,12 +52,20 @@ pub async fn signin(
     report_and_keep(ctx, &session, out, err)
 }
 
+/// Whether `profile` names a YubiKey OATH account (so it can sign in with no one typing).
+pub(super) async fn has_oath_account(ctx: &Ctx, profile: &str) -> bool {
+    let mut quiet = std::io::sink();
+    profile_form(ctx, profile, &mut quiet)
+        .await
+        .is_some_and(|(_, oath)| oath.is_some())
+}
+
 /// A fresh role session for `profile`, chained from a live cached MFA session with no code, and
 /// kept in the keyring; `None` when the profile's role cannot be chained now (no role, no live MFA
 /// session from the same source, a duration over the 1-hour cap, or AWS said no). Never asks.
 pub(super) async fn chain_again(ctx: &Ctx, profile: &str) -> Option<Session> {
     let mut quiet = std::io::sink();
-    let form = profile_form(ctx, profile, &mut quiet).await?;
+    let (form, _) = profile_form(ctx, profile, &mut quiet).await?;
     let now = SystemTime::now();
     let cached = cached_sessions(ctx, now, &mut quiet);
     let parent = chain_parent_for(&form, &cached, now);
@@ -68,8 +78,13 @@ pub(super) async fn chain_again(ctx: &Ctx, profile: &str) -> Option<Session> {
     Some(session)
 }
 
-/// The sign-in form filled from the AWS config's profile `profile`, or a message saying why not.
-async fn profile_form(ctx: &Ctx, profile: &str, err: &mut dyn Write) -> Option<SignInForm> {
+/// The sign-in form filled from the AWS config's profile `profile` and its YubiKey OATH account,
+/// or a message saying why not.
+async fn profile_form(
+    ctx: &Ctx,
+    profile: &str,
+    err: &mut dyn Write,
+) -> Option<(SignInForm, Option<String>)> {
     let profiles = match profiles::load(&ctx.env.profile_files).await {
         Ok(p) => p,
         Err(e) => {
@@ -92,7 +107,45 @@ async fn profile_form(ctx: &Ctx, profile: &str, err: &mut dyn Write) -> Option<S
     };
     let mut form = SignInForm::default();
     form.fill_from(info);
-    Some(form)
+    Some((form, info.oath_account.clone()))
+}
+
+/// Where a needed code comes from: the command line, the YubiKey, or the terminal.
+enum CodeFrom<'a> {
+    Given(&'a str),
+    Key(&'a str),
+    Terminal,
+}
+
+impl<'a> CodeFrom<'a> {
+    fn new(given: Option<&'a str>, oath: Option<&'a str>) -> Self {
+        match (given, oath) {
+            (Some(c), _) => Self::Given(c),
+            (None, Some(account)) => Self::Key(account),
+            (None, None) => Self::Terminal,
+        }
+    }
+
+    /// The code, or `None` with a message.
+    fn get(&self, serial: &str, err: &mut dyn Write) -> Option<String> {
+        match self {
+            Self::Given(c) => Some((*c).to_owned()),
+            Self::Terminal => prompt_code(serial, err),
+            Self::Key(account) => {
+                say!(
+                    err,
+                    "Touch your YubiKey if it flashes (OATH account {account})…"
+                );
+                match crate::oath::code(account, crate::oath::touch_timeout()) {
+                    Ok(code) => Some(code.expose().to_owned()),
+                    Err(e) => {
+                        say!(err, "keyfob: {e}");
+                        None
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The keyring's sessions still good for use at `now`: a role may be chained from one of them.
@@ -119,7 +172,7 @@ fn checked_request(
     form: &mut SignInForm,
     cached: &[Session],
     now: SystemTime,
-    code: Option<&str>,
+    code: &CodeFrom<'_>,
     err: &mut dyn Write,
 ) -> Option<SignInRequest> {
     let mut parent = chain_parent_for(form, cached, now);
@@ -130,10 +183,7 @@ fn checked_request(
         parent = None;
     }
     if form.plan(parent).needs_code() {
-        let typed = match code {
-            Some(c) => c.to_owned(),
-            None => prompt_code(&form.fields.mfa_serial, err)?,
-        };
+        let typed = code.get(&form.fields.mfa_serial, err)?;
         form.code = validate::clean_code(&typed);
     }
     match form.check(parent) {

@@ -395,6 +395,7 @@ pub fn profiles() -> Profiles {
         duration_seconds: Some("7200".into()),
         region: Some("eu-west-1".into()),
         has_keys: false,
+        oath_account: None,
     };
     let alice = ProfileInfo {
         name: "alice".into(),
