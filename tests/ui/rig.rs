@@ -37,15 +37,15 @@ pub const T0: u64 = 1_795_348_800;
 /// The kind of session most tests sign in to.
 pub const MFA_TOKEN: SessionKind = SessionKind::SessionToken { mfa: true };
 
-/// Asserts that exactly one command was sent since the last look and that it matches the
-/// pattern (and guard); evaluates to the expression after `=>`, which may use the pattern's
-/// bindings (to unit without one). The panic lists what was sent instead.
+/// Asserts that exactly these commands were sent since the last look, in this order, and that
+/// they match the patterns (and guard); evaluates to the expression after `=>`, which may use the
+/// patterns' bindings (to unit without one). The panic lists what was sent instead.
 macro_rules! expect_command {
-    ($rig:expr, $pat:pat $(if $guard:expr)? $(=> $out:expr)?) => {{
+    ($rig:expr, $($pat:pat),+ $(if $guard:expr)? $(=> $out:expr)?) => {{
         let sent = $rig.sent();
         match sent.as_slice() {
-            [$pat] $(if $guard)? => { $($out)? }
-            other => panic!("expected one {}, sent {other:?}", stringify!($pat $(if $guard)?)),
+            [$($pat),+] $(if $guard)? => { $($out)? }
+            other => panic!("expected [{}], sent {other:?}", stringify!($($pat),+ $(if $guard)?)),
         }
     }};
 }
@@ -66,7 +66,6 @@ macro_rules! find_command {
 }
 pub(crate) use find_command;
 
-/// `secs` after [`T0`].
 pub fn t(secs: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(T0 + secs)
 }
@@ -115,11 +114,8 @@ impl Rig {
             watched: RefCell::default(),
         };
         rig.h.run();
-        let sent = rig.sent();
-        assert!(
-            matches!(sent.as_slice(), [Command::LoadProfiles, Command::LoadCache]),
-            "the app asks for profiles and the keyring's contents at start: {sent:?}"
-        );
+        // At start the app asks for the profiles and the keyring's contents.
+        expect_command!(rig, Command::LoadProfiles, Command::LoadCache);
         rig
     }
 
@@ -150,7 +146,7 @@ impl Rig {
         answer: impl FnOnce(&SignInRequest) -> Session,
     ) -> SignInRequest {
         let (id, request) = self.submit_code(code);
-        self.answer(id, answer(&request));
+        self.answer(id, Ok(answer(&request)));
         request
     }
 
@@ -160,14 +156,12 @@ impl Rig {
         self.take_sign_in()
     }
 
-    /// The one command sent since the last look, which must be a sign-in.
     pub fn take_sign_in(&self) -> (RequestId, SignInRequest) {
         expect_command!(self, Command::SignIn { id, request } => (*id, (**request).clone()))
     }
 
-    /// Answers the sign-in `id` with this session.
-    pub fn answer(&mut self, id: RequestId, session: Session) {
-        let result = Ok(Box::new(session));
+    pub fn answer(&mut self, id: RequestId, result: Result<Session, AwsError>) {
+        let result = result.map(Box::new);
         self.reply(Event::SignedIn { id, result });
     }
 
@@ -194,7 +188,6 @@ impl Rig {
         self.events.send(event).expect("the app holds the receiver");
     }
 
-    /// Hands the app an event and lets it settle.
     pub fn reply(&mut self, event: Event) {
         self.send(event);
         self.settle();
@@ -225,7 +218,7 @@ impl Rig {
         std::mem::take(&mut *self.watched.borrow_mut())
     }
 
-    /// Finds the button by role and label, clicks it and lets the app settle.
+    /// Clicks the button with this label and lets the app settle.
     pub fn click(&mut self, label: &str) {
         self.button(label).click();
         self.settle();
@@ -237,14 +230,12 @@ impl Rig {
         self.settle();
     }
 
-    /// Opens the combo box and picks the item.
     pub fn choose(&mut self, combo: &str, item: &str) {
         self.h.get_by_role_and_label(Role::ComboBox, combo).click();
         self.h.run();
         self.click_label(item);
     }
 
-    /// The button with this label, to click without running a frame or to look at.
     pub fn button<'a>(&'a self, label: &'a str) -> Node<'a> {
         self.h.get_by_role_and_label(Role::Button, label)
     }
@@ -253,7 +244,6 @@ impl Rig {
         self.button(label).accesskit_node().is_disabled()
     }
 
-    /// Presses a key and lets the app settle.
     pub fn press(&mut self, key: Key) {
         self.h.key_press(key);
         self.settle();
@@ -264,17 +254,10 @@ impl Rig {
         input.value().unwrap_or_default()
     }
 
-    pub fn code_focused(&self) -> bool {
-        let code = self.h.get_by_role_and_label(Role::TextInput, "MFA code");
-        code.is_focused()
-    }
-
-    /// Replaces the text of the input with this label.
     pub fn type_into(&mut self, label: &str, text: &str) {
         self.type_in(Role::TextInput, label, text);
     }
 
-    /// Replaces the text of the input with this role and label.
     pub fn type_in(&mut self, role: Role, label: &str, text: &str) {
         self.h.get_by_role_and_label(role, label).focus();
         self.h.run();
@@ -331,13 +314,12 @@ impl Rig {
         self.h.query_all_by_label_contains(needle).next().is_some()
     }
 
-    /// Asserts that some label in the window contains `needle`.
     #[track_caller]
     pub fn shows(&self, needle: &str) {
-        assert!(self.has_text(needle), "no {needle:?} in the window");
+        let shown = self.has_text(needle);
+        assert!(shown, "no {needle:?} in the window:\n{}", self.all_text());
     }
 
-    /// Asserts that no label in the window contains `needle`.
     #[track_caller]
     pub fn hides(&self, needle: &str) {
         assert!(!self.has_text(needle), "{needle:?} is in the window");
@@ -347,12 +329,9 @@ impl Rig {
     pub fn all_text(&self) -> String {
         let nodes = self.h.root().children_recursive();
         let texts = nodes.map(|n| {
-            let (label, value) = (n.accesskit_node().label(), n.accesskit_node().value());
-            format!(
-                "{}\n{}\n",
-                label.unwrap_or_default(),
-                value.unwrap_or_default()
-            )
+            let n = n.accesskit_node();
+            let (label, value) = (n.label().unwrap_or_default(), n.value().unwrap_or_default());
+            format!("{label}\n{value}\n")
         });
         texts.collect()
     }

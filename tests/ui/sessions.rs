@@ -7,7 +7,6 @@ use keyfob::message::Watched;
 
 use crate::rig::*;
 
-/// The window's title at the rig's time.
 fn title(rig: &Rig) -> String {
     rig.state().title(rig.now())
 }
@@ -26,8 +25,7 @@ fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires
     let (min, max) = (Duration::from_millis(500), Duration::from_millis(1010));
     assert!(delay > min && delay <= max, "{delay:?}");
     rig.shows("00:59:58 left");
-    let whole = "the title counts whole minutes";
-    assert_eq!(title(&rig), "keyfob — 59 min left", "{whole}");
+    assert_eq!(title(&rig), "keyfob — 59 min left", "whole minutes");
     rig.set_now(t(3600 - 14 * 60));
     rig.shows("00:14:00 left");
     let urgency = rig.state().current().unwrap().urgency(rig.now());
@@ -48,7 +46,7 @@ fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires
     rig.click("Renew");
     rig.shows("Enter a new code to renew the session");
     assert_eq!(rig.input_value("Region"), "us-east-1");
-    assert!(rig.code_focused());
+    assert_eq!(rig.focused_label(), "MFA code");
 }
 
 #[test]
@@ -61,9 +59,8 @@ fn copy_exports_in_the_chosen_format_then_the_clipboard_is_cleared() {
     rig.shows(first); // the preview shows the lines
     rig.button("Copy export lines").click();
     let copied = rig.step_copied();
-    let [text] = copied.as_slice() else {
-        panic!("{copied:?}")
-    };
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    let text = &copied[0];
     assert!(text.starts_with(&format!("{first}\n")), "{text}");
     for line in [
         format!("set -gx AWS_SECRET_ACCESS_KEY '{SECRET}'\n"),
@@ -95,29 +92,21 @@ fn sign_out_forgets_the_session_and_clears_our_clipboard() {
     assert!(rig.state().current().is_none());
     assert!(rig.state().sessions.list.is_empty());
     rig.hides("assumed-role/admin");
-    let copy = rig
-        .h
-        .query_by_role_and_label(Role::Button, "Copy export lines");
+    let label = "Copy export lines";
+    let copy = rig.h.query_by_role_and_label(Role::Button, label);
     assert!(copy.is_none(), "nothing left to copy");
     let fingerprint = rig.state().sessions.clipboard.map(|m| m.fingerprint);
     assert_eq!(fingerprint, None, "the deadline is dropped");
-    let sent = rig.sent();
-    let cleared = matches!(
-        sent.as_slice(),
-        [
-            Command::Watch(Watch::Clipboard { .. }),
-            Command::Watch(Watch::ClearClipboardNow { .. })
-        ]
+    expect_command!(
+        rig,
+        Command::Watch(Watch::Clipboard { .. }),
+        Command::Watch(Watch::ClearClipboardNow { .. })
     );
-    assert!(cleared, "{sent:?}");
     let watched = rig.watched();
     let last = watched.last();
     let stopped =
         matches!(last, Some(Watch::Sessions { sessions, shown: None }) if sessions.is_empty());
-    assert!(
-        stopped,
-        "the supervisor stops watching the session: {watched:?}"
-    );
+    assert!(stopped, "the supervisor stops watching: {watched:?}");
     assert_eq!(rig.input_value("MFA device"), MFA, "the form is kept");
 }
 
@@ -139,13 +128,9 @@ fn the_supervisor_is_told_every_session_and_the_one_on_screen() {
     rig.set_now(t(600));
     assert!(rig.watched().is_empty(), "nothing changed: nothing is sent");
     // A second session, restored from the keyring, is watched too while alice stays on screen.
-    let bob = named(
-        "bob",
-        "arn:aws:sts::123456789012:assumed-role/admin/alice-admin",
-        t(1800),
-    );
+    let arn = "arn:aws:sts::123456789012:assumed-role/admin/alice-admin";
     let mut cache = Contents::default();
-    cache.sessions.push(bob);
+    cache.sessions.push(named("bob", arn, t(1800)));
     rig.reply(Event::Cache(Ok(cache)));
     let watched = rig.watched();
     let Some(Watch::Sessions { sessions, shown }) = watched.last() else {
@@ -171,12 +156,11 @@ fn writing_a_profile_shows_the_change_first_and_long_term_keys_need_a_tick() {
     rig.expect_nothing_sent("a bad profile name");
     rig.type_into("Profile name", "mfa");
     rig.click("Show the change");
-    let (profile, session) = expect_command!(rig,
-        Command::PlanProfileWrite { profile, session } => (profile.clone(), session.clone()));
-    assert_eq!(profile, "mfa");
+    let session = expect_command!(rig,
+        Command::PlanProfileWrite { profile, session } if profile == "mfa" => session.clone());
     // Play the worker: read and plan for real.
     let file = keyfob::credfile::CredFile::read(&path).unwrap();
-    let edit = file.plan(&profile, &session).unwrap();
+    let edit = file.plan("mfa", &session).unwrap();
     rig.reply(Event::ProfilePlanned(Ok((Box::new(file), Box::new(edit)))));
     rig.shows("Replace [mfa] in");
     rig.shows("aws_session_token = …(hidden)");

@@ -133,13 +133,6 @@ fn the_code_field_takes_a_pasted_code_and_signs_in_on_the_sixth_digit() {
     rig.expect_nothing_sent("no second request while one runs");
 }
 
-/// Signs in with a full code and answers with this error.
-fn fail_sign_in(rig: &mut Rig, error: AwsError) {
-    let (id, _) = rig.submit_code("123456");
-    let result = Err(error);
-    rig.reply(Event::SignedIn { id, result });
-}
-
 #[test]
 fn a_rejected_code_keeps_the_form_and_offers_details() {
     let mut rig = Rig::with_profiles();
@@ -148,9 +141,10 @@ fn a_rejected_code_keeps_the_form_and_offers_details() {
         message: "That code was rejected — wait for the next one".into(),
         detail: "AccessDenied (HTTP 403): MultiFactorAuthentication failed".into(),
     };
-    fail_sign_in(&mut rig, error);
+    let (id, _) = rig.submit_code("123456");
+    rig.answer(id, Err(error));
     rig.shows("That code was rejected — wait for the next one");
-    assert!(rig.code_focused(), "ready for the next code");
+    assert_eq!(rig.focused_label(), "MFA code", "ready for the next code");
     rig.hides("MultiFactorAuthentication failed"); // the detail is folded
     rig.click("Show details");
     rig.shows("AccessDenied (HTTP 403): MultiFactorAuthentication failed");
@@ -164,7 +158,8 @@ fn a_rejected_code_keeps_the_form_and_offers_details() {
 fn a_network_failure_keeps_even_the_code() {
     let mut rig = Rig::with_profiles();
     let message = "Could not reach AWS; check your network (or AWS_ENDPOINT_URL)";
-    fail_sign_in(&mut rig, AwsError::new(ErrorKind::Unreachable, message));
+    let (id, _) = rig.submit_code("123456");
+    rig.answer(id, Err(AwsError::new(ErrorKind::Unreachable, message)));
     rig.shows("Could not reach AWS");
     assert_eq!(rig.input_value("MFA code"), "123456");
     // Retrying with the same code works from the button.
@@ -181,12 +176,9 @@ fn cancel_drops_the_answer_and_a_newer_request_wins() {
     rig.click("Sign in");
     let (second, _) = rig.take_sign_in();
     assert_ne!(first, second);
-    rig.answer(first, session(MFA_TOKEN, t(900)));
-    assert!(
-        rig.state().current().is_none(),
-        "the stale answer is dropped"
-    );
-    rig.answer(second, session(assumed_role(), t(3600)));
+    rig.answer(first, Ok(session(MFA_TOKEN, t(900))));
+    assert!(rig.state().current().is_none(), "stale answer dropped");
+    rig.answer(second, Ok(session(assumed_role(), t(3600))));
     rig.shows("01:00:00 left");
 }
 
@@ -247,9 +239,8 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     let credentials = dir.path().join("credentials");
     let keys = "[hang]\naws_access_key_id = AKIAHANGHANGHANGHANG\naws_secret_access_key = x\n";
     std::fs::write(&credentials, keys).unwrap();
-    let endpoint_url = Some(server.url.clone());
     let mut env = keyfob::aws::AwsEnv {
-        endpoint_url,
+        endpoint_url: Some(server.url.clone()),
         ..Default::default()
     };
     env.profile_files.config = Some(dir.path().join("config"));
@@ -269,9 +260,7 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     h.run_steps(2);
     h.get_by_role_and_label(Role::Button, "Sign in").click();
     // Frames keep coming while the request hangs: the UI thread never waits for the network.
-    for _ in 0..30 {
-        h.step();
-    }
+    h.run_steps(30);
     let busy = h.query_by_role_and_label(Role::Button, "Signing in…");
     assert!(busy.is_some(), "the button shows the request running");
     h.key_press(Key::Escape);
@@ -280,7 +269,6 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     assert!(h.query_by_role_and_label(Role::Button, "Sign in").is_some());
     let mfa_serial = &h.state().state.sign_in.form.fields.mfa_serial;
     assert_eq!(mfa_serial, MFA, "the form is kept");
-    drop(server);
 }
 
 #[test]
