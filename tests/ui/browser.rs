@@ -31,13 +31,10 @@ impl Rig {
         let mut rig = Self::signed_in(MFA_TOKEN);
         rig.sent();
         rig.click("Browse S3");
-        let (id, creds) = expect_command!(rig,
-            Command::Browse(ListBuckets { id, creds }) => (*id, creds.clone()));
-        let key_id = &creds.credentials.access_key_id;
-        assert_eq!(key_id, "ASIAEXAMPLEEXAMPLE01", "the session's keys");
-        let named_and_dated = (creds.session.as_str(), creds.expires_at);
-        // So that the worker can refuse them after the end.
-        assert_eq!(named_and_dated, ("alice", t(3600)));
+        // The session's keys, named and dated so that the worker can refuse them after its end.
+        let id = expect_command!(rig, Command::Browse(ListBuckets { id, creds })
+            if creds.credentials.access_key_id == "ASIAEXAMPLEEXAMPLE01"
+                && (creds.session.as_str(), creds.expires_at) == ("alice", t(3600)) => *id);
         let names = ["reports", "logs", "archive-2019"].into_iter().enumerate();
         let buckets = names.map(|(i, name)| BucketInfo {
             name: name.into(),
@@ -218,8 +215,7 @@ fn presigned_links_are_capped_copied_on_arrival_and_never_drawn() {
     rig.click("Session view");
     let link = "http://127.0.0.1/reports/second?X-Amz-Expires=1800";
     rig.send(presigned(link));
-    let copied = rig.step_copied();
-    assert_eq!(copied, [link], "copied on arrival, in the session view");
+    assert_eq!(rig.step_copied(), [link], "copied in the session view");
     rig.settle();
     rig.button("Browse S3").click();
     assert!(rig.step_copied().is_empty(), "not copied again on return");
@@ -260,17 +256,12 @@ fn with_the_clock_past_expiry_the_browser_sends_nothing_and_offers_renew() {
     for key in [Key::ArrowDown, Key::Enter, Key::Backspace, Key::F5] {
         rig.press(key);
     }
-    let sent = rig.sent();
-    let uses_session = |c: &Command| {
-        matches!(
-            c,
-            Command::Browse(
-                ListBuckets { .. } | ListObjects { .. } | HeadObject { .. } | Download { .. }
-            )
-        )
-    };
-    let asked = sent.iter().any(uses_session);
-    assert!(!asked, "nothing is asked with an ended session: {sent:?}");
+    for c in rig.sent() {
+        let Command::Browse(b) = &c else { continue };
+        let lists = matches!(b, ListBuckets { .. } | ListObjects { .. });
+        let reads = matches!(b, HeadObject { .. } | Download { .. });
+        assert!(!lists && !reads, "asked with an ended session: {c:?}");
+    }
     rig.click("Renew");
     assert!(!rig.state().browser.shown, "to the code field");
     rig.shows("Enter a new code to renew the session");

@@ -34,7 +34,6 @@ pub const SECRET: &str = "wJalrXUtnFEMIK7MDENGbPxRfiCYzSECRETKEY01";
 pub const TOKEN: &str = "FwoGZXIvYXdzELrTOKENTOKENTOKENTOKENTOKEN0123456789";
 /// 2026-11-22T12:00:00Z
 pub const T0: u64 = 1_795_348_800;
-/// The kind of session most tests sign in to.
 pub const MFA_TOKEN: SessionKind = SessionKind::SessionToken { mfa: true };
 
 /// Asserts that exactly these commands were sent since the last look, in this order, and that
@@ -138,16 +137,10 @@ impl Rig {
         rig
     }
 
-    /// Types a full code, takes the one sign-in it sends and answers it with `answer(request)`;
-    /// hands back the request.
-    pub fn sign_in_with(
-        &mut self,
-        code: &str,
-        answer: impl FnOnce(&SignInRequest) -> Session,
-    ) -> SignInRequest {
+    /// Types a full code, takes the one sign-in it sends and answers it with `answer(request)`.
+    pub fn sign_in_with(&mut self, code: &str, answer: impl FnOnce(&SignInRequest) -> Session) {
         let (id, request) = self.submit_code(code);
         self.answer(id, Ok(answer(&request)));
-        request
     }
 
     /// Types a full code, which signs in by itself: the sign-in it sends.
@@ -212,7 +205,6 @@ impl Rig {
         assert!(sent.is_empty(), "{why}: sent {sent:?}");
     }
 
-    /// The session lists handed to the supervisor since the last look.
     pub fn watched(&self) -> Vec<Watch> {
         let _ = self.sent();
         std::mem::take(&mut *self.watched.borrow_mut())
@@ -261,8 +253,7 @@ impl Rig {
     pub fn type_in(&mut self, role: Role, label: &str, text: &str) {
         self.h.get_by_role_and_label(role, label).focus();
         self.h.run();
-        let select_all = egui::Modifiers::COMMAND;
-        self.h.key_press_modifiers(select_all, Key::A);
+        self.h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A); // select all
         self.h.key_press(Key::Backspace);
         self.h.get_by_role_and_label(role, label).type_text(text);
         self.settle();
@@ -325,7 +316,6 @@ impl Rig {
         assert!(!self.has_text(needle), "{needle:?} is in the window");
     }
 
-    /// Every label and value in the accessibility tree.
     pub fn all_text(&self) -> String {
         let nodes = self.h.root().children_recursive();
         let texts = nodes.map(|n| {
@@ -413,7 +403,6 @@ pub fn session(kind: SessionKind, expires_at: SystemTime) -> Session {
     }
 }
 
-/// A role assumed with MFA.
 pub fn assumed_role() -> SessionKind {
     SessionKind::AssumedRole {
         role_arn: ROLE.into(),

@@ -24,12 +24,10 @@ fn aws_profile_is_preselected_and_fills_every_field() {
     let source = &rig.state().sign_in.form.fields.source;
     let alice = SourceChoice::Profile("alice".into());
     assert_eq!(source, &alice, "source_profile becomes the source");
-    // Fields stay editable.
     rig.type_into("Region", "eu-central-1");
-    assert_eq!(rig.input_value("Region"), "eu-central-1");
-    // Choosing another profile through the combo box refills the form.
+    assert_eq!(rig.input_value("Region"), "eu-central-1", "editable");
     rig.choose("Profile", "alice  (MFA)");
-    assert_eq!(rig.input_value("Role ARN"), "");
+    assert_eq!(rig.input_value("Role ARN"), "", "refilled");
     assert_eq!(rig.input_value("Region"), "us-east-1");
     rig.shows("Will call: GetSessionToken with your MFA code");
 }
@@ -136,22 +134,19 @@ fn the_code_field_takes_a_pasted_code_and_signs_in_on_the_sixth_digit() {
 #[test]
 fn a_rejected_code_keeps_the_form_and_offers_details() {
     let mut rig = Rig::with_profiles();
-    let error = AwsError {
-        kind: ErrorKind::MfaRejected,
-        message: "That code was rejected — wait for the next one".into(),
-        detail: "AccessDenied (HTTP 403): MultiFactorAuthentication failed".into(),
-    };
+    let rejected = "That code was rejected — wait for the next one";
+    let mut error = AwsError::new(ErrorKind::MfaRejected, rejected);
+    error.detail = "AccessDenied (HTTP 403): MultiFactorAuthentication failed".into();
     let (id, _) = rig.submit_code("123456");
     rig.answer(id, Err(error));
-    rig.shows("That code was rejected — wait for the next one");
+    rig.shows(rejected);
     assert_eq!(rig.focused_label(), "MFA code", "ready for the next code");
     rig.hides("MultiFactorAuthentication failed"); // the detail is folded
     rig.click("Show details");
     rig.shows("AccessDenied (HTTP 403): MultiFactorAuthentication failed");
     assert_eq!(rig.input_value("Role ARN"), ROLE);
     assert_eq!(rig.input_value("ExternalId"), "tenant-42");
-    let code = rig.input_value("MFA code");
-    assert_eq!(code, "", "a rejected code is cleared: codes are single-use");
+    assert_eq!(rig.input_value("MFA code"), "", "codes are single-use");
 }
 
 #[test]
@@ -185,8 +180,7 @@ fn cancel_drops_the_answer_and_a_newer_request_wins() {
 #[test]
 fn chaining_needs_no_code_and_offers_the_direct_flow_above_one_hour() {
     let mut rig = Rig::signed_in(MFA_TOKEN);
-    let chainable = rig.state().chainable(t(0)).is_some();
-    assert!(chainable, "an MFA session can chain");
+    assert!(rig.state().chainable(t(0)).is_some(), "MFA session chains");
     rig.select_profile("admin");
     rig.shows("Will call: AssumeRole from your MFA session");
     // 7200 s from the profile is over the 1 h chaining cap.
@@ -217,10 +211,8 @@ fn detect_fills_the_device_and_marks_a_guess() {
     rig.select_profile("alice");
     rig.type_into("MFA device", "");
     rig.click("Detect");
-    let (id, source) =
-        expect_command!(rig, Command::DetectMfa { id, source, .. } => (*id, source.clone()));
     let alice = keyfob::aws::SourceCredentials::Profile("alice".into());
-    assert_eq!(source, alice);
+    let id = expect_command!(rig, Command::DetectMfa { id, source, .. } if *source == alice => *id);
     let bob = "arn:aws:iam::123456789012:mfa/bob";
     let result = Ok(DetectedMfa {
         serial: bob.into(),
