@@ -1,6 +1,4 @@
-//! The S3 browser: buckets, folders, pages streamed in, stopped and continued, breadcrumbs and
-//! Back, filter and sort, details, s3:// URIs and presigned links, an ended session, failures,
-//! and a million rows.
+//! The S3 browser: listings, paging, navigation, details, links, an ended session, failures.
 
 use keyfob::aws::s3::{BucketInfo, ObjectDetails, ObjectEntry, Page};
 use keyfob::message::BrowseCommand::{Download, HeadObject, ListBuckets, ListObjects, Presign};
@@ -17,7 +15,6 @@ fn obj(key: &str, size: u64) -> ObjectEntry {
     }
 }
 
-/// A listing the app asked for.
 struct List {
     id: RequestId,
     bucket: String,
@@ -61,7 +58,6 @@ impl Rig {
         self.reply(Event::Browse(BrowseEvent::ListFailed { id, error }));
     }
 
-    /// The listing asked for since the last look.
     fn take_list(&self) -> List {
         find_command!(self, Command::Browse(ListObjects { id, bucket, prefix, token, .. }) => {
             let (bucket, prefix, token) = (bucket.clone(), prefix.clone(), token.clone());
@@ -103,8 +99,7 @@ fn browse_buckets_folders_breadcrumbs_back_and_stale_pages() {
     rig.shows("logs"); // the bucket filter
     rig.hides("archive-2019");
     let (mut rig, logs, app) = in_app_folder(rig);
-    // A late page for the folder the user left is dropped.
-    rig.page(logs, &[], vec![obj("stale.txt", 1)], None);
+    rig.page(logs, &[], vec![obj("stale.txt", 1)], None); // late, for a folder left: dropped
     // Pages stream in: the first is shown while more load; Stop keeps them; Continue goes on.
     let objects = (0..50).map(|i| obj(&format!("app/{i:03}.log"), i));
     rig.page(app, &[], objects.collect(), Some("token-1"));
@@ -117,8 +112,7 @@ fn browse_buckets_folders_breadcrumbs_back_and_stale_pages() {
     let more = rig.take_list();
     let continued = (more.prefix.as_str(), more.token.as_deref());
     assert_eq!(continued, ("app/", Some("token-1")));
-    // Breadcrumbs and Back.
-    assert_eq!(rig.open("s3://logs/").prefix, "");
+    assert_eq!(rig.open("s3://logs/").prefix, ""); // a breadcrumb
     rig.click("Back");
     assert_eq!(rig.take_list().prefix, "app/");
 }
@@ -199,8 +193,7 @@ fn presigned_links_are_capped_copied_on_arrival_and_never_drawn() {
     assert_eq!(left, Duration::from_secs(3600));
     let link = "http://127.0.0.1/reports/a%20b%2Bc%25.txt?X-Amz-Expires=1800";
     rig.send(presigned(link));
-    // The frame that takes the link copies it.
-    assert_eq!(rig.step_copied(), [link], "the link is on the clipboard");
+    assert_eq!(rig.step_copied(), [link], "copied on arrival");
     rig.settle();
     rig.shows("shortened to the session's remaining life");
     rig.shows("Copied the presigned link");
@@ -273,9 +266,8 @@ fn a_lost_connection_keeps_the_loaded_rows_and_access_denied_leaves_other_bucket
     let logs = rig.open("logs");
     let parts = (0..30).map(|i| obj(&format!("part-{i:02}.log"), i));
     rig.page(logs.id, &[], parts.collect(), Some("after-part-29"));
-    // The connection drops before the second page.
     let refused = "Cannot reach the server: connection refused";
-    rig.list_failed(logs.id, ErrorKind::Unreachable, refused);
+    rig.list_failed(logs.id, ErrorKind::Unreachable, refused); // before the second page
     rig.shows("Cannot reach the server");
     rig.shows("part-00.log"); // what was loaded stays
     assert_eq!(rig.state().browser.listing.len(), 30);

@@ -1,5 +1,4 @@
-//! The keyring: live sessions restored from it with their countdowns, new sessions kept in it, a
-//! window without one, and the long-term keys panel.
+//! The keyring: sessions restored and kept, a window without one, the long-term keys panel.
 
 use keyfob::keystore::KeystoreError;
 
@@ -25,16 +24,14 @@ fn live_sessions_are_restored_from_the_keyring_and_each_has_its_countdown() {
     rig.shows("Restored 2 live sessions from the keyring");
     rig.shows("02:00:00"); // dev's countdown in the list
     rig.shows("00:30:00"); // prod's countdown
-    // A click shows the other session.
     rig.shows("assumed-role/prod/a");
     rig.hides("assumed-role/dev/a");
-    rig.click_label("dev");
+    rig.click_label("dev"); // a click shows the other session
     rig.shows("assumed-role/dev/a");
     assert_eq!(rig.state().sessions.selected.as_deref(), Some("dev"));
     rig.click_label("prod");
     rig.shows("assumed-role/prod/a");
-    // Sign out forgets the shown one only, in the keyring too.
-    rig.click("Sign out");
+    rig.click("Sign out"); // forgets the shown one only, in the keyring too
     find_command!(rig, Command::ForgetSession { name } if name == "prod");
     assert_eq!(session_names(&rig), ["dev"]);
 }
@@ -68,7 +65,6 @@ fn without_a_keyring_the_window_says_so_and_keeps_sessions_in_memory() {
     rig.expect_nothing_sent("nothing is sent to a keyring that is not there");
 }
 
-/// Fills the long-term keys form and presses Store keys.
 fn store_keys(rig: &mut Rig, name: &str, id: &str, secret: &str) {
     rig.type_into("Key name", name);
     rig.type_into("Access key id", id);

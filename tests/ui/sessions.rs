@@ -1,6 +1,4 @@
-//! A signed-in session: identity and countdown at injected times, expiry and renewal, export
-//! copying and clipboard clearing, sign-out, what the supervisor is told, writing a profile, and
-//! no secret in the accessibility tree, `Debug` output or the persistence file.
+//! A signed-in session: countdown, expiry, export, sign-out, the supervisor, secrets kept out.
 
 use keyfob::keystore::Contents;
 use keyfob::message::Watched;
@@ -19,11 +17,10 @@ fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires
     rig.shows("ASIAEXAMPLEEXAMPLE01"); // the access key id
     rig.shows("01:00:00 left");
     assert_eq!(title(&rig), "keyfob — 1 h left");
-    // Repaints once a second, not every frame.
     rig.set_now(t(1) + Duration::from_millis(300));
     let delay = rig.h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
     let (min, max) = (Duration::from_millis(500), Duration::from_millis(1010));
-    assert!(delay > min && delay <= max, "{delay:?}");
+    assert!(delay > min && delay <= max, "once a second: {delay:?}");
     rig.shows("00:59:58 left");
     assert_eq!(title(&rig), "keyfob — 59 min left", "whole minutes");
     rig.set_now(t(3600 - 14 * 60));
@@ -42,8 +39,7 @@ fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires
     rig.copy_shortcut();
     let exported = rig.copied().iter().any(|t| t.contains(SECRET));
     assert!(!exported, "an expired session is never exported");
-    // Renew keeps the fields and asks for a new code.
-    rig.click("Renew");
+    rig.click("Renew"); // keeps the fields, asks for a new code
     rig.shows("Enter a new code to renew the session");
     assert_eq!(rig.input_value("Region"), "us-east-1");
     assert_eq!(rig.focused_label(), "MFA code");
@@ -76,8 +72,7 @@ fn copy_exports_in_the_chosen_format_then_the_clipboard_is_cleared() {
     let fingerprint = keyfob::clipboard::fingerprint(text);
     expect_command!(rig, Command::Watch(Watch::Clipboard { fingerprint: f, clear_at })
         if *f == fingerprint && *clear_at == t(60));
-    // Ctrl+Shift+C copies too.
-    rig.copy_shortcut();
+    rig.copy_shortcut(); // Ctrl+Shift+C copies too
     let status = &rig.state().status;
     assert_eq!(rig.copied().len(), 1, "status: {status:?}");
 }
@@ -189,7 +184,6 @@ fn no_secret_in_the_ui_tree_debug_output_or_persistence() {
     for secret in [SECRET, TOKEN, "123456\"", "tenant-42"] {
         assert!(!saved.contains(secret), "{secret:?} saved in {saved}");
     }
-    // And they come back on the next start.
-    let rig2 = Rig::with_storage(Some(saved.clone()));
-    assert_eq!(rig2.input_value("MFA device"), MFA);
+    let rig2 = Rig::with_storage(Some(saved.clone())); // the next start
+    assert_eq!(rig2.input_value("MFA device"), MFA, "prefs restored");
 }

@@ -1,6 +1,4 @@
-//! The sign-in form: profiles fill it, bad input is refused with its message, the code field,
-//! failures, cancelling, chaining, MFA detection, the keyboard, and a window that stays
-//! responsive while a server hangs.
+//! The sign-in form: profiles, bad input, the code, failures, chaining, MFA detection, keys.
 
 use std::sync::Arc;
 
@@ -94,8 +92,7 @@ fn every_bad_input_shows_its_message_and_sends_nothing() {
         assert!(says_why, "{case}: the button says why");
         rig.expect_nothing_sent(&case);
     }
-    // And the code itself: five digits and Enter.
-    rig.select_profile("alice");
+    rig.select_profile("alice"); // and the code itself: five digits and Enter
     rig.type_into("MFA code", "12345");
     rig.press(Key::Enter);
     rig.shows("The code has 6 digits (5 so far)");
@@ -122,8 +119,7 @@ fn the_code_field_takes_a_pasted_code_and_signs_in_on_the_sixth_digit() {
     assert_eq!((mfa.serial.as_str(), mfa.code.as_str()), (MFA, "123456"));
     assert_eq!(request.duration, Some(7200));
     assert_eq!(request.region.as_deref(), Some("eu-west-1"));
-    // While it runs the button shows progress and cannot be pressed twice.
-    assert!(rig.button_disabled("Signing in…"));
+    assert!(rig.button_disabled("Signing in…"), "disabled while it runs");
     rig.button("Signing in…").click();
     rig.h.run_steps(3);
     rig.h.key_press(Key::Enter);
@@ -157,8 +153,7 @@ fn a_network_failure_keeps_even_the_code() {
     rig.answer(id, Err(AwsError::new(ErrorKind::Unreachable, message)));
     rig.shows("Could not reach AWS");
     assert_eq!(rig.input_value("MFA code"), "123456");
-    // Retrying with the same code works from the button.
-    rig.click("Sign in");
+    rig.click("Sign in"); // retry with the same code
     expect_command!(rig, Command::SignIn { .. });
 }
 
@@ -183,8 +178,7 @@ fn chaining_needs_no_code_and_offers_the_direct_flow_above_one_hour() {
     assert!(rig.state().chainable(t(0)).is_some(), "MFA session chains");
     rig.select_profile("admin");
     rig.shows("Will call: AssumeRole from your MFA session");
-    // 7200 s from the profile is over the 1 h chaining cap.
-    rig.shows("AWS caps a role assumed from an MFA session at 1 hour");
+    rig.shows("AWS caps a role assumed from an MFA session at 1 hour"); // the profile's 2 h
     assert!(rig.button_disabled("Sign in"));
     rig.type_into("Duration", "3600");
     rig.click("Sign in");
