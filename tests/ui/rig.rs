@@ -7,9 +7,7 @@ use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
-use eframe::CreationContext;
-use egui_kittest::{Harness, Node};
-use keyfob::app::KeyfobApp;
+use egui_kittest::Node;
 use keyfob::aws::profiles::{ProfileInfo, Profiles};
 use keyfob::aws::sts::SignInRequest;
 use keyfob::clock::Clock;
@@ -22,7 +20,9 @@ use keyfob::worker::Channels;
 // What most tests name, so that they need little more than `use crate::rig::*`.
 pub use egui::Key;
 pub use egui::accesskit::Role;
+pub use egui_kittest::Harness;
 pub use egui_kittest::kittest::{NodeT as _, Queryable as _};
+pub use keyfob::app::KeyfobApp;
 pub use keyfob::aws::errors::{AwsError, ErrorKind};
 pub use keyfob::message::{BrowseEvent, Command, Event, RequestId, Watch};
 pub use keyfob::session::{Session, SessionKind};
@@ -34,6 +34,8 @@ pub const SECRET: &str = "wJalrXUtnFEMIK7MDENGbPxRfiCYzSECRETKEY01";
 pub const TOKEN: &str = "FwoGZXIvYXdzELrTOKENTOKENTOKENTOKENTOKEN0123456789";
 /// 2026-11-22T12:00:00Z
 pub const T0: u64 = 1_795_348_800;
+/// The window's size in every test.
+pub const SIZE: [f32; 2] = [1200.0, 1000.0];
 pub const MFA_TOKEN: SessionKind = SessionKind::SessionToken { mfa: true };
 
 /// Asserts that exactly these commands were sent since the last look, in this order, and that
@@ -69,28 +71,6 @@ pub fn t(secs: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(T0 + secs)
 }
 
-/// The app in a harness, with `prefs` as its saved preferences, on a clock the test sets (at
-/// `t(0)` to start with); `connect` gives it its worker.
-pub fn harness(
-    prefs: Option<String>,
-    connect: impl FnOnce(&CreationContext<'_>, Clock) -> Channels + 'static,
-) -> (Harness<'static, KeyfobApp>, Arc<Mutex<SystemTime>>) {
-    let now = Arc::new(Mutex::new(t(0)));
-    let at = Arc::clone(&now);
-    let clock: Clock = Arc::new(move || *at.lock().unwrap());
-    let builder = Harness::builder().with_size([1200.0, 1000.0]);
-    let h = builder.build_eframe(move |cc| {
-        if let Some(p) = prefs {
-            let key = keyfob::app::PREFS_KEY.to_owned();
-            let storage = MemStorage(HashMap::from([(key, p)]));
-            cc.storage = Some(Box::leak(Box::new(storage)));
-        }
-        let channels = connect(cc, Arc::clone(&clock));
-        KeyfobApp::new(cc, channels, clock)
-    });
-    (h, now)
-}
-
 /// The app with the test playing its worker.
 pub struct Rig {
     pub h: Harness<'static, KeyfobApp>,
@@ -101,10 +81,22 @@ pub struct Rig {
 }
 
 impl Rig {
+    /// The app with `prefs` as its saved preferences, on a clock the test sets (at `t(0)` to
+    /// start with).
     pub fn with_storage(prefs: Option<String>) -> Self {
         let (commands, cmd_rx) = channel();
         let (ev_tx, events) = channel();
-        let (h, now) = harness(prefs, |_, _| Channels { commands, events });
+        let now = Arc::new(Mutex::new(t(0)));
+        let at = Arc::clone(&now);
+        let clock: Clock = Arc::new(move || *at.lock().unwrap());
+        let h = Harness::builder().with_size(SIZE).build_eframe(move |cc| {
+            if let Some(p) = prefs {
+                let key = keyfob::app::PREFS_KEY.to_owned();
+                let storage = MemStorage(HashMap::from([(key, p)]));
+                cc.storage = Some(Box::leak(Box::new(storage)));
+            }
+            KeyfobApp::new(cc, Channels { commands, events }, clock)
+        });
         let mut rig = Self {
             h,
             commands: cmd_rx,
@@ -118,9 +110,29 @@ impl Rig {
         rig
     }
 
+    /// With profiles admin (a role assumed with alice's MFA, preselected) and alice (keys and MFA).
     pub fn with_profiles() -> Self {
+        let admin = ProfileInfo {
+            name: "admin".into(),
+            mfa_serial: Some(MFA.into()),
+            role_arn: Some(ROLE.into()),
+            source_profile: Some("alice".into()),
+            external_id: Some("tenant-42".into()),
+            role_session_name: Some("alice-admin".into()),
+            duration_seconds: Some("7200".into()),
+            region: Some("eu-west-1".into()),
+            has_keys: false,
+        };
+        let alice = ProfileInfo {
+            name: "alice".into(),
+            mfa_serial: Some(MFA.into()),
+            region: Some("us-east-1".into()),
+            has_keys: true,
+            ..ProfileInfo::default()
+        };
+        let (list, selected) = (vec![admin, alice], Some("admin".into()));
         let mut rig = Self::with_storage(None);
-        rig.reply(Event::Profiles(Ok(profiles())));
+        rig.reply(Event::Profiles(Ok(Profiles { list, selected })));
         rig
     }
 
@@ -350,30 +362,6 @@ impl eframe::Storage for MemStorage {
         self.0.remove(key);
     }
     fn flush(&mut self) {}
-}
-
-/// admin (a role assumed with alice's MFA, preselected) and alice (keys and MFA).
-pub fn profiles() -> Profiles {
-    let admin = ProfileInfo {
-        name: "admin".into(),
-        mfa_serial: Some(MFA.into()),
-        role_arn: Some(ROLE.into()),
-        source_profile: Some("alice".into()),
-        external_id: Some("tenant-42".into()),
-        role_session_name: Some("alice-admin".into()),
-        duration_seconds: Some("7200".into()),
-        region: Some("eu-west-1".into()),
-        has_keys: false,
-    };
-    let alice = ProfileInfo {
-        name: "alice".into(),
-        mfa_serial: Some(MFA.into()),
-        region: Some("us-east-1".into()),
-        has_keys: true,
-        ..ProfileInfo::default()
-    };
-    let (list, selected) = (vec![admin, alice], Some("admin".into()));
-    Profiles { list, selected }
 }
 
 /// alice's session as admin, issued at `t(0)`.

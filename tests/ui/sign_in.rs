@@ -231,13 +231,13 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     };
     env.profile_files.config = Some(dir.path().join("config"));
     env.profile_files.credentials = Some(credentials);
-    let (mut h, _clock) = harness(None, move |cc, clock| {
+    let mut h = Harness::builder().with_size(SIZE).build_eframe(move |cc| {
         let ctx = cc.egui_ctx.clone();
         let mut ports = Ports::headless();
         ports.waker = Arc::new(move || ctx.request_repaint());
-        ports.clock = clock;
         let keystore = Err(KeystoreError::Unavailable("not used here".into()));
-        keyfob::worker::spawn(env, keystore, ports).expect("worker")
+        let channels = keyfob::worker::spawn(env, keystore, ports).expect("worker");
+        KeyfobApp::new(cc, channels, keyfob::clock::system())
     });
     h.run_steps(5);
     h.state_mut().state.sign_in.form.fields.source = SourceChoice::Profile("hang".into());
