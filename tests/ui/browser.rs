@@ -58,7 +58,7 @@ impl Rig {
         self.reply(Event::Browse(BrowseEvent::ListFailed { id, error }));
     }
 
-    fn take_list(&self) -> List {
+    fn take_list(&mut self) -> List {
         find_command!(self, Command::Browse(ListObjects { id, bucket, prefix, token, .. }) => {
             let (bucket, prefix, token) = (bucket.clone(), prefix.clone(), token.clone());
             List { id: *id, bucket, prefix, token }

@@ -2,20 +2,15 @@
 //! clock, with short helpers for what the tests do over and over (click by role and label, type,
 //! answer as the worker, expect a command) and the fixtures they share.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
-use egui_kittest::Node;
 use keyfob::aws::profiles::{ProfileInfo, Profiles};
 use keyfob::aws::sts::SignInRequest;
-use keyfob::clock::Clock;
 use keyfob::keystore::{Contents, KeyInfo};
 use keyfob::secret::Secret;
 use keyfob::session::{Credentials, Identity};
-use keyfob::state::AppState;
-use keyfob::worker::Channels;
 
 // What most tests name, so that they need little more than `use crate::rig::*`.
 pub use egui::Key;
@@ -77,7 +72,7 @@ pub struct Rig {
     commands: Receiver<Command>,
     events: Sender<Event>,
     now: Arc<Mutex<SystemTime>>,
-    watched: RefCell<Vec<Watch>>,
+    watched: Vec<Watch>,
 }
 
 impl Rig {
@@ -88,21 +83,21 @@ impl Rig {
         let (ev_tx, events) = channel();
         let now = Arc::new(Mutex::new(t(0)));
         let at = Arc::clone(&now);
-        let clock: Clock = Arc::new(move || *at.lock().unwrap());
+        let clock: keyfob::clock::Clock = Arc::new(move || *at.lock().unwrap());
         let h = Harness::builder().with_size(SIZE).build_eframe(move |cc| {
             if let Some(p) = prefs {
                 let key = keyfob::app::PREFS_KEY.to_owned();
                 let storage = MemStorage(HashMap::from([(key, p)]));
                 cc.storage = Some(Box::leak(Box::new(storage)));
             }
-            KeyfobApp::new(cc, Channels { commands, events }, clock)
+            KeyfobApp::new(cc, keyfob::worker::Channels { commands, events }, clock)
         });
         let mut rig = Self {
             h,
             commands: cmd_rx,
             events: ev_tx,
             now,
-            watched: RefCell::default(),
+            watched: Vec::new(),
         };
         rig.h.run();
         // At start the app asks for the profiles and the keyring's contents.
@@ -161,7 +156,7 @@ impl Rig {
         self.take_sign_in()
     }
 
-    pub fn take_sign_in(&self) -> (RequestId, SignInRequest) {
+    pub fn take_sign_in(&mut self) -> (RequestId, SignInRequest) {
         expect_command!(self, Command::SignIn { id, request } => (*id, (**request).clone()))
     }
 
@@ -170,7 +165,7 @@ impl Rig {
         self.reply(Event::SignedIn { id, result });
     }
 
-    pub fn state(&self) -> &AppState {
+    pub fn state(&self) -> &keyfob::state::AppState {
         &self.h.state().state
     }
 
@@ -200,11 +195,11 @@ impl Rig {
 
     /// The commands sent since the last look, but for the session lists the window hands the
     /// supervisor (kept for [`Rig::watched`]).
-    pub fn sent(&self) -> Vec<Command> {
+    pub fn sent(&mut self) -> Vec<Command> {
         let mut out = Vec::new();
         for c in self.commands.try_iter() {
             match c {
-                Command::Watch(w @ Watch::Sessions { .. }) => self.watched.borrow_mut().push(w),
+                Command::Watch(w @ Watch::Sessions { .. }) => self.watched.push(w),
                 c => out.push(c),
             }
         }
@@ -212,14 +207,14 @@ impl Rig {
     }
 
     #[track_caller]
-    pub fn expect_nothing_sent(&self, why: &str) {
+    pub fn expect_nothing_sent(&mut self, why: &str) {
         let sent = self.sent();
         assert!(sent.is_empty(), "{why}: sent {sent:?}");
     }
 
-    pub fn watched(&self) -> Vec<Watch> {
+    pub fn watched(&mut self) -> Vec<Watch> {
         let _ = self.sent();
-        std::mem::take(&mut *self.watched.borrow_mut())
+        std::mem::take(&mut self.watched)
     }
 
     /// Clicks the button with this label and lets the app settle.
@@ -240,7 +235,7 @@ impl Rig {
         self.click_label(item);
     }
 
-    pub fn button<'a>(&'a self, label: &'a str) -> Node<'a> {
+    pub fn button<'a>(&'a self, label: &'a str) -> egui_kittest::Node<'a> {
         self.h.get_by_role_and_label(Role::Button, label)
     }
 

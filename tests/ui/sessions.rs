@@ -1,8 +1,5 @@
 //! A signed-in session: countdown, expiry, export, sign-out, the supervisor, secrets kept out.
 
-use keyfob::keystore::Contents;
-use keyfob::message::Watched;
-
 use crate::rig::*;
 
 fn title(rig: &Rig) -> String {
@@ -110,7 +107,7 @@ fn the_supervisor_is_told_every_session_and_the_one_on_screen() {
     // tell it what it holds, at once and whenever that changes.
     let mut rig = Rig::signed_in(MFA_TOKEN);
     let watched = rig.watched();
-    let alice = Watched {
+    let alice = keyfob::message::Watched {
         name: "alice".into(),
         who: "admin/alice-admin".into(),
         expires_at: t(3600),
@@ -122,7 +119,7 @@ fn the_supervisor_is_told_every_session_and_the_one_on_screen() {
     assert!(rig.watched().is_empty(), "nothing changed: nothing is sent");
     // A second session, restored from the keyring, is watched too while alice stays on screen.
     let arn = "arn:aws:sts::123456789012:assumed-role/admin/alice-admin";
-    let mut cache = Contents::default();
+    let mut cache = keyfob::keystore::Contents::default();
     cache.sessions.push(named("bob", arn, t(1800)));
     rig.reply(Event::Cache(Ok(cache)));
     let watched = rig.watched();

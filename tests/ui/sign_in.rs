@@ -1,11 +1,7 @@
 //! The sign-in form: profiles, bad input, the code, failures, chaining, MFA detection, keys.
 
-use std::sync::Arc;
-
 use keyfob::aws::sts::{DetectedMfa, Flow};
-use keyfob::keystore::KeystoreError;
 use keyfob::session::SourceChoice;
-use keyfob::worker::Ports;
 
 use crate::common::fake::{Behaviour, FakeServer};
 use crate::rig::*;
@@ -233,9 +229,11 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     env.profile_files.credentials = Some(credentials);
     let mut h = Harness::builder().with_size(SIZE).build_eframe(move |cc| {
         let ctx = cc.egui_ctx.clone();
-        let mut ports = Ports::headless();
-        ports.waker = Arc::new(move || ctx.request_repaint());
-        let keystore = Err(KeystoreError::Unavailable("not used here".into()));
+        let mut ports = keyfob::worker::Ports::headless();
+        ports.waker = std::sync::Arc::new(move || ctx.request_repaint());
+        let keystore = Err(keyfob::keystore::KeystoreError::Unavailable(
+            "not used here".into(),
+        ));
         let channels = keyfob::worker::spawn(env, keystore, ports).expect("worker");
         KeyfobApp::new(cc, channels, keyfob::clock::system())
     });
