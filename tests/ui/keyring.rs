@@ -1,5 +1,4 @@
-//! The keyring: live sessions restored from it with their countdowns, new sessions kept in it, a
-//! window without one, and the long-term keys panel.
+//! The keyring: sessions restored and kept, a window without one, the long-term keys panel.
 
 use keyfob::keystore::KeystoreError;
 
@@ -25,16 +24,14 @@ fn live_sessions_are_restored_from_the_keyring_and_each_has_its_countdown() {
     rig.shows("Restored 2 live sessions from the keyring");
     rig.shows("02:00:00"); // dev's countdown in the list
     rig.shows("00:30:00"); // prod's countdown
-    // A click shows the other session.
     rig.shows("assumed-role/prod/a");
     rig.hides("assumed-role/dev/a");
-    rig.click_label("dev");
+    rig.click_label("dev"); // a click shows the other session
     rig.shows("assumed-role/dev/a");
     assert_eq!(rig.state().sessions.selected.as_deref(), Some("dev"));
     rig.click_label("prod");
     rig.shows("assumed-role/prod/a");
-    // Sign out forgets the shown one only, in the keyring too.
-    rig.click("Sign out");
+    rig.click("Sign out"); // forgets the shown one only, in the keyring too
     find_command!(rig, Command::ForgetSession { name } if name == "prod");
     assert_eq!(session_names(&rig), ["dev"]);
 }
@@ -45,11 +42,11 @@ fn a_new_session_is_kept_in_the_keyring_and_replaces_one_of_its_name() {
     rig.reply(Event::Cache(Ok(contents(Vec::new()))));
     rig.select_profile("alice");
     for round in 0..2 {
-        let request = rig.sign_in_with("123456", |r| Session {
-            name: r.name.clone(),
-            ..session(MFA_TOKEN, t(3600 + round))
-        });
+        let (id, request) = rig.submit_code("123456");
         assert_eq!(request.name, "alice");
+        let mut s = session(MFA_TOKEN, t(3600 + round));
+        s.name = request.name;
+        rig.answer(id, Ok(s));
         expect_command!(rig, Command::CacheSession { session } if session.name == "alice");
     }
     assert_eq!(rig.state().sessions.list.len(), 1, "renewed in place");
@@ -63,19 +60,17 @@ fn without_a_keyring_the_window_says_so_and_keeps_sessions_in_memory() {
     rig.shows("No keyring is available");
     rig.shows("sessions are kept in memory only");
     rig.select_profile("alice");
-    rig.sign_in_with("123456", |_| session(MFA_TOKEN, t(3600)));
+    let (id, _) = rig.submit_code("123456");
+    rig.answer(id, Ok(session(MFA_TOKEN, t(3600))));
     rig.shows("01:00:00 left"); // signed in all the same
     rig.expect_nothing_sent("nothing is sent to a keyring that is not there");
 }
 
-impl Rig {
-    /// Fills the long-term keys form and presses Store keys.
-    fn store_keys(&mut self, name: &str, id: &str, secret: &str) {
-        self.type_into("Key name", name);
-        self.type_into("Access key id", id);
-        self.type_in(Role::PasswordInput, "Secret access key", secret);
-        self.click("Store keys");
-    }
+fn store_keys(rig: &mut Rig, name: &str, id: &str, secret: &str) {
+    rig.type_into("Key name", name);
+    rig.type_into("Access key id", id);
+    rig.type_in(Role::PasswordInput, "Secret access key", secret);
+    rig.click("Store keys");
 }
 
 #[test]
@@ -97,17 +92,14 @@ fn keys_form_checks_every_field_and_sends_only_good_keys() {
         ("w", id, bad_secret, forty),
     ];
     for (name, id, secret, message) in cases {
-        rig.store_keys(name, id, secret);
+        store_keys(&mut rig, name, id, secret);
         assert!(rig.has_text(message), "{name}/{id}: expected '{message}'");
         rig.expect_nothing_sent(&format!("{name}/{id}"));
     }
-    rig.store_keys("personal", id, SECRET);
-    let (name, secret) = expect_command!(rig,
-        Command::SaveKey { key } => (key.name.clone(), key.credentials.secret_access_key.clone()));
-    assert_eq!(name, "personal");
-    assert_eq!(secret.expose(), SECRET);
-    let wiped = rig.state().key_form.secret.is_empty();
-    assert!(wiped, "the secret is wiped from the form");
+    store_keys(&mut rig, "personal", id, SECRET);
+    expect_command!(rig, Command::SaveKey { key }
+        if key.name == "personal" && key.credentials.secret_access_key.expose() == SECRET);
+    assert!(rig.state().key_form.secret.is_empty(), "secret wiped");
     assert!(!rig.all_text().contains(SECRET));
     rig.click_label("Remove work");
     expect_command!(rig, Command::DeleteKey { name } if name == "work");

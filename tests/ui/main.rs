@@ -5,12 +5,7 @@
 //!
 //! The worker is replaced by channels here (the test plays the worker, see `rig`), except in
 //! `sign_in::the_ui_stays_responsive_while_a_server_hangs`, which runs the real worker.
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 #[path = "../common/mod.rs"]
 mod common;

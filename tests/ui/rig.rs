@@ -2,27 +2,22 @@
 //! clock, with short helpers for what the tests do over and over (click by role and label, type,
 //! answer as the worker, expect a command) and the fixtures they share.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
-use eframe::CreationContext;
-use egui_kittest::{Harness, Node};
-use keyfob::app::KeyfobApp;
 use keyfob::aws::profiles::{ProfileInfo, Profiles};
 use keyfob::aws::sts::SignInRequest;
-use keyfob::clock::Clock;
 use keyfob::keystore::{Contents, KeyInfo};
 use keyfob::secret::Secret;
 use keyfob::session::{Credentials, Identity};
-use keyfob::state::AppState;
-use keyfob::worker::Channels;
 
 // What most tests name, so that they need little more than `use crate::rig::*`.
 pub use egui::Key;
 pub use egui::accesskit::Role;
+pub use egui_kittest::Harness;
 pub use egui_kittest::kittest::{NodeT as _, Queryable as _};
+pub use keyfob::app::KeyfobApp;
 pub use keyfob::aws::errors::{AwsError, ErrorKind};
 pub use keyfob::message::{BrowseEvent, Command, Event, RequestId, Watch};
 pub use keyfob::session::{Session, SessionKind};
@@ -34,18 +29,18 @@ pub const SECRET: &str = "wJalrXUtnFEMIK7MDENGbPxRfiCYzSECRETKEY01";
 pub const TOKEN: &str = "FwoGZXIvYXdzELrTOKENTOKENTOKENTOKENTOKEN0123456789";
 /// 2026-11-22T12:00:00Z
 pub const T0: u64 = 1_795_348_800;
-/// The kind of session most tests sign in to.
+pub const SIZE: [f32; 2] = [1200.0, 1000.0];
 pub const MFA_TOKEN: SessionKind = SessionKind::SessionToken { mfa: true };
 
-/// Asserts that exactly one command was sent since the last look and that it matches the
-/// pattern (and guard); evaluates to the expression after `=>`, which may use the pattern's
-/// bindings (to unit without one). The panic lists what was sent instead.
+/// Asserts that exactly these commands were sent since the last look, in this order, and that
+/// they match the patterns (and guard); evaluates to the expression after `=>`, which may use the
+/// patterns' bindings (to unit without one). The panic lists what was sent instead.
 macro_rules! expect_command {
-    ($rig:expr, $pat:pat $(if $guard:expr)? $(=> $out:expr)?) => {{
+    ($rig:expr, $($pat:pat),+ $(if $guard:expr)? $(=> $out:expr)?) => {{
         let sent = $rig.sent();
         match sent.as_slice() {
-            [$pat] $(if $guard)? => { $($out)? }
-            other => panic!("expected one {}, sent {other:?}", stringify!($pat $(if $guard)?)),
+            [$($pat),+] $(if $guard)? => { $($out)? }
+            other => panic!("expected [{}], sent {other:?}", stringify!($($pat),+ $(if $guard)?)),
         }
     }};
 }
@@ -66,31 +61,8 @@ macro_rules! find_command {
 }
 pub(crate) use find_command;
 
-/// `secs` after [`T0`].
 pub fn t(secs: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(T0 + secs)
-}
-
-/// The app in a harness, with `prefs` as its saved preferences, on a clock the test sets (at
-/// `t(0)` to start with); `connect` gives it its worker.
-pub fn harness(
-    prefs: Option<String>,
-    connect: impl FnOnce(&CreationContext<'_>, Clock) -> Channels + 'static,
-) -> (Harness<'static, KeyfobApp>, Arc<Mutex<SystemTime>>) {
-    let now = Arc::new(Mutex::new(t(0)));
-    let at = Arc::clone(&now);
-    let clock: Clock = Arc::new(move || *at.lock().unwrap());
-    let builder = Harness::builder().with_size([1200.0, 1000.0]);
-    let h = builder.build_eframe(move |cc| {
-        if let Some(p) = prefs {
-            let key = keyfob::app::PREFS_KEY.to_owned();
-            let storage = MemStorage(HashMap::from([(key, p)]));
-            cc.storage = Some(Box::leak(Box::new(storage)));
-        }
-        let channels = connect(cc, Arc::clone(&clock));
-        KeyfobApp::new(cc, channels, clock)
-    });
-    (h, now)
 }
 
 /// The app with the test playing its worker.
@@ -99,33 +71,63 @@ pub struct Rig {
     commands: Receiver<Command>,
     events: Sender<Event>,
     now: Arc<Mutex<SystemTime>>,
-    watched: RefCell<Vec<Watch>>,
+    watched: Vec<Watch>,
 }
 
 impl Rig {
+    /// The app with `prefs` as its saved preferences, on a clock the test sets (at `t(0)` to
+    /// start with).
     pub fn with_storage(prefs: Option<String>) -> Self {
         let (commands, cmd_rx) = channel();
         let (ev_tx, events) = channel();
-        let (h, now) = harness(prefs, |_, _| Channels { commands, events });
+        let now = Arc::new(Mutex::new(t(0)));
+        let at = Arc::clone(&now);
+        let clock: keyfob::clock::Clock = Arc::new(move || *at.lock().unwrap());
+        let h = Harness::builder().with_size(SIZE).build_eframe(move |cc| {
+            if let Some(p) = prefs {
+                let key = keyfob::app::PREFS_KEY.to_owned();
+                let storage = MemStorage(HashMap::from([(key, p)]));
+                cc.storage = Some(Box::leak(Box::new(storage)));
+            }
+            KeyfobApp::new(cc, keyfob::worker::Channels { commands, events }, clock)
+        });
         let mut rig = Self {
             h,
             commands: cmd_rx,
             events: ev_tx,
             now,
-            watched: RefCell::default(),
+            watched: Vec::new(),
         };
         rig.h.run();
-        let sent = rig.sent();
-        assert!(
-            matches!(sent.as_slice(), [Command::LoadProfiles, Command::LoadCache]),
-            "the app asks for profiles and the keyring's contents at start: {sent:?}"
-        );
+        // At start the app asks for the profiles and the keyring's contents.
+        expect_command!(rig, Command::LoadProfiles, Command::LoadCache);
         rig
     }
 
+    /// With profiles admin (a role assumed with alice's MFA, preselected) and alice (keys and MFA).
     pub fn with_profiles() -> Self {
+        let admin = ProfileInfo {
+            name: "admin".into(),
+            mfa_serial: Some(MFA.into()),
+            role_arn: Some(ROLE.into()),
+            source_profile: Some("alice".into()),
+            external_id: Some("tenant-42".into()),
+            role_session_name: Some("alice-admin".into()),
+            duration_seconds: Some("7200".into()),
+            region: Some("eu-west-1".into()),
+            has_keys: false,
+            oath_account: None,
+        };
+        let alice = ProfileInfo {
+            name: "alice".into(),
+            mfa_serial: Some(MFA.into()),
+            region: Some("us-east-1".into()),
+            has_keys: true,
+            ..ProfileInfo::default()
+        };
+        let (list, selected) = (vec![admin, alice], Some("admin".into()));
         let mut rig = Self::with_storage(None);
-        rig.reply(Event::Profiles(Ok(profiles())));
+        rig.reply(Event::Profiles(Ok(Profiles { list, selected })));
         rig
     }
 
@@ -134,24 +136,11 @@ impl Rig {
     pub fn signed_in(kind: SessionKind) -> Self {
         let mut rig = Self::with_profiles();
         rig.select_profile("alice");
-        rig.sign_in_with("123456", |r| Session {
-            name: r.name.clone(),
-            origin: r.origin.clone(),
-            ..session(kind, t(3600))
-        });
+        let (id, request) = rig.submit_code("123456");
+        let mut s = session(kind, t(3600));
+        (s.name, s.origin) = (request.name, request.origin);
+        rig.answer(id, Ok(s));
         rig
-    }
-
-    /// Types a full code, takes the one sign-in it sends and answers it with `answer(request)`;
-    /// hands back the request.
-    pub fn sign_in_with(
-        &mut self,
-        code: &str,
-        answer: impl FnOnce(&SignInRequest) -> Session,
-    ) -> SignInRequest {
-        let (id, request) = self.submit_code(code);
-        self.answer(id, answer(&request));
-        request
     }
 
     /// Types a full code, which signs in by itself: the sign-in it sends.
@@ -160,18 +149,16 @@ impl Rig {
         self.take_sign_in()
     }
 
-    /// The one command sent since the last look, which must be a sign-in.
-    pub fn take_sign_in(&self) -> (RequestId, SignInRequest) {
+    pub fn take_sign_in(&mut self) -> (RequestId, SignInRequest) {
         expect_command!(self, Command::SignIn { id, request } => (*id, (**request).clone()))
     }
 
-    /// Answers the sign-in `id` with this session.
-    pub fn answer(&mut self, id: RequestId, session: Session) {
-        let result = Ok(Box::new(session));
+    pub fn answer(&mut self, id: RequestId, result: Result<Session, AwsError>) {
+        let result = result.map(Box::new);
         self.reply(Event::SignedIn { id, result });
     }
 
-    pub fn state(&self) -> &AppState {
+    pub fn state(&self) -> &keyfob::state::AppState {
         &self.h.state().state
     }
 
@@ -194,7 +181,6 @@ impl Rig {
         self.events.send(event).expect("the app holds the receiver");
     }
 
-    /// Hands the app an event and lets it settle.
     pub fn reply(&mut self, event: Event) {
         self.send(event);
         self.settle();
@@ -202,11 +188,11 @@ impl Rig {
 
     /// The commands sent since the last look, but for the session lists the window hands the
     /// supervisor (kept for [`Rig::watched`]).
-    pub fn sent(&self) -> Vec<Command> {
+    pub fn sent(&mut self) -> Vec<Command> {
         let mut out = Vec::new();
         for c in self.commands.try_iter() {
             match c {
-                Command::Watch(w @ Watch::Sessions { .. }) => self.watched.borrow_mut().push(w),
+                Command::Watch(w @ Watch::Sessions { .. }) => self.watched.push(w),
                 c => out.push(c),
             }
         }
@@ -214,18 +200,17 @@ impl Rig {
     }
 
     #[track_caller]
-    pub fn expect_nothing_sent(&self, why: &str) {
+    pub fn expect_nothing_sent(&mut self, why: &str) {
         let sent = self.sent();
         assert!(sent.is_empty(), "{why}: sent {sent:?}");
     }
 
-    /// The session lists handed to the supervisor since the last look.
-    pub fn watched(&self) -> Vec<Watch> {
+    pub fn watched(&mut self) -> Vec<Watch> {
         let _ = self.sent();
-        std::mem::take(&mut *self.watched.borrow_mut())
+        std::mem::take(&mut self.watched)
     }
 
-    /// Finds the button by role and label, clicks it and lets the app settle.
+    /// Clicks the button with this label and lets the app settle.
     pub fn click(&mut self, label: &str) {
         self.button(label).click();
         self.settle();
@@ -237,15 +222,13 @@ impl Rig {
         self.settle();
     }
 
-    /// Opens the combo box and picks the item.
     pub fn choose(&mut self, combo: &str, item: &str) {
         self.h.get_by_role_and_label(Role::ComboBox, combo).click();
         self.h.run();
         self.click_label(item);
     }
 
-    /// The button with this label, to click without running a frame or to look at.
-    pub fn button<'a>(&'a self, label: &'a str) -> Node<'a> {
+    pub fn button<'a>(&'a self, label: &'a str) -> egui_kittest::Node<'a> {
         self.h.get_by_role_and_label(Role::Button, label)
     }
 
@@ -253,7 +236,6 @@ impl Rig {
         self.button(label).accesskit_node().is_disabled()
     }
 
-    /// Presses a key and lets the app settle.
     pub fn press(&mut self, key: Key) {
         self.h.key_press(key);
         self.settle();
@@ -264,22 +246,14 @@ impl Rig {
         input.value().unwrap_or_default()
     }
 
-    pub fn code_focused(&self) -> bool {
-        let code = self.h.get_by_role_and_label(Role::TextInput, "MFA code");
-        code.is_focused()
-    }
-
-    /// Replaces the text of the input with this label.
     pub fn type_into(&mut self, label: &str, text: &str) {
         self.type_in(Role::TextInput, label, text);
     }
 
-    /// Replaces the text of the input with this role and label.
     pub fn type_in(&mut self, role: Role, label: &str, text: &str) {
         self.h.get_by_role_and_label(role, label).focus();
         self.h.run();
-        let select_all = egui::Modifiers::COMMAND;
-        self.h.key_press_modifiers(select_all, Key::A);
+        self.h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A); // select all
         self.h.key_press(Key::Backspace);
         self.h.get_by_role_and_label(role, label).type_text(text);
         self.settle();
@@ -331,28 +305,23 @@ impl Rig {
         self.h.query_all_by_label_contains(needle).next().is_some()
     }
 
-    /// Asserts that some label in the window contains `needle`.
     #[track_caller]
     pub fn shows(&self, needle: &str) {
-        assert!(self.has_text(needle), "no {needle:?} in the window");
+        let shown = self.has_text(needle);
+        assert!(shown, "no {needle:?} in the window:\n{}", self.all_text());
     }
 
-    /// Asserts that no label in the window contains `needle`.
     #[track_caller]
     pub fn hides(&self, needle: &str) {
         assert!(!self.has_text(needle), "{needle:?} is in the window");
     }
 
-    /// Every label and value in the accessibility tree.
     pub fn all_text(&self) -> String {
         let nodes = self.h.root().children_recursive();
         let texts = nodes.map(|n| {
-            let (label, value) = (n.accesskit_node().label(), n.accesskit_node().value());
-            format!(
-                "{}\n{}\n",
-                label.unwrap_or_default(),
-                value.unwrap_or_default()
-            )
+            let n = n.accesskit_node();
+            let (label, value) = (n.label().unwrap_or_default(), n.value().unwrap_or_default());
+            format!("{label}\n{value}\n")
         });
         texts.collect()
     }
@@ -383,31 +352,6 @@ impl eframe::Storage for MemStorage {
     fn flush(&mut self) {}
 }
 
-/// admin (a role assumed with alice's MFA, preselected) and alice (keys and MFA).
-pub fn profiles() -> Profiles {
-    let admin = ProfileInfo {
-        name: "admin".into(),
-        mfa_serial: Some(MFA.into()),
-        role_arn: Some(ROLE.into()),
-        source_profile: Some("alice".into()),
-        external_id: Some("tenant-42".into()),
-        role_session_name: Some("alice-admin".into()),
-        duration_seconds: Some("7200".into()),
-        region: Some("eu-west-1".into()),
-        has_keys: false,
-        oath_account: None,
-    };
-    let alice = ProfileInfo {
-        name: "alice".into(),
-        mfa_serial: Some(MFA.into()),
-        region: Some("us-east-1".into()),
-        has_keys: true,
-        ..ProfileInfo::default()
-    };
-    let (list, selected) = (vec![admin, alice], Some("admin".into()));
-    Profiles { list, selected }
-}
-
 /// alice's session as admin, issued at `t(0)`.
 pub fn session(kind: SessionKind, expires_at: SystemTime) -> Session {
     Session {
@@ -435,7 +379,6 @@ pub fn session(kind: SessionKind, expires_at: SystemTime) -> Session {
     }
 }
 
-/// A role assumed with MFA.
 pub fn assumed_role() -> SessionKind {
     SessionKind::AssumedRole {
         role_arn: ROLE.into(),

@@ -1,13 +1,7 @@
-//! A signed-in session: identity and countdown at injected times, expiry and renewal, export
-//! copying and clipboard clearing, sign-out, what the supervisor is told, writing a profile, and
-//! no secret in the accessibility tree, `Debug` output or the persistence file.
-
-use keyfob::keystore::Contents;
-use keyfob::message::Watched;
+//! A signed-in session: countdown, expiry, export, sign-out, the supervisor, secrets kept out.
 
 use crate::rig::*;
 
-/// The window's title at the rig's time.
 fn title(rig: &Rig) -> String {
     rig.state().title(rig.now())
 }
@@ -20,14 +14,12 @@ fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires
     rig.shows("ASIAEXAMPLEEXAMPLE01"); // the access key id
     rig.shows("01:00:00 left");
     assert_eq!(title(&rig), "keyfob — 1 h left");
-    // Repaints once a second, not every frame.
     rig.set_now(t(1) + Duration::from_millis(300));
     let delay = rig.h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
     let (min, max) = (Duration::from_millis(500), Duration::from_millis(1010));
-    assert!(delay > min && delay <= max, "{delay:?}");
+    assert!(delay > min && delay <= max, "once a second: {delay:?}");
     rig.shows("00:59:58 left");
-    let whole = "the title counts whole minutes";
-    assert_eq!(title(&rig), "keyfob — 59 min left", "{whole}");
+    assert_eq!(title(&rig), "keyfob — 59 min left", "whole minutes");
     rig.set_now(t(3600 - 14 * 60));
     rig.shows("00:14:00 left");
     let urgency = rig.state().current().unwrap().urgency(rig.now());
@@ -44,26 +36,23 @@ fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires
     rig.copy_shortcut();
     let exported = rig.copied().iter().any(|t| t.contains(SECRET));
     assert!(!exported, "an expired session is never exported");
-    // Renew keeps the fields and asks for a new code.
-    rig.click("Renew");
+    rig.click("Renew"); // keeps the fields, asks for a new code
     rig.shows("Enter a new code to renew the session");
     assert_eq!(rig.input_value("Region"), "us-east-1");
-    assert!(rig.code_focused());
+    assert_eq!(rig.focused_label(), "MFA code");
 }
 
 #[test]
 fn copy_exports_in_the_chosen_format_then_the_clipboard_is_cleared() {
     let mut rig = Rig::signed_in(MFA_TOKEN);
     rig.choose("Format", "fish");
-    let masked = !rig.all_text().contains(SECRET);
-    assert!(masked, "the preview masks the secret");
+    assert!(!rig.all_text().contains(SECRET), "masked in the preview");
     let first = "set -gx AWS_ACCESS_KEY_ID 'ASIAEXAMPLEEXAMPLE01'";
     rig.shows(first); // the preview shows the lines
     rig.button("Copy export lines").click();
     let copied = rig.step_copied();
-    let [text] = copied.as_slice() else {
-        panic!("{copied:?}")
-    };
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    let text = &copied[0];
     assert!(text.starts_with(&format!("{first}\n")), "{text}");
     for line in [
         format!("set -gx AWS_SECRET_ACCESS_KEY '{SECRET}'\n"),
@@ -76,13 +65,11 @@ fn copy_exports_in_the_chosen_format_then_the_clipboard_is_cleared() {
     }
     rig.h.run();
     rig.shows("clipboard is cleared in 60 s");
-    // The supervisor clears it on time (its timers are tested in worker::supervisor).
-    let (fingerprint, clear_at) = expect_command!(rig,
-        Command::Watch(Watch::Clipboard { fingerprint, clear_at }) => (*fingerprint, *clear_at));
-    assert_eq!(fingerprint, keyfob::clipboard::fingerprint(text));
-    assert_eq!(clear_at, t(60), "60 s after the copy");
-    // Ctrl+Shift+C copies too.
-    rig.copy_shortcut();
+    // The supervisor clears it 60 s after the copy (its timers are tested in worker::supervisor).
+    let fingerprint = keyfob::clipboard::fingerprint(text);
+    expect_command!(rig, Command::Watch(Watch::Clipboard { fingerprint: f, clear_at })
+        if *f == fingerprint && *clear_at == t(60));
+    rig.copy_shortcut(); // Ctrl+Shift+C copies too
     let status = &rig.state().status;
     assert_eq!(rig.copied().len(), 1, "status: {status:?}");
 }
@@ -95,29 +82,21 @@ fn sign_out_forgets_the_session_and_clears_our_clipboard() {
     assert!(rig.state().current().is_none());
     assert!(rig.state().sessions.list.is_empty());
     rig.hides("assumed-role/admin");
-    let copy = rig
-        .h
-        .query_by_role_and_label(Role::Button, "Copy export lines");
+    let label = "Copy export lines";
+    let copy = rig.h.query_by_role_and_label(Role::Button, label);
     assert!(copy.is_none(), "nothing left to copy");
     let fingerprint = rig.state().sessions.clipboard.map(|m| m.fingerprint);
     assert_eq!(fingerprint, None, "the deadline is dropped");
-    let sent = rig.sent();
-    let cleared = matches!(
-        sent.as_slice(),
-        [
-            Command::Watch(Watch::Clipboard { .. }),
-            Command::Watch(Watch::ClearClipboardNow { .. })
-        ]
+    expect_command!(
+        rig,
+        Command::Watch(Watch::Clipboard { .. }),
+        Command::Watch(Watch::ClearClipboardNow { .. })
     );
-    assert!(cleared, "{sent:?}");
     let watched = rig.watched();
     let last = watched.last();
     let stopped =
         matches!(last, Some(Watch::Sessions { sessions, shown: None }) if sessions.is_empty());
-    assert!(
-        stopped,
-        "the supervisor stops watching the session: {watched:?}"
-    );
+    assert!(stopped, "the supervisor stops watching: {watched:?}");
     assert_eq!(rig.input_value("MFA device"), MFA, "the form is kept");
 }
 
@@ -128,7 +107,7 @@ fn the_supervisor_is_told_every_session_and_the_one_on_screen() {
     // tell it what it holds, at once and whenever that changes.
     let mut rig = Rig::signed_in(MFA_TOKEN);
     let watched = rig.watched();
-    let alice = Watched {
+    let alice = keyfob::message::Watched {
         name: "alice".into(),
         who: "admin/alice-admin".into(),
         expires_at: t(3600),
@@ -139,13 +118,9 @@ fn the_supervisor_is_told_every_session_and_the_one_on_screen() {
     rig.set_now(t(600));
     assert!(rig.watched().is_empty(), "nothing changed: nothing is sent");
     // A second session, restored from the keyring, is watched too while alice stays on screen.
-    let bob = named(
-        "bob",
-        "arn:aws:sts::123456789012:assumed-role/admin/alice-admin",
-        t(1800),
-    );
-    let mut cache = Contents::default();
-    cache.sessions.push(bob);
+    let arn = "arn:aws:sts::123456789012:assumed-role/admin/alice-admin";
+    let mut cache = keyfob::keystore::Contents::default();
+    cache.sessions.push(named("bob", arn, t(1800)));
     rig.reply(Event::Cache(Ok(cache)));
     let watched = rig.watched();
     let Some(Watch::Sessions { sessions, shown }) = watched.last() else {
@@ -171,19 +146,16 @@ fn writing_a_profile_shows_the_change_first_and_long_term_keys_need_a_tick() {
     rig.expect_nothing_sent("a bad profile name");
     rig.type_into("Profile name", "mfa");
     rig.click("Show the change");
-    let (profile, session) = expect_command!(rig,
-        Command::PlanProfileWrite { profile, session } => (profile.clone(), session.clone()));
-    assert_eq!(profile, "mfa");
+    let session = expect_command!(rig,
+        Command::PlanProfileWrite { profile, session } if profile == "mfa" => session.clone());
     // Play the worker: read and plan for real.
     let file = keyfob::credfile::CredFile::read(&path).unwrap();
-    let edit = file.plan(&profile, &session).unwrap();
+    let edit = file.plan("mfa", &session).unwrap();
     rig.reply(Event::ProfilePlanned(Ok((Box::new(file), Box::new(edit)))));
     rig.shows("Replace [mfa] in");
     rig.shows("aws_session_token = …(hidden)");
-    let masked = !rig.all_text().contains(TOKEN);
-    assert!(masked, "the preview masks the token");
-    let needs_tick = rig.button_disabled("Write profile");
-    assert!(needs_tick, "long-term keys need the tick");
+    assert!(!rig.all_text().contains(TOKEN), "masked in the preview");
+    assert!(rig.button_disabled("Write profile"), "needs the tick");
     rig.click_label("Replace the long-term keys in this profile");
     rig.click("Write profile");
     expect_command!(rig, Command::WriteProfile { confirm_long_term, .. } if *confirm_long_term);
@@ -209,7 +181,6 @@ fn no_secret_in_the_ui_tree_debug_output_or_persistence() {
     for secret in [SECRET, TOKEN, "123456\"", "tenant-42"] {
         assert!(!saved.contains(secret), "{secret:?} saved in {saved}");
     }
-    // And they come back on the next start.
-    let rig2 = Rig::with_storage(Some(saved.clone()));
-    assert_eq!(rig2.input_value("MFA device"), MFA);
+    let rig2 = Rig::with_storage(Some(saved.clone())); // the next start
+    assert_eq!(rig2.input_value("MFA device"), MFA, "prefs restored");
 }

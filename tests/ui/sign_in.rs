@@ -1,13 +1,7 @@
-//! The sign-in form: profiles fill it, bad input is refused with its message, the code field,
-//! failures, cancelling, chaining, MFA detection, the keyboard, and a window that stays
-//! responsive while a server hangs.
-
-use std::sync::Arc;
+//! The sign-in form: profiles, bad input, the code, failures, chaining, MFA detection, keys.
 
 use keyfob::aws::sts::{DetectedMfa, Flow};
-use keyfob::keystore::KeystoreError;
 use keyfob::session::SourceChoice;
-use keyfob::worker::Ports;
 
 use crate::common::fake::{Behaviour, FakeServer};
 use crate::rig::*;
@@ -24,12 +18,10 @@ fn aws_profile_is_preselected_and_fills_every_field() {
     let source = &rig.state().sign_in.form.fields.source;
     let alice = SourceChoice::Profile("alice".into());
     assert_eq!(source, &alice, "source_profile becomes the source");
-    // Fields stay editable.
     rig.type_into("Region", "eu-central-1");
-    assert_eq!(rig.input_value("Region"), "eu-central-1");
-    // Choosing another profile through the combo box refills the form.
+    assert_eq!(rig.input_value("Region"), "eu-central-1", "editable");
     rig.choose("Profile", "alice  (MFA)");
-    assert_eq!(rig.input_value("Role ARN"), "");
+    assert_eq!(rig.input_value("Role ARN"), "", "refilled");
     assert_eq!(rig.input_value("Region"), "us-east-1");
     rig.shows("Will call: GetSessionToken with your MFA code");
 }
@@ -96,8 +88,7 @@ fn every_bad_input_shows_its_message_and_sends_nothing() {
         assert!(says_why, "{case}: the button says why");
         rig.expect_nothing_sent(&case);
     }
-    // And the code itself: five digits and Enter.
-    rig.select_profile("alice");
+    rig.select_profile("alice"); // and the code itself: five digits and Enter
     rig.type_into("MFA code", "12345");
     rig.press(Key::Enter);
     rig.shows("The code has 6 digits (5 so far)");
@@ -124,8 +115,7 @@ fn the_code_field_takes_a_pasted_code_and_signs_in_on_the_sixth_digit() {
     assert_eq!((mfa.serial.as_str(), mfa.code.as_str()), (MFA, "123456"));
     assert_eq!(request.duration, Some(7200));
     assert_eq!(request.region.as_deref(), Some("eu-west-1"));
-    // While it runs the button shows progress and cannot be pressed twice.
-    assert!(rig.button_disabled("Signing in…"));
+    assert!(rig.button_disabled("Signing in…"), "disabled while it runs");
     rig.button("Signing in…").click();
     rig.h.run_steps(3);
     rig.h.key_press(Key::Enter);
@@ -133,42 +123,33 @@ fn the_code_field_takes_a_pasted_code_and_signs_in_on_the_sixth_digit() {
     rig.expect_nothing_sent("no second request while one runs");
 }
 
-/// Signs in with a full code and answers with this error.
-fn fail_sign_in(rig: &mut Rig, error: AwsError) {
-    let (id, _) = rig.submit_code("123456");
-    let result = Err(error);
-    rig.reply(Event::SignedIn { id, result });
-}
-
 #[test]
 fn a_rejected_code_keeps_the_form_and_offers_details() {
     let mut rig = Rig::with_profiles();
-    let error = AwsError {
-        kind: ErrorKind::MfaRejected,
-        message: "That code was rejected — wait for the next one".into(),
-        detail: "AccessDenied (HTTP 403): MultiFactorAuthentication failed".into(),
-    };
-    fail_sign_in(&mut rig, error);
-    rig.shows("That code was rejected — wait for the next one");
-    assert!(rig.code_focused(), "ready for the next code");
+    let rejected = "That code was rejected — wait for the next one";
+    let mut error = AwsError::new(ErrorKind::MfaRejected, rejected);
+    error.detail = "AccessDenied (HTTP 403): MultiFactorAuthentication failed".into();
+    let (id, _) = rig.submit_code("123456");
+    rig.answer(id, Err(error));
+    rig.shows(rejected);
+    assert_eq!(rig.focused_label(), "MFA code", "ready for the next code");
     rig.hides("MultiFactorAuthentication failed"); // the detail is folded
     rig.click("Show details");
     rig.shows("AccessDenied (HTTP 403): MultiFactorAuthentication failed");
     assert_eq!(rig.input_value("Role ARN"), ROLE);
     assert_eq!(rig.input_value("ExternalId"), "tenant-42");
-    let code = rig.input_value("MFA code");
-    assert_eq!(code, "", "a rejected code is cleared: codes are single-use");
+    assert_eq!(rig.input_value("MFA code"), "", "codes are single-use");
 }
 
 #[test]
 fn a_network_failure_keeps_even_the_code() {
     let mut rig = Rig::with_profiles();
     let message = "Could not reach AWS; check your network (or AWS_ENDPOINT_URL)";
-    fail_sign_in(&mut rig, AwsError::new(ErrorKind::Unreachable, message));
+    let (id, _) = rig.submit_code("123456");
+    rig.answer(id, Err(AwsError::new(ErrorKind::Unreachable, message)));
     rig.shows("Could not reach AWS");
     assert_eq!(rig.input_value("MFA code"), "123456");
-    // Retrying with the same code works from the button.
-    rig.click("Sign in");
+    rig.click("Sign in"); // retry with the same code
     expect_command!(rig, Command::SignIn { .. });
 }
 
@@ -181,24 +162,19 @@ fn cancel_drops_the_answer_and_a_newer_request_wins() {
     rig.click("Sign in");
     let (second, _) = rig.take_sign_in();
     assert_ne!(first, second);
-    rig.answer(first, session(MFA_TOKEN, t(900)));
-    assert!(
-        rig.state().current().is_none(),
-        "the stale answer is dropped"
-    );
-    rig.answer(second, session(assumed_role(), t(3600)));
+    rig.answer(first, Ok(session(MFA_TOKEN, t(900))));
+    assert!(rig.state().current().is_none(), "stale answer dropped");
+    rig.answer(second, Ok(session(assumed_role(), t(3600))));
     rig.shows("01:00:00 left");
 }
 
 #[test]
 fn chaining_needs_no_code_and_offers_the_direct_flow_above_one_hour() {
     let mut rig = Rig::signed_in(MFA_TOKEN);
-    let chainable = rig.state().chainable(t(0)).is_some();
-    assert!(chainable, "an MFA session can chain");
+    assert!(rig.state().chainable(t(0)).is_some(), "MFA session chains");
     rig.select_profile("admin");
     rig.shows("Will call: AssumeRole from your MFA session");
-    // 7200 s from the profile is over the 1 h chaining cap.
-    rig.shows("AWS caps a role assumed from an MFA session at 1 hour");
+    rig.shows("AWS caps a role assumed from an MFA session at 1 hour"); // the profile's 2 h
     assert!(rig.button_disabled("Sign in"));
     rig.type_into("Duration", "3600");
     rig.click("Sign in");
@@ -225,10 +201,8 @@ fn detect_fills_the_device_and_marks_a_guess() {
     rig.select_profile("alice");
     rig.type_into("MFA device", "");
     rig.click("Detect");
-    let (id, source) =
-        expect_command!(rig, Command::DetectMfa { id, source, .. } => (*id, source.clone()));
     let alice = keyfob::aws::SourceCredentials::Profile("alice".into());
-    assert_eq!(source, alice);
+    let id = expect_command!(rig, Command::DetectMfa { id, source, .. } if *source == alice => *id);
     let bob = "arn:aws:iam::123456789012:mfa/bob";
     let result = Ok(DetectedMfa {
         serial: bob.into(),
@@ -247,20 +221,21 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     let credentials = dir.path().join("credentials");
     let keys = "[hang]\naws_access_key_id = AKIAHANGHANGHANGHANG\naws_secret_access_key = x\n";
     std::fs::write(&credentials, keys).unwrap();
-    let endpoint_url = Some(server.url.clone());
     let mut env = keyfob::aws::AwsEnv {
-        endpoint_url,
+        endpoint_url: Some(server.url.clone()),
         ..Default::default()
     };
     env.profile_files.config = Some(dir.path().join("config"));
     env.profile_files.credentials = Some(credentials);
-    let (mut h, _clock) = harness(None, move |cc, clock| {
+    let mut h = Harness::builder().with_size(SIZE).build_eframe(move |cc| {
         let ctx = cc.egui_ctx.clone();
-        let mut ports = Ports::headless();
-        ports.waker = Arc::new(move || ctx.request_repaint());
-        ports.clock = clock;
-        let keystore = Err(KeystoreError::Unavailable("not used here".into()));
-        keyfob::worker::spawn(env, keystore, ports).expect("worker")
+        let mut ports = keyfob::worker::Ports::headless();
+        ports.waker = std::sync::Arc::new(move || ctx.request_repaint());
+        let keystore = Err(keyfob::keystore::KeystoreError::Unavailable(
+            "not used here".into(),
+        ));
+        let channels = keyfob::worker::spawn(env, keystore, ports).expect("worker");
+        KeyfobApp::new(cc, channels, keyfob::clock::system())
     });
     h.run_steps(5);
     h.state_mut().state.sign_in.form.fields.source = SourceChoice::Profile("hang".into());
@@ -269,9 +244,7 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     h.run_steps(2);
     h.get_by_role_and_label(Role::Button, "Sign in").click();
     // Frames keep coming while the request hangs: the UI thread never waits for the network.
-    for _ in 0..30 {
-        h.step();
-    }
+    h.run_steps(30);
     let busy = h.query_by_role_and_label(Role::Button, "Signing in…");
     assert!(busy.is_some(), "the button shows the request running");
     h.key_press(Key::Escape);
@@ -280,7 +253,6 @@ fn the_ui_stays_responsive_while_a_server_hangs() {
     assert!(h.query_by_role_and_label(Role::Button, "Sign in").is_some());
     let mfa_serial = &h.state().state.sign_in.form.fields.mfa_serial;
     assert_eq!(mfa_serial, MFA, "the form is kept");
-    drop(server);
 }
 
 #[test]
