@@ -17,25 +17,20 @@ use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_types::os_shim_internal::{Env, Fs};
 use keyfob::credfile::{CredFile, CredFileError};
 use keyfob::secret::Secret;
-use keyfob::session::{Credentials, Session, SessionKind};
+use keyfob::session::{Session, SessionKind};
+
+#[path = "common/fixtures.rs"]
+mod fixtures;
 use proptest::prelude::*;
 
 fn session(token: &str) -> Session {
-    Session {
-        name: "alice".into(),
-        origin: keyfob::session::SignInFields::default(),
-        credentials: Credentials {
-            access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
-            secret_access_key: Secret::new("sessionSECRETsessionSECRETsessionSECRET1"),
-            session_token: Some(Secret::new(token)),
-        },
-        issued_at: SystemTime::UNIX_EPOCH,
-        expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_352_400),
-        identity: None,
-        source_identity: None,
-        kind: SessionKind::SessionToken { mfa: true },
-        region: None,
-    }
+    let (from, to) = (
+        SystemTime::UNIX_EPOCH,
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_352_400),
+    );
+    let mut s = fixtures::session("alice", SessionKind::SessionToken { mfa: true }, from, to);
+    s.credentials.session_token = Some(Secret::new(token));
+    s
 }
 
 /// The profiles and their properties, as the AWS SDK reads them.
@@ -88,7 +83,7 @@ fn replaces_one_section_and_keeps_every_other_byte() {
     let edit = file.plan("work", &session("NEWTOKEN")).unwrap();
     assert!(edit.replaces && !edit.replaces_long_term);
     assert!(
-        !edit.preview.contains("NEWTOKEN") && !edit.preview.contains("sessionSECRET"),
+        !edit.preview.contains("NEWTOKEN") && !edit.preview.contains(fixtures::SECRET),
         "{}",
         edit.preview
     );

@@ -17,11 +17,12 @@ use std::time::{Duration, SystemTime};
 use keyfob::keystore::{Keystore, KeystoreError, LongTermKey};
 use keyfob::secret::Secret;
 use keyfob::session::SourceChoice;
-use keyfob::session::{Credentials, Identity, Session, SessionKind, SignInFields};
+use keyfob::session::{Credentials, Session, SignInFields};
 use keyring_core::api::CredentialStoreApi as _;
 
-const SECRET: &str = "wJalrXUtnFEMIK7MDENGbPxRfiCYzSECRETKEY01";
-const TOKEN: &str = "FwoGZXIvYXdzELrTOKENTOKENTOKEN-keyring-test";
+#[path = "common/fixtures.rs"]
+mod fixtures;
+use fixtures::{MFA, ROLE, SECRET, TOKEN};
 
 /// A keystore on the real platform store with a fresh service name. Fails (it does not skip)
 /// when there is no Secret Service: run the tests through scripts/test.
@@ -42,47 +43,23 @@ fn real(tag: &str) -> Keystore {
 }
 
 fn session(name: &str, expires_in: u64) -> Session {
-    let now = SystemTime::now();
+    // Whole seconds: the cache keeps second precision.
+    let secs = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+    let expires_at = now + Duration::from_secs(expires_in);
     Session {
-        name: name.to_owned(),
         origin: SignInFields {
             profile: Some(name.to_owned()),
             source: SourceChoice::Profile("base".into()),
-            mfa_serial: "arn:aws:iam::123456789012:mfa/alice".into(),
-            role_arn: "arn:aws:iam::123456789012:role/admin".into(),
+            mfa_serial: MFA.into(),
+            role_arn: ROLE.into(),
             session_name: "alice".into(),
             ..SignInFields::default()
         },
-        credentials: Credentials {
-            access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
-            secret_access_key: Secret::new(SECRET),
-            session_token: Some(Secret::new(TOKEN)),
-        },
-        // Whole seconds: the cache keeps second precision.
-        issued_at: SystemTime::UNIX_EPOCH
-            + Duration::from_secs(
-                now.duration_since(SystemTime::UNIX_EPOCH)
-                    .unwrap()
-                    .as_secs(),
-            ),
-        expires_at: SystemTime::UNIX_EPOCH
-            + Duration::from_secs(
-                now.duration_since(SystemTime::UNIX_EPOCH)
-                    .unwrap()
-                    .as_secs()
-                    + expires_in,
-            ),
-        identity: Some(Identity {
-            account: "123456789012".into(),
-            arn: "arn:aws:sts::123456789012:assumed-role/admin/alice".into(),
-            user_id: "AROA:alice".into(),
-        }),
-        source_identity: None,
-        kind: SessionKind::AssumedRole {
-            role_arn: "arn:aws:iam::123456789012:role/admin".into(),
-            mfa: true,
-        },
-        region: Some("eu-west-1".into()),
+        ..fixtures::session(name, fixtures::assumed_role(), now, expires_at)
     }
 }
 

@@ -9,6 +9,7 @@
 )]
 
 pub mod fake;
+pub mod fixtures;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -9,8 +9,6 @@ use std::sync::{Arc, Mutex};
 use keyfob::aws::profiles::{ProfileInfo, Profiles};
 use keyfob::aws::sts::SignInRequest;
 use keyfob::keystore::{Contents, KeyInfo};
-use keyfob::secret::Secret;
-use keyfob::session::{Credentials, Identity};
 
 // What most tests name, so that they need little more than `use crate::rig::*`.
 pub use egui::Key;
@@ -23,10 +21,7 @@ pub use keyfob::message::{BrowseEvent, Command, Event, RequestId, Watch};
 pub use keyfob::session::{Session, SessionKind};
 pub use std::time::{Duration, SystemTime};
 
-pub const MFA: &str = "arn:aws:iam::123456789012:mfa/alice";
-pub const ROLE: &str = "arn:aws:iam::123456789012:role/admin";
-pub const SECRET: &str = "wJalrXUtnFEMIK7MDENGbPxRfiCYzSECRETKEY01";
-pub const TOKEN: &str = "FwoGZXIvYXdzELrTOKENTOKENTOKENTOKENTOKEN0123456789";
+pub use crate::common::fixtures::{MFA, ROLE, SECRET, TOKEN, assumed_role};
 /// 2026-11-22T12:00:00Z
 pub const T0: u64 = 1_795_348_800;
 pub const SIZE: [f32; 2] = [1200.0, 1000.0];
@@ -115,8 +110,7 @@ impl Rig {
             role_session_name: Some("alice-admin".into()),
             duration_seconds: Some("7200".into()),
             region: Some("eu-west-1".into()),
-            has_keys: false,
-            oath_account: None,
+            ..ProfileInfo::default()
         };
         let alice = ProfileInfo {
             name: "alice".into(),
@@ -354,36 +348,7 @@ impl eframe::Storage for MemStorage {
 
 /// alice's session as admin, issued at `t(0)`.
 pub fn session(kind: SessionKind, expires_at: SystemTime) -> Session {
-    Session {
-        name: "alice".into(),
-        origin: keyfob::session::SignInFields::default(),
-        credentials: Credentials {
-            access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
-            secret_access_key: Secret::new(SECRET),
-            session_token: Some(Secret::new(TOKEN)),
-        },
-        issued_at: t(0),
-        expires_at,
-        identity: Some(Identity {
-            account: "123456789012".into(),
-            arn: "arn:aws:sts::123456789012:assumed-role/admin/alice-admin".into(),
-            user_id: "AROAEXAMPLE:alice-admin".into(),
-        }),
-        source_identity: Some(Identity {
-            account: "123456789012".into(),
-            arn: "arn:aws:iam::123456789012:user/alice".into(),
-            user_id: "AIDAEXAMPLE".into(),
-        }),
-        kind,
-        region: Some("eu-west-1".into()),
-    }
-}
-
-pub fn assumed_role() -> SessionKind {
-    SessionKind::AssumedRole {
-        role_arn: ROLE.into(),
-        mfa: true,
-    }
+    crate::common::fixtures::session("alice", kind, t(0), expires_at)
 }
 
 /// An MFA session token of this name, whose identity has this ARN.
