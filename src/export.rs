@@ -40,8 +40,24 @@ impl Session {
     /// The AWS `credential_process` answer (Version 1 JSON) for this session.
     #[must_use]
     pub fn credential_process_json(&self) -> Secret {
+        let mut text = self.credentials_json(Some(1), "SessionToken");
+        text.push('\n');
+        Secret::new(text)
+    }
+
+    /// The container-credentials answer (what `AWS_CONTAINER_CREDENTIALS_FULL_URI` serves): the
+    /// same fields, but `Token` for the session token and no version.
+    #[must_use]
+    pub fn container_credentials_json(&self) -> Secret {
+        Secret::new(self.credentials_json(None, "Token"))
+    }
+
+    /// The keys, the token under `token_field`, the expiry, and `Version` when given.
+    fn credentials_json(&self, version: Option<u8>, token_field: &str) -> String {
         let mut map = serde_json::Map::new();
-        map.insert("Version".into(), 1.into());
+        if let Some(v) = version {
+            map.insert("Version".into(), v.into());
+        }
         map.insert(
             "AccessKeyId".into(),
             self.credentials.access_key_id.clone().into(),
@@ -51,12 +67,10 @@ impl Session {
             self.credentials.secret_access_key.expose().into(),
         );
         if let Some(token) = &self.credentials.session_token {
-            map.insert("SessionToken".into(), token.expose().into());
+            map.insert(token_field.into(), token.expose().into());
         }
         map.insert("Expiration".into(), self.expiration_rfc3339().into());
-        let mut text = serde_json::Value::Object(map).to_string();
-        text.push('\n');
-        Secret::new(text)
+        serde_json::Value::Object(map).to_string()
     }
 
     /// The export lines in `format`, ready for the clipboard.

@@ -135,7 +135,7 @@ fn answer(head: &str, token: &str, lookup: &Lookup) -> (u16, Secret) {
         return (405, error_json("MethodNotAllowed", "only GET"));
     }
     match lookup() {
-        Ok(session) => (200, container_json(&session)),
+        Ok(session) => (200, session.container_credentials_json()),
         Err(why) => (503, error_json("NoSession", &why)),
     }
 }
@@ -143,22 +143,6 @@ fn answer(head: &str, token: &str, lookup: &Lookup) -> (u16, Secret) {
 /// Compares in time that depends on the lengths only, not on where the bytes differ.
 fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The container-credentials answer: like `credential_process`, but `Token` for the token.
-fn container_json(s: &Session) -> Secret {
-    let mut map = serde_json::Map::new();
-    let c = &s.credentials;
-    map.insert("AccessKeyId".into(), c.access_key_id.clone().into());
-    map.insert(
-        "SecretAccessKey".into(),
-        c.secret_access_key.expose().into(),
-    );
-    if let Some(token) = &c.session_token {
-        map.insert("Token".into(), token.expose().into());
-    }
-    map.insert("Expiration".into(), s.expiration_rfc3339().into());
-    Secret::new(serde_json::Value::Object(map).to_string())
 }
 
 fn error_json(code: &str, message: &str) -> Secret {
