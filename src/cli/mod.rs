@@ -90,12 +90,13 @@ impl Ctx {
     pub async fn session_for_tool(&self, name: &str, err: &mut dyn Write) -> Option<Session> {
         let window = renew_window();
         let now = SystemTime::now();
-        let cached = self
-            .keystore
-            .as_ref()
-            .ok()
-            .and_then(|k| k.session(name).ok().flatten());
-        let due = match &cached {
+        // Read once: the common case (a cached session that is not due) costs one keyring call.
+        let read = match &self.keystore {
+            Ok(k) => k.session(name),
+            Err(e) => Err(e.clone()),
+        };
+        let cached = read.as_ref().ok().and_then(Option::as_ref);
+        let due = match cached {
             None => true,
             Some(s) => matches!(s.kind, SessionKind::Chained { .. }) && s.remaining(now) < window,
         };
@@ -105,7 +106,7 @@ impl Ctx {
         {
             return Some(fresh);
         }
-        let usable = cached.as_ref().is_some_and(|s| s.usable_for_cache(now));
+        let usable = cached.is_some_and(|s| s.usable_for_cache(now));
         if !usable && sign_in::has_oath_account(self, name).await {
             // The YubiKey gives the code: sign in with no one typing (a touch at most).
             let mut quiet = std::io::sink();
@@ -113,7 +114,7 @@ impl Ctx {
                 return self.live(name, SystemTime::now(), err);
             }
         }
-        self.live(name, now, err)
+        Self::usable_or_say(name, read, now, err)
     }
 
     fn keystore(&self, err: &mut dyn Write) -> Option<&Keystore> {
@@ -129,7 +130,18 @@ impl Ctx {
     /// The live cached session `name`, or a message saying how to get one.
     fn live(&self, name: &str, now: SystemTime, err: &mut dyn Write) -> Option<Session> {
         let ks = self.keystore(err)?;
-        match ks.session(name) {
+        Self::usable_or_say(name, ks.session(name), now, err)
+    }
+
+    /// The session read from the keyring if it is good for use at `now`, else the sentence saying
+    /// how to get one.
+    fn usable_or_say(
+        name: &str,
+        read: Result<Option<Session>, KeystoreError>,
+        now: SystemTime,
+        err: &mut dyn Write,
+    ) -> Option<Session> {
+        match read {
             Ok(Some(s)) if s.usable_for_cache(now) => Some(s),
             Ok(Some(s)) => {
                 say!(
