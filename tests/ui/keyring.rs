@@ -12,12 +12,11 @@ fn session_names(rig: &Rig) -> Vec<String> {
 #[test]
 fn live_sessions_are_restored_from_the_keyring_and_each_has_its_countdown() {
     let mut rig = Rig::with_profiles();
-    let arn = |role: &str| format!("arn:aws:sts::123456789012:assumed-role/{role}/a");
     rig.reply(Event::Cache(Ok(contents(vec![
-        named("dev", &arn("dev"), t(7200)),
-        named("prod", &arn("prod"), t(1800)),
+        named("dev", t(7200)),
+        named("prod", t(1800)),
         // Within 5 minutes of expiry: counts as expired, dropped from the keyring too.
-        named("old", &arn("old"), t(240)),
+        named("old", t(240)),
     ]))));
     assert_eq!(session_names(&rig), ["dev", "prod"]);
     expect_command!(rig, Command::ForgetSession { name } if name == "old");
@@ -42,11 +41,7 @@ fn a_new_session_is_kept_in_the_keyring_and_replaces_one_of_its_name() {
     rig.reply(Event::Cache(Ok(contents(Vec::new()))));
     rig.select_profile("alice");
     for round in 0..2 {
-        let (id, request) = rig.submit_code("123456");
-        assert_eq!(request.name, "alice");
-        let mut s = session(MFA_TOKEN, t(3600 + round));
-        s.name = request.name;
-        rig.answer(id, Ok(s));
+        rig.sign_in_with("123456", session(MFA_TOKEN, t(3600 + round)));
         expect_command!(rig, Command::CacheSession { session } if session.name == "alice");
     }
     assert_eq!(rig.state().sessions.list.len(), 1, "renewed in place");
@@ -60,8 +55,7 @@ fn without_a_keyring_the_window_says_so_and_keeps_sessions_in_memory() {
     rig.shows("No keyring is available");
     rig.shows("sessions are kept in memory only");
     rig.select_profile("alice");
-    let (id, _) = rig.submit_code("123456");
-    rig.answer(id, Ok(session(MFA_TOKEN, t(3600))));
+    rig.sign_in_with("123456", session(MFA_TOKEN, t(3600)));
     rig.shows("01:00:00 left"); // signed in all the same
     rig.expect_nothing_sent("nothing is sent to a keyring that is not there");
 }

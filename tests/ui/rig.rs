@@ -125,16 +125,20 @@ impl Rig {
         rig
     }
 
-    /// Signed in from profile alice to a session of `kind` that ends in an hour, with the
-    /// form's fields as its origin (as the worker does).
+    /// Signed in from profile alice to a session of `kind` that ends in an hour.
     pub fn signed_in(kind: SessionKind) -> Self {
         let mut rig = Self::with_profiles();
         rig.select_profile("alice");
-        let (id, request) = rig.submit_code("123456");
-        let mut s = session(kind, t(3600));
-        (s.name, s.origin) = (request.name, request.origin);
-        rig.answer(id, Ok(s));
+        rig.sign_in_with("123456", session(kind, t(3600)));
         rig
+    }
+
+    /// Types a full code and answers the sign-in it sends with `s`, named and with the request's
+    /// origin (as the worker does).
+    pub fn sign_in_with(&mut self, code: &str, mut s: Session) {
+        let (id, request) = self.submit_code(code);
+        (s.name, s.origin) = (request.name, request.origin);
+        self.answer(id, Ok(s));
     }
 
     /// Types a full code, which signs in by itself: the sign-in it sends.
@@ -351,11 +355,12 @@ pub fn session(kind: SessionKind, expires_at: SystemTime) -> Session {
     crate::common::fixtures::session("alice", kind, t(0), expires_at)
 }
 
-/// An MFA session token of this name, whose identity has this ARN.
-pub fn named(name: &str, arn: &str, expires_at: SystemTime) -> Session {
+/// A session of this name, as role `name` (its identity's ARN is `…:assumed-role/{name}/a`).
+pub fn named(name: &str, expires_at: SystemTime) -> Session {
     let mut s = session(MFA_TOKEN, expires_at);
     s.name = name.into();
-    s.identity.as_mut().unwrap().arn = arn.into();
+    let arn = format!("arn:aws:sts::123456789012:assumed-role/{name}/a");
+    s.identity.as_mut().unwrap().arn = arn;
     s
 }
 
