@@ -202,6 +202,12 @@ pub enum Command {
     /// Tell the session supervisor what to watch: sessions, the clipboard deadline, or clear the
     /// clipboard now (matched by fingerprint, so the text itself is not kept).
     Watch(Watch),
+    /// Chain a fresh role session from its MFA session, with no code (a renewal the supervisor
+    /// asked for). Refused once the MFA session has ended.
+    Renew {
+        /// A [`crate::aws::sts::Flow::Chained`] request.
+        request: Box<SignInRequest>,
+    },
 }
 
 /// What the S3 browser asks of the worker. Each names the session whose credentials it uses; the
@@ -315,6 +321,9 @@ pub struct Watched {
     pub who: String,
     /// When it ends.
     pub expires_at: SystemTime,
+    /// For a role chained from an MFA session: when to chain a fresh one. Until then its expiry
+    /// warnings wait (the renewal usually makes them moot).
+    pub renew_at: Option<SystemTime>,
 }
 
 /// What the UI tells the session supervisor.
@@ -400,5 +409,17 @@ pub enum Event {
     ClipboardChecked {
         /// Whether keyfob's text was still there and has been cleared.
         cleared: bool,
+    },
+    /// The supervisor says it is time to renew the chained role session `name`.
+    RenewDue {
+        /// The session.
+        name: String,
+    },
+    /// A renewal finished.
+    Renewed {
+        /// The session renewed.
+        name: String,
+        /// The fresh session, or why not.
+        result: Result<Box<Session>, AwsError>,
     },
 }

@@ -185,6 +185,7 @@ fn watch(ch: &Channels, c: &SessionCreds) {
                 name: c.session.clone(),
                 who: "prod-admin".into(),
                 expires_at: c.expires_at,
+                renew_at: None,
             }],
             shown: None,
         }))

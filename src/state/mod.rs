@@ -21,11 +21,13 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
+use crate::aws::errors::AwsError;
+use crate::aws::sts::Flow;
 use crate::export::ExportFormat;
 use crate::message::{Command, Event, Outbox, Watch};
 use crate::notice::Notice;
 use crate::session::{Session, SignInFields};
-use crate::signin::{FieldErrors, SignInForm, chain_parent_for};
+use crate::signin::{FieldErrors, SignInForm, can_chain_from, chain_parent_for};
 
 /// Non-secret preferences kept across runs in eframe's persistence file. This struct is the whole
 /// of what is persisted, so no secret can end up there by accident.
@@ -38,6 +40,8 @@ pub struct Prefs {
     pub export_format: ExportFormat,
     /// Seconds before the copied exports are cleared from the clipboard (0 = never).
     pub clear_clipboard_after: u64,
+    /// Minutes before its end a chained role session renews itself (0 = never).
+    pub renew_minutes: u64,
 }
 
 impl Default for Prefs {
@@ -46,6 +50,7 @@ impl Default for Prefs {
             form: SignInForm::default().fields,
             export_format: ExportFormat::Bash,
             clear_clipboard_after: 60,
+            renew_minutes: 10,
         }
     }
 }
@@ -77,6 +82,7 @@ impl AppState {
         state.sign_in.form.fields = prefs.form;
         state.sessions.export_format = prefs.export_format;
         state.sessions.clear_clipboard_after = prefs.clear_clipboard_after;
+        state.sessions.renew_minutes = prefs.renew_minutes;
         state
     }
 
@@ -90,6 +96,7 @@ impl AppState {
             },
             export_format: self.sessions.export_format,
             clear_clipboard_after: self.sessions.clear_clipboard_after,
+            renew_minutes: self.sessions.renew_minutes,
         }
     }
 
@@ -285,8 +292,61 @@ impl AppState {
                     self.status = Some(Notice::info("Clipboard cleared"));
                 }
             }
+            Event::RenewDue { name } => self.renew_due(&name, now),
+            Event::Renewed { name, result } => self.renewed(&name, result),
         }
         self.sync_browser(now);
+    }
+
+    /// The supervisor's call to renew the chained role session `name`: chain a fresh one from the
+    /// live MFA session behind it, or say (here and on the desktop) why it cannot renew itself.
+    fn renew_due(&mut self, name: &str, now: SystemTime) {
+        let Some(s) = self.sessions.list.iter().find(|s| s.name == name) else {
+            return; // signed out meanwhile
+        };
+        let mut form = SignInForm::default();
+        form.fill_from_origin(&s.origin);
+        let parent = self.sessions.mfa_behind(s);
+        let Some(parent) = parent.filter(|p| can_chain_from(p, now)) else {
+            return self.renewal_stopped(name, "the MFA session behind it has ended");
+        };
+        let mut request = match form.check(Some(parent)) {
+            Ok(r) if matches!(r.flow, Flow::Chained { .. }) => r,
+            _ => return self.renewal_stopped(name, "its role can no longer be chained"),
+        };
+        name.clone_into(&mut request.name); // the renewal takes the old one's place
+        self.outbox.send(Command::Renew {
+            request: Box::new(request),
+        });
+    }
+
+    fn renewed(&mut self, name: &str, result: Result<Box<Session>, AwsError>) {
+        match result {
+            Ok(session) => {
+                let left = crate::session::countdown_text(session.remaining(session.issued_at));
+                self.status = Some(Notice::success(format!(
+                    "Renewed {name} from your MFA session, with no code: {left} left"
+                )));
+                if self.keyring_usable() {
+                    self.outbox.send(Command::CacheSession {
+                        session: session.clone(),
+                    });
+                }
+                self.sessions.replace(*session);
+            }
+            Err(e) => self.renewal_stopped(name, &e.message),
+        }
+    }
+
+    /// A renewal that cannot happen: a warning in the window and on the desktop (the window may
+    /// be hidden), with what to do.
+    fn renewal_stopped(&mut self, name: &str, why: &str) {
+        let text = format!("{name} could not renew itself: {why}. Renew it with a new code.");
+        self.status = Some(Notice::warning(text.clone()));
+        self.outbox.send(Command::Notify {
+            summary: format!("AWS session {name} will not renew itself"),
+            body: text,
+        });
     }
 
     fn signed_in(&mut self, session: Session) {

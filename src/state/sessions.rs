@@ -8,7 +8,7 @@ use crate::export::ExportFormat;
 use crate::message::{Command, Outbox, Watch, Watched};
 use crate::notice::Notice;
 use crate::secret::Secret;
-use crate::session::Session;
+use crate::session::{Session, SessionKind};
 
 /// keyfob put text on the clipboard and will clear it at `clear_at` if it is still there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,6 +27,8 @@ pub struct Sessions {
     /// Seconds before copied exports are cleared (0 = never).
     pub clear_clipboard_after: u64,
     pub clipboard: Option<ClipboardMark>,
+    /// Minutes before its end a role chained from an MFA session is chained afresh (0 = never).
+    pub renew_minutes: u64,
 }
 
 impl Sessions {
@@ -59,6 +61,36 @@ impl Sessions {
             Some(slot) => *slot = session,
             None => self.list.push(session),
         }
+    }
+
+    /// Puts a renewed session in the place of the one with its name, leaving the shown one shown.
+    pub fn replace(&mut self, session: Session) {
+        match self.list.iter_mut().find(|s| s.name == session.name) {
+            Some(slot) => *slot = session,
+            None => self.list.push(session),
+        }
+    }
+
+    /// For a role chained from an MFA session: the MFA session behind it (made from the same
+    /// source credentials; the one that lasts longest), live or not.
+    #[must_use]
+    pub fn mfa_behind(&self, s: &Session) -> Option<&Session> {
+        if !matches!(s.kind, SessionKind::Chained { .. }) {
+            return None;
+        }
+        let mfa = |p: &&Session| matches!(p.kind, SessionKind::SessionToken { mfa: true });
+        let candidates = self.list.iter().filter(mfa);
+        let same_source = candidates.filter(|p| p.origin.source == s.origin.source);
+        same_source.max_by_key(|p| p.expires_at)
+    }
+
+    /// When the supervisor asks the window to renew `s`: a while before its end, if it is a role
+    /// chained from an MFA session and renewal is on.
+    fn renew_at(&self, s: &Session) -> Option<SystemTime> {
+        let chained = matches!(s.kind, SessionKind::Chained { .. });
+        let before = Duration::from_secs(self.renew_minutes * 60);
+        let at = s.expires_at.checked_sub(before);
+        at.filter(|_| chained && self.renew_minutes > 0)
     }
 
     /// Forgets the shown session and returns its name; the newest left is shown.
@@ -103,6 +135,7 @@ impl Sessions {
                         .as_ref()
                         .map_or_else(|| s.name.clone(), |i| i.short_name().to_owned()),
                     expires_at: s.expires_at,
+                    renew_at: self.renew_at(s),
                 })
                 .collect(),
             shown: self.current().map(|s| s.name.clone()),

@@ -23,7 +23,11 @@ pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     }
     identity_ui(ui, &session);
     ui.add_space(6.0);
-    countdown_ui(ui, &session, now);
+    let mfa = state.sessions.mfa_behind(&session).cloned();
+    countdown_ui(ui, &session, mfa.as_ref(), now);
+    if mfa.is_some() && !session.is_expired(now) {
+        renewal_ui(ui, state, mfa.as_ref(), now);
+    }
     ui.add_space(6.0);
     let expired = session.is_expired(now);
     ui.horizontal(|ui| {
@@ -169,13 +173,21 @@ fn identity_ui(ui: &mut egui::Ui, session: &Session) {
         });
 }
 
-fn countdown_ui(ui: &mut egui::Ui, session: &Session, now: SystemTime) {
+/// The time left; for a role chained from an MFA session, both lives ("role 00:58:12 · MFA
+/// 11:02:40"), since the role renews itself while the MFA session lasts.
+fn countdown_ui(ui: &mut egui::Ui, session: &Session, mfa: Option<&Session>, now: SystemTime) {
     let urgency = session.urgency(now);
     let color = urgency_color(urgency).unwrap_or_else(|| ui.visuals().text_color());
-    let text = if urgency == Urgency::Expired {
-        "Expired: keyfob no longer uses this session. Renew to sign in again.".to_owned()
-    } else {
-        format!("{} left", countdown_text(session.remaining(now)))
+    let left = |s: &Session| match s.is_expired(now) {
+        true => "ended".to_owned(),
+        false => countdown_text(s.remaining(now)),
+    };
+    let text = match mfa {
+        _ if urgency == Urgency::Expired => {
+            "Expired: keyfob no longer uses this session. Renew to sign in again.".to_owned()
+        }
+        Some(m) => format!("role {} · MFA {}", left(session), left(m)),
+        None => format!("{} left", left(session)),
     };
     ui.label(RichText::new(text).size(22.0).color(color).monospace());
     let bar_color = if urgency == Urgency::Calm {
@@ -189,4 +201,22 @@ fn countdown_ui(ui: &mut egui::Ui, session: &Session, now: SystemTime) {
             .desired_width(360.0),
     )
     .on_hover_text("Share of the session's life left");
+}
+
+/// Whether and when a chained role renews itself, and the setting.
+fn renewal_ui(ui: &mut egui::Ui, state: &mut AppState, mfa: Option<&Session>, now: SystemTime) {
+    let minutes = state.sessions.renew_minutes;
+    let live = mfa.is_some_and(|m| !m.is_expired(now));
+    let text = match (minutes, live) {
+        (0, _) => "Renewing itself is off: Renew with a new code when it ends".to_owned(),
+        (_, false) => "Will not renew itself: the MFA session behind it has ended".to_owned(),
+        (m, true) => format!("Renews itself from the MFA session {m} min before it ends, no code"),
+    };
+    ui.label(RichText::new(text).small());
+    ui.horizontal(|ui| {
+        let label = ui.label("Renew chained roles this many minutes before the end (0 = never)");
+        ui.add(egui::DragValue::new(&mut state.sessions.renew_minutes).range(0..=55))
+            .labelled_by(label.id)
+            .on_hover_text("AWS caps a role chained from an MFA session at 1 hour");
+    });
 }

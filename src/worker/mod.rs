@@ -114,6 +114,12 @@ impl supervisor::Effects for WorkerEffects {
         (self.waker)();
     }
 
+    fn renew(&self, name: &str) {
+        (self.send)(Event::RenewDue {
+            name: name.to_owned(),
+        });
+    }
+
     fn clear_clipboard(&self, fingerprint: u64) {
         let send = Arc::clone(&self.send);
         let make = Arc::clone(&self.clipboard);
@@ -148,6 +154,7 @@ fn dispatch(rt: &Runtime, ctx: &Ctx, commands: &Receiver<Command>, send: &Send_)
         match command {
             Command::LoadProfiles => sts::load_profiles(rt, ctx, send),
             Command::SignIn { id, request } => sts::sign_in(rt, ctx, send, id, request),
+            Command::Renew { request } => sts::renew(rt, ctx, send, request),
             Command::DetectMfa { id, source, region } => {
                 sts::detect_mfa(rt, ctx, send, id, source, region);
             }

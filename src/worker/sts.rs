@@ -9,7 +9,7 @@ use super::context::Ctx;
 use super::jobs::JobKind;
 use super::ports::Send_;
 use crate::aws::errors::{AwsError, ErrorKind};
-use crate::aws::sts::SignInRequest;
+use crate::aws::sts::{Flow, SignInRequest};
 use crate::aws::{SourceCredentials, profiles, sts};
 use crate::keystore;
 use crate::message::{Event, RequestId};
@@ -48,6 +48,37 @@ pub(super) fn sign_in(
     };
     ctx.jobs
         .spawn(rt.handle(), id, JobKind::SignIn, None, task, |_| {});
+}
+
+/// Chains a fresh role session from the request's MFA session, unless that session has ended by
+/// the worker's clock (expiry is enforced where credentials are used).
+pub(super) fn renew(rt: &Runtime, ctx: &Ctx, send: &Send_, request: Box<SignInRequest>) {
+    let (env, send, now) = (Arc::clone(&ctx.env), Arc::clone(send), (ctx.clock)());
+    let name = request.name.clone();
+    let result = match &request.flow {
+        Flow::Chained { parent, .. } if parent.is_expired(now) => Err(parent_ended()),
+        Flow::Chained { .. } => Ok(()),
+        _ => Err(AwsError::new(
+            ErrorKind::Other,
+            "Only a role chained from an MFA session renews itself",
+        )),
+    };
+    if let Err(e) = result {
+        send(Event::Renewed {
+            name,
+            result: Err(e),
+        });
+        return;
+    }
+    rt.spawn(async move {
+        let result = sts::sign_in(&env, &request).await.map(Box::new);
+        send(Event::Renewed { name, result });
+    });
+}
+
+fn parent_ended() -> AwsError {
+    let message = "The MFA session behind it has ended: sign in with a new code to renew it";
+    AwsError::new(ErrorKind::Expired, message)
 }
 
 pub(super) fn detect_mfa(

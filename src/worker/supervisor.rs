@@ -1,6 +1,6 @@
-//! Watches every live session while nobody looks: the 15- and 5-minute warnings, the expiry, the
-//! clipboard deadline and the title's minute ticks run on tokio timers here, never in the frame
-//! loop (eframe does not draw a minimized or occluded window). The UI tells the supervisor what it
+//! Watches every live session while nobody looks: the 15- and 5-minute warnings, the renewal of
+//! chained role sessions, the expiry, the clipboard deadline and the title's minute ticks run on
+//! tokio timers here, never in the frame loop (eframe does not draw a minimized or occluded window). The UI tells the supervisor what it
 //! holds; the supervisor acts through [`Effects`] and wakes the UI only when the title changes.
 //!
 //! Timers sleep at most [`RECHECK`] at a time and compare deadlines with the wall clock: tokio's
@@ -28,6 +28,9 @@ pub trait Effects: Send + Sync {
     fn notify(&self, summary: String, body: String);
     /// The session `name` has ended: stop everything that uses it.
     fn expired(&self, name: &str);
+    /// The chained role session `name` is due for renewal: the window chains a fresh one from
+    /// its MFA session (its logic runs even while the window is hidden).
+    fn renew(&self, name: &str);
     /// Clears the clipboard if it still holds the text with this fingerprint.
     fn clear_clipboard(&self, fingerprint: u64);
     /// The title changes now: let the UI run (its logic runs even while the window is hidden).
@@ -39,7 +42,16 @@ struct Entry {
     watched: Watched,
     /// The lowest threshold (minutes) announced so far.
     warned: Option<u64>,
+    /// Whether the renewal was asked for (once per expiry).
+    renew_asked: bool,
     ended: bool,
+}
+
+impl Entry {
+    /// The renewal not yet asked for, if any: until then the warnings wait.
+    fn renewal_pending(&self) -> Option<SystemTime> {
+        self.watched.renew_at.filter(|_| !self.renew_asked)
+    }
 }
 
 /// The supervisor's state, separate from its timer loop so the rules can be tested at any `now`.
@@ -67,6 +79,7 @@ impl Supervisor {
                         _ => Entry {
                             watched: w,
                             warned: None,
+                            renew_asked: false,
                             ended: false,
                         },
                     };
@@ -109,13 +122,21 @@ impl Supervisor {
                 continue;
             }
             let left = e.watched.expires_at.duration_since(now).unwrap_or_default();
+            match e.renewal_pending() {
+                Some(at) if now >= at => {
+                    // The thresholds already passed are not announced late: should the renewal
+                    // fail, the next warning is the next threshold.
+                    e.renew_asked = true;
+                    e.warned = crossed(left).into_iter().chain(e.warned).min();
+                    fx.renew(&name);
+                    continue;
+                }
+                Some(_) => continue,
+                None => {}
+            }
             // The lowest threshold crossed: a session restored with 3 minutes left gets one
             // warning, not two.
-            let due = WARN_AT_MINUTES
-                .iter()
-                .copied()
-                .filter(|m| left <= minutes(*m) && e.warned.is_none_or(|w| *m < w))
-                .min();
+            let due = crossed(left).filter(|m| e.warned.is_none_or(|w| *m < w));
             if let Some(m) = due {
                 e.warned = Some(m);
                 fx.notify(
@@ -146,6 +167,9 @@ impl Supervisor {
     pub fn next_due(&self, now: SystemTime) -> Option<SystemTime> {
         let sessions = self.sessions.values().filter(|e| !e.ended).filter_map(|e| {
             let end = e.watched.expires_at;
+            if let Some(at) = e.renewal_pending() {
+                return Some(at.max(now).min(end));
+            }
             WARN_AT_MINUTES
                 .iter()
                 .filter(|m| e.warned.is_none_or(|w| **m < w))
@@ -183,6 +207,12 @@ impl Supervisor {
 
 fn minutes(m: u64) -> Duration {
     Duration::from_secs(m * 60)
+}
+
+/// The lowest warning threshold (minutes) that `left` is within.
+fn crossed(left: Duration) -> Option<u64> {
+    let crossed = WARN_AT_MINUTES.iter().copied();
+    crossed.filter(|m| left <= minutes(*m)).min()
 }
 
 /// When the title, which shows whole minutes left ("16 min left", then "under a minute left"),

@@ -14,5 +14,6 @@ mod rig;
 
 mod browser;
 mod keyring;
+mod renewal;
 mod sessions;
 mod sign_in;

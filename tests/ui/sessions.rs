@@ -104,6 +104,7 @@ fn the_supervisor_is_told_every_session_and_the_one_on_screen() {
         name: "alice".into(),
         who: "admin/alice-admin".into(),
         expires_at: t(3600),
+        renew_at: None,
     };
     let (sessions, shown) = (vec![alice], Some("alice".into()));
     let expected = Watch::Sessions { sessions, shown };

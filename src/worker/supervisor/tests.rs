@@ -7,6 +7,7 @@ use std::sync::Mutex;
 enum Did {
     Notify(String),
     Expired(String),
+    Renew(String),
     Clear(u64),
     Wake,
 }
@@ -39,6 +40,9 @@ impl Effects for Log {
     fn expired(&self, name: &str) {
         self.push(Did::Expired(name.to_owned()));
     }
+    fn renew(&self, name: &str) {
+        self.push(Did::Renew(name.to_owned()));
+    }
     fn clear_clipboard(&self, fingerprint: u64) {
         self.push(Did::Clear(fingerprint));
     }
@@ -68,6 +72,7 @@ fn watched(name: &str, t0: SystemTime, secs: u64) -> Watched {
         name: name.to_owned(),
         who: format!("{name}-user"),
         expires_at: t0 + Duration::from_secs(secs),
+        renew_at: None,
     }
 }
 
@@ -219,4 +224,42 @@ fn title_ticks_fall_on_whole_minutes_left() {
     let next = title_changes_at(end, t0);
     assert_eq!(end.duration_since(next).unwrap().as_secs(), 16 * 60 - 1);
     assert_eq!(title_changes_at(end, end - Duration::from_secs(30)), end);
+}
+
+fn chained(name: &str, t0: SystemTime, secs: u64, renew_before: u64) -> Watched {
+    let w = watched(name, t0, secs);
+    let renew_at = w.expires_at.checked_sub(Duration::from_secs(renew_before));
+    Watched { renew_at, ..w }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_chained_role_is_renewed_before_its_warnings_and_each_renewal_is_asked_once() {
+    let (tx, log, t0) = start();
+    let watch = |sessions| Watch::Sessions {
+        sessions,
+        shown: None,
+    };
+    // Ends in an hour, renewed 10 min before: no 15-minute warning first.
+    tx.send(watch(vec![chained("role", t0, 3600, 600)]))
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3000 + 120)).await;
+    assert_eq!(notes(&log.take()), vec![(3000, Did::Renew("role".into()))]);
+    // The window renewed it: a fresh hour from t0 + 50 min; asked again 10 min before its end.
+    tx.send(watch(vec![chained("role", t0, 3000 + 3600, 600)]))
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(6060 - 3120)).await;
+    assert_eq!(notes(&log.take()), vec![(6000, Did::Renew("role".into()))]);
+    // Not renewed this time: the 15-minute threshold has passed unannounced, the 5-minute
+    // warning and the end come on time.
+    tokio::time::sleep(Duration::from_secs(1200)).await;
+    assert_eq!(
+        notes(&log.take()),
+        vec![
+            (
+                6300,
+                Did::Notify("AWS session role ends in under 5 minutes".into())
+            ),
+            (6600, Did::Expired("role".into())),
+        ]
+    );
 }

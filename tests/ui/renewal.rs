@@ -1,0 +1,119 @@
+//! A role chained from an MFA session renews itself: the countdown shows both lives, the
+//! supervisor's call chains a fresh role from the MFA session with no code (the shown session
+//! stays shown), and once the MFA session has ended the window says it cannot, here and on the
+//! desktop. (The timers are tested in worker::supervisor, the chaining against moto in
+//! tests/renew_worker.rs.)
+
+use keyfob::aws::sts::Flow;
+
+use crate::rig::*;
+
+/// alice's MFA session ending at `t(mfa_ends)`, and role admin chained from it ending at
+/// `t(3600)`.
+fn chained(mfa_ends: u64) -> Rig {
+    let mut rig = Rig::with_profiles();
+    rig.select_profile("alice");
+    rig.sign_in_with("123456", session(MFA_TOKEN, t(mfa_ends)));
+    rig.select_profile("admin");
+    rig.type_into("Duration", "3600");
+    rig.click("Sign in"); // no code: chained
+    let (id, request) = rig.take_sign_in();
+    let role = SessionKind::Chained {
+        role_arn: ROLE.into(),
+    };
+    let mut s = session(role, t(3600));
+    (s.name, s.origin) = (request.name, request.origin);
+    s.credentials.access_key_id = "ASIAROLEROLEROLE0001".into();
+    rig.answer(id, Ok(s));
+    rig
+}
+
+#[test]
+fn a_chained_role_shows_both_lives_and_is_watched_for_renewal() {
+    let mut rig = chained(5000);
+    rig.shows("role 01:00:00 · MFA 01:23:20");
+    rig.shows("Renews itself from the MFA session 10 min before it ends, no code");
+    let watched = rig.watched();
+    let Some(Watch::Sessions { sessions, .. }) = watched.last() else {
+        panic!("{watched:?}")
+    };
+    let renew_at: Vec<_> = sessions
+        .iter()
+        .map(|w| (w.name.as_str(), w.renew_at))
+        .collect();
+    assert_eq!(renew_at, [("alice", None), ("admin", Some(t(3000)))]);
+    rig.type_in(
+        Role::SpinButton,
+        "Renew chained roles this many minutes before the end (0 = never)",
+        "0",
+    );
+    rig.shows("Renewing itself is off");
+    let watched = rig.watched();
+    let Some(Watch::Sessions { sessions, .. }) = watched.last() else {
+        panic!("{watched:?}")
+    };
+    assert!(
+        sessions.iter().all(|w| w.renew_at.is_none()),
+        "{sessions:?}"
+    );
+}
+
+#[test]
+fn the_supervisors_call_chains_a_fresh_role_with_no_code_and_keeps_the_shown_session() {
+    let mut rig = chained(5000);
+    rig.click_label("alice");
+    rig.set_now(t(3000));
+    rig.reply(Event::RenewDue {
+        name: "admin".into(),
+    });
+    let request = expect_command!(rig, Command::Renew { request } => request.clone());
+    let Flow::Chained { role, parent } = &request.flow else {
+        panic!("{:?}", request.flow)
+    };
+    assert_eq!(
+        (role.role_arn.as_str(), parent.name.as_str()),
+        (ROLE, "alice")
+    );
+    assert_eq!(request.name, "admin");
+    let role = SessionKind::Chained {
+        role_arn: ROLE.into(),
+    };
+    let mut fresh = session(role, t(6600));
+    (fresh.name, fresh.origin, fresh.issued_at) = ("admin".into(), request.origin, t(3000));
+    fresh.credentials.access_key_id = "ASIAROLEROLEROLE0002".into();
+    rig.reply(Event::Renewed {
+        name: "admin".into(),
+        result: Ok(Box::new(fresh)),
+    });
+    rig.shows("Renewed admin from your MFA session, with no code: 01:00:00 left");
+    assert_eq!(
+        rig.state().current().map(|s| s.name.as_str()),
+        Some("alice"),
+        "still shown"
+    );
+    rig.click_label("admin");
+    rig.shows("ASIAROLEROLEROLE0002");
+    rig.shows("role 01:00:00 · MFA 00:33:20");
+}
+
+#[test]
+fn once_the_mfa_session_has_ended_the_role_says_it_will_not_renew() {
+    let mut rig = chained(2000);
+    rig.set_now(t(3000));
+    rig.shows("role 00:10:00 · MFA ended");
+    rig.shows("Will not renew itself: the MFA session behind it has ended");
+    rig.reply(Event::RenewDue {
+        name: "admin".into(),
+    });
+    let summary = expect_command!(rig, Command::Notify { summary, .. } => summary.clone());
+    assert_eq!(summary, "AWS session admin will not renew itself");
+    rig.shows("admin could not renew itself: the MFA session behind it has ended");
+    // A refusal from the worker (or AWS) says so the same way.
+    let error = AwsError::new(ErrorKind::AccessDenied, "Access denied: not authorized");
+    rig.reply(Event::Renewed {
+        name: "admin".into(),
+        result: Err(error),
+    });
+    rig.shows("admin could not renew itself: Access denied: not authorized");
+    expect_command!(rig, Command::Notify { .. });
+}
