@@ -202,6 +202,13 @@ pub enum Command {
     /// Tell the session supervisor what to watch: sessions, the clipboard deadline, or clear the
     /// clipboard now (matched by fingerprint, so the text itself is not kept).
     Watch(Watch),
+    /// Ask the YubiKey (through `ykman`) for the current code of an OATH account.
+    KeyCode {
+        /// The request's tag.
+        id: RequestId,
+        /// The OATH account the profile names.
+        account: String,
+    },
     /// Chain a fresh role session from its MFA session, with no code (a renewal the supervisor
     /// asked for). Refused once the MFA session has ended.
     Renew {
@@ -409,6 +416,13 @@ pub enum Event {
     ClipboardChecked {
         /// Whether keyfob's text was still there and has been cleared.
         cleared: bool,
+    },
+    /// The YubiKey answered.
+    KeyCode {
+        /// The request's tag.
+        id: RequestId,
+        /// The code, or why there is none.
+        result: Result<Secret, crate::oath::OathError>,
     },
     /// The supervisor says it is time to renew the chained role session `name`.
     RenewDue {

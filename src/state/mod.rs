@@ -258,6 +258,11 @@ impl AppState {
                 }
             }
             Event::MfaDetected { id, result } => self.sign_in.detected(id, result),
+            Event::KeyCode { id, result } => {
+                if self.sign_in.key_answered(id, result) {
+                    self.submit(now);
+                }
+            }
             Event::Cache(Ok(contents)) => {
                 self.keyring.loaded(contents.keys, contents.problems);
                 let restored = self

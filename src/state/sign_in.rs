@@ -8,7 +8,7 @@ use crate::aws::sts::DetectedMfa;
 use crate::message::{Command, Outbox, RequestId, next_id};
 use crate::notice::Notice;
 use crate::session::{Session, SignInFields};
-use crate::signin::{FieldErrors, SignInForm};
+use crate::signin::{Field, FieldErrors, SignInForm};
 
 /// What a running request is doing (for the button label and Cancel).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +16,8 @@ pub enum PendingKind {
     SignIn,
     /// Finding the MFA device.
     Detect,
+    /// Waiting for the YubiKey's code (a touch, perhaps).
+    KeyCode,
 }
 
 /// The request in flight; answers with another id are dropped.
@@ -42,6 +44,10 @@ pub struct SignIn {
     pub attempted: bool,
     /// The UI puts the cursor in the code field on the next frame.
     pub focus_code: bool,
+    /// The YubiKey OATH account the chosen profile names: an empty code is asked of the key.
+    pub oath_account: Option<String>,
+    /// Why the key gave no code, shown by the code field.
+    pub key_error: Option<String>,
 }
 
 impl SignIn {
@@ -63,16 +69,30 @@ impl SignIn {
         }
     }
 
-    /// The form's messages, given the MFA session a role could be chained from.
+    /// The form's messages, given the MFA session a role could be chained from. An empty code
+    /// is no error when the YubiKey gives it.
     #[must_use]
     pub fn errors(&self, chainable: Option<&Session>) -> FieldErrors {
-        self.form.check(chainable).err().unwrap_or_default()
+        let mut errors = self.form.check(chainable).err().unwrap_or_default();
+        if self.uses_key() {
+            errors.remove(&Field::Code);
+        }
+        errors
+    }
+
+    /// Whether a sign-in now takes its code from the YubiKey: the profile names an OATH
+    /// account and no code was typed.
+    #[must_use]
+    pub fn uses_key(&self) -> bool {
+        self.oath_account.is_some() && self.form.code.trim().is_empty()
     }
 
     /// Selects a profile and fills the form from it.
     pub fn select_profile(&mut self, name: &str) {
         if let Some(p) = self.profiles.get(name).cloned() {
             self.form.fill_from(&p);
+            self.oath_account.clone_from(&p.oath_account);
+            self.key_error = None;
             self.attempted = false;
             self.notice = None;
         }
@@ -104,7 +124,17 @@ impl SignIn {
     /// whether a request left.
     pub fn submit(&mut self, chainable: Option<&Session>, out: &mut Outbox) -> bool {
         self.attempted = true;
-        if self.pending.is_some_and(|p| p.kind == PendingKind::SignIn) {
+        if self.pending.is_some_and(|p| p.kind != PendingKind::Detect) {
+            return false;
+        }
+        self.key_error = None;
+        if self.form.plan(chainable).needs_code()
+            && self.uses_key()
+            && self.errors(chainable).is_empty()
+            && let Some(account) = self.oath_account.clone()
+        {
+            let id = self.start(PendingKind::KeyCode);
+            out.send(Command::KeyCode { id, account });
             return false;
         }
         let Ok(request) = self.form.check(chainable) else {
@@ -188,6 +218,28 @@ impl SignIn {
         }
         self.error = Some(e);
         self.focus_code = true;
+    }
+
+    /// The YubiKey's answer: the code (true: sign in with it now), or why not, by the code field.
+    pub fn key_answered(
+        &mut self,
+        id: RequestId,
+        result: Result<crate::secret::Secret, crate::oath::OathError>,
+    ) -> bool {
+        if !self.take_pending(id) {
+            return false;
+        }
+        match result {
+            Ok(code) => {
+                code.expose().clone_into(&mut self.form.code);
+                true
+            }
+            Err(e) => {
+                self.key_error = Some(e.to_string());
+                self.focus_code = true;
+                false
+            }
+        }
     }
 
     pub fn detected(&mut self, id: RequestId, result: Result<DetectedMfa, AwsError>) {

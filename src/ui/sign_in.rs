@@ -158,10 +158,14 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, now
             .sign_in
             .pending
             .is_some_and(|p| p.kind == PendingKind::SignIn);
-        let label = if signing_in {
-            "Signing in…"
-        } else {
-            "Sign in"
+        let waiting_for_key = state
+            .sign_in
+            .pending
+            .is_some_and(|p| p.kind == PendingKind::KeyCode);
+        let label = match (signing_in, waiting_for_key) {
+            (true, _) => "Signing in…",
+            (_, true) => "Waiting for your YubiKey…",
+            _ => "Sign in",
         };
         let button = ui
             .add_enabled(!busy && errors.is_empty(), egui::Button::new(label))
@@ -377,7 +381,11 @@ fn code_row_ui(
     let label = ui.label(Field::Code.label());
     ui.vertical(|ui| {
         let needs = plan.needs_code();
-        let hint = if needs { "6 digits" } else { "not needed for this sign-in" };
+        let hint = match (needs, &state.sign_in.oath_account) {
+            (false, _) => "not needed for this sign-in",
+            (true, Some(_)) => "from your YubiKey",
+            (true, None) => "6 digits",
+        };
         let before = state.sign_in.form.code.clone();
         let response = ui
             .add_enabled(
@@ -403,6 +411,31 @@ fn code_row_ui(
             state.submit(now);
         }
         error_ui(ui, shown_error(errors, Field::Code, &state.sign_in.form.code, state.sign_in.attempted).as_deref());
+        if needs {
+            key_ui(ui, state);
+        }
     });
     ui.end_row();
+}
+
+/// For a profile that names a YubiKey OATH account: where the code comes from, the wait for a
+/// touch, and why the key gave none.
+fn key_ui(ui: &mut egui::Ui, state: &AppState) {
+    let Some(account) = &state.sign_in.oath_account else {
+        return;
+    };
+    let waiting = state
+        .sign_in
+        .pending
+        .is_some_and(|p| p.kind == PendingKind::KeyCode);
+    if waiting {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(RichText::new("Touch your YubiKey if it flashes…").strong());
+        });
+    } else if state.sign_in.uses_key() {
+        let text = format!("Leave it empty: Sign in asks your YubiKey (OATH account {account})");
+        ui.label(RichText::new(text).small().weak());
+    }
+    error_ui(ui, state.sign_in.key_error.as_deref());
 }

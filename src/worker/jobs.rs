@@ -22,6 +22,8 @@ pub enum JobKind {
     SignIn,
     /// An MFA-device detection: at most one runs.
     Detect,
+    /// A code asked of the YubiKey: at most one runs.
+    KeyCode,
     /// A folder listing.
     Listing,
     /// A download or upload.
@@ -30,7 +32,7 @@ pub enum JobKind {
 
 impl JobKind {
     fn single(self) -> bool {
-        matches!(self, Self::SignIn | Self::Detect)
+        matches!(self, Self::SignIn | Self::Detect | Self::KeyCode)
     }
 }
 

@@ -155,6 +155,7 @@ fn dispatch(rt: &Runtime, ctx: &Ctx, commands: &Receiver<Command>, send: &Send_)
             Command::LoadProfiles => sts::load_profiles(rt, ctx, send),
             Command::SignIn { id, request } => sts::sign_in(rt, ctx, send, id, request),
             Command::Renew { request } => sts::renew(rt, ctx, send, request),
+            Command::KeyCode { id, account } => sts::key_code(rt, ctx, send, id, account),
             Command::DetectMfa { id, source, region } => {
                 sts::detect_mfa(rt, ctx, send, id, source, region);
             }

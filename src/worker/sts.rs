@@ -81,6 +81,24 @@ fn parent_ended() -> AwsError {
     AwsError::new(ErrorKind::Expired, message)
 }
 
+/// Asks the YubiKey for a code on a blocking thread (`ykman` waits for a touch). A cancelled
+/// request's answer is dropped; ykman itself stops at its touch timeout.
+pub(super) fn key_code(rt: &Runtime, ctx: &Ctx, send: &Send_, id: RequestId, account: String) {
+    let send = Arc::clone(send);
+    let task = async move {
+        let timeout = crate::oath::touch_timeout();
+        let asked = tokio::task::spawn_blocking(move || crate::oath::code(&account, timeout));
+        let result = asked.await.unwrap_or_else(|e| {
+            Err(crate::oath::OathError::Failed(format!(
+                "the key's thread stopped: {e}"
+            )))
+        });
+        send(Event::KeyCode { id, result });
+    };
+    ctx.jobs
+        .spawn(rt.handle(), id, JobKind::KeyCode, None, task, |_| {});
+}
+
 pub(super) fn detect_mfa(
     rt: &Runtime,
     ctx: &Ctx,

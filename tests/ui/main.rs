@@ -17,3 +17,4 @@ mod keyring;
 mod renewal;
 mod sessions;
 mod sign_in;
+mod yubikey;
