@@ -177,6 +177,14 @@ impl eframe::App for KeyfobApp {
             self.state.apply(event, now);
         }
         self.flush(ctx);
+        if std::mem::take(&mut self.state.tools.raise) {
+            // A tool waits for a code (or a second window was started): un-minimize, show, and
+            // ask for the focus (a window manager may only mark the window as wanting it).
+            ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+            ctx.request_repaint();
+        }
         let title = self.state.title(now);
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));

@@ -15,11 +15,15 @@ pub mod clipboard;
 pub mod clock;
 pub mod credfile;
 pub mod export;
+#[cfg(unix)]
+pub mod ipc;
 pub mod keystore;
 pub mod listing;
 pub mod message;
 pub mod notice;
 pub mod oath;
+#[cfg(unix)]
+pub mod prompt;
 pub mod secret;
 pub mod session;
 pub mod signin;

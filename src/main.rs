@@ -65,8 +65,10 @@ enum Cmd {
     /// Print the AWS credential_process JSON of the cached session.
     ///
     /// Put `credential_process = keyfob credential-process --profile P` in a profile of
-    /// ~/.aws/config and the AWS CLI and SDKs use the MFA session. Never waits for input: with no
-    /// live session it fails and says to sign in.
+    /// ~/.aws/config and the AWS CLI and SDKs use the MFA session. With no live session on a
+    /// desktop, the keyfob window comes forward to ask for the code (or a small prompt opens when
+    /// the window is not running); without a display (or with KEYFOB_PROMPT=0) it fails and says
+    /// to sign in.
     CredentialProcess {
         /// The session's name (the profile it was signed in with).
         #[arg(long)]
@@ -92,6 +94,17 @@ enum Cmd {
     },
     /// List the cached sessions and their time left.
     Sessions,
+    /// The small window a tool's credential-process opens to ask for a code (exit code 0: signed
+    /// in and kept in the keyring; 1: cancelled).
+    #[command(hide = true)]
+    Prompt {
+        /// The profile to sign in.
+        #[arg(long)]
+        profile: String,
+        /// Who asks, as shown to the user.
+        #[arg(long, default_value = "A program")]
+        asker: String,
+    },
     /// Forget a cached session.
     Signout {
         /// The session's name.
@@ -148,6 +161,7 @@ fn run_command(cmd: Cmd) -> anyhow::Result<u8> {
             command,
         } => runtime()?.block_on(cli::exec(&ctx, &profile, &command, server, &mut err)),
         Cmd::Sessions => cli::sessions(&ctx, &mut out, &mut err),
+        Cmd::Prompt { profile, asker } => run_prompt(ctx, profile, asker)?,
         Cmd::Signout { profile } => cli::signout(&ctx, &profile, &mut out, &mut err),
     })
 }
@@ -169,7 +183,65 @@ fn init_logging() {
         .init();
 }
 
+/// `keyfob prompt`: the code window; its exit code is the outcome.
+fn run_prompt(ctx: cli::Ctx, profile: String, asker: String) -> anyhow::Result<u8> {
+    let outcome = Arc::new(std::sync::atomic::AtomicU8::new(
+        cli::prompt::PROMPT_CANCELLED,
+    ));
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(format!("keyfob — code for {profile}"))
+            .with_app_id(keyfob::APP_ID)
+            .with_inner_size([460.0, 230.0])
+            .with_resizable(false)
+            .with_window_level(egui::WindowLevel::AlwaysOnTop)
+            .with_active(true),
+        persist_window: false,
+        dithering: false,
+        ..Default::default()
+    };
+    let shared = Arc::clone(&outcome);
+    eframe::run_native(
+        "keyfob-prompt",
+        options,
+        Box::new(move |cc| {
+            let app = keyfob::prompt::PromptApp::new(&cc.egui_ctx, ctx, profile, asker, shared);
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("the prompt window could not be opened: {e}"))?;
+    Ok(outcome.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+/// Where this window listens for tools, unless another keyfob window already does: then that one
+/// is brought forward and this start ends (`None`).
+fn claim_tool_socket() -> Option<Option<std::path::PathBuf>> {
+    let dir = match keyfob::ipc::runtime_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!("tools cannot ask this window for codes: {e}");
+            return Some(None);
+        }
+    };
+    let wait = std::time::Duration::from_secs(5);
+    match keyfob::ipc::ask_window(&dir, &keyfob::ipc::Request::Show, wait) {
+        Ok(_) => None,
+        Err(_) => Some(Some(keyfob::ipc::window_socket(&dir))),
+    }
+}
+
 fn run_gui(startup_probe: Option<std::time::Instant>) -> anyhow::Result<()> {
+    let tool_socket = if startup_probe.is_some() {
+        None // the startup benchmark measures the window alone
+    } else {
+        match claim_tool_socket() {
+            Some(socket) => socket,
+            None => {
+                tracing::info!("keyfob is already running: its window was brought forward");
+                return Ok(());
+            }
+        }
+    };
     let icon =
         eframe::icon_data::from_png_bytes(keyfob::ICON_PNG).context("decoding the app icon")?;
     let options = eframe::NativeOptions {
@@ -188,7 +260,8 @@ fn run_gui(startup_probe: Option<std::time::Instant>) -> anyhow::Result<()> {
         options,
         Box::new(|cc| {
             let ctx = cc.egui_ctx.clone();
-            let ports = Ports::desktop(Arc::new(move || ctx.request_repaint()));
+            let mut ports = Ports::desktop(Arc::new(move || ctx.request_repaint()));
+            ports.tool_socket = tool_socket;
             let clock = Arc::clone(&ports.clock);
             let channels = keyfob::worker::spawn(AwsEnv::default(), Keystore::platform(), ports)?;
             let app = KeyfobApp::new(cc, channels, clock);

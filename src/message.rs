@@ -202,6 +202,14 @@ pub enum Command {
     /// Tell the session supervisor what to watch: sessions, the clipboard deadline, or clear the
     /// clipboard now (matched by fingerprint, so the text itself is not kept).
     Watch(Watch),
+    /// Answer a tool that asked the window for a code (after the keyring's queued work, so a
+    /// session just signed in is there when the tool looks).
+    AnswerTool {
+        /// The tool's request.
+        id: RequestId,
+        /// What to tell it.
+        reply: ToolReply,
+    },
     /// Ask the YubiKey (through `ykman`) for the current code of an OATH account.
     KeyCode {
         /// The request's tag.
@@ -319,6 +327,18 @@ impl BrowseCommand {
     }
 }
 
+/// The window's answer to another keyfob over the per-user channel (see `crate::ipc`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolReply {
+    /// The session is in the keyring now.
+    SignedIn,
+    /// The user said no: the tool is to fail.
+    Cancelled,
+    /// The window came forward.
+    Shown,
+}
+
 /// A session the supervisor watches.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Watched {
@@ -417,6 +437,22 @@ pub enum Event {
         /// Whether keyfob's text was still there and has been cleared.
         cleared: bool,
     },
+    /// A tool (its `credential-process`) needs a session for `profile` and waits for this window.
+    ToolWantsCode {
+        /// The tool's request, to answer with [`Command::AnswerTool`].
+        id: RequestId,
+        /// The profile.
+        profile: String,
+        /// Who is asking ("aws s3 ls (pid 4242)").
+        asker: String,
+    },
+    /// The tool that made request `id` went away before its answer.
+    ToolGone {
+        /// The request.
+        id: RequestId,
+    },
+    /// Another keyfob window was started: come forward instead.
+    ShowWindow,
     /// The YubiKey answered.
     KeyCode {
         /// The request's tag.

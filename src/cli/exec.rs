@@ -4,7 +4,7 @@
 //! the keyring holds at each request, so a long-running process outlives a renewal.
 
 use super::cred_server::CredServer;
-use super::{Ctx, FAILED};
+use super::{Ask, Ctx, FAILED};
 use crate::session::Session;
 use std::ffi::OsString;
 use std::io::Write;
@@ -39,7 +39,7 @@ pub async fn exec(
         );
         return FAILED;
     };
-    let Some(session) = ctx.session_for_tool(profile, err).await else {
+    let Some(session) = ctx.session_for_tool(profile, Ask::Person, err).await else {
         return FAILED;
     };
     let mut child = Command::new(program);
@@ -99,7 +99,7 @@ fn session_now(ctx: &Ctx, name: &str) -> Result<Session, String> {
         .build()
         .map_err(|e| e.to_string())?;
     let mut why = Vec::new();
-    rt.block_on(ctx.session_for_tool(name, &mut why))
+    rt.block_on(ctx.session_for_tool(name, Ask::Never, &mut why))
         .ok_or_else(|| String::from_utf8_lossy(&why).trim().to_owned())
 }
 

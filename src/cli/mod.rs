@@ -45,6 +45,15 @@ impl Format {
     }
 }
 
+/// Whether a command may wait for a person when there is no live session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ask {
+    /// A touch of the YubiKey, or a code in keyfob's prompt (`credential-process`, `exec`).
+    Person,
+    /// Never (`exec --server`'s endpoint, which must answer within a second).
+    Never,
+}
+
 /// Where the commands find things.
 #[derive(Clone, Debug)]
 pub struct Ctx {
@@ -64,6 +73,8 @@ macro_rules! say {
 // Below `say!`: a macro_rules macro is only visible after its definition.
 pub mod cred_server;
 mod exec;
+#[cfg(unix)]
+pub mod prompt;
 mod sign_in;
 
 pub use self::exec::exec;
@@ -85,9 +96,15 @@ impl Ctx {
     /// The session `name` for a tool (`credential-process`, `exec`): the cached one, or, when
     /// there is none or it is a chained role session within the renewal window, a fresh one
     /// chained from the live MFA session without a code (one code a day for every role); with no
-    /// usable session, a new sign-in when the profile's YubiKey gives the code. Falls back to the
+    /// usable session and `ask` allowing it, a new sign-in when the profile's YubiKey gives the
+    /// code, else a code asked in keyfob's window or prompt on the desktop. Falls back to the
     /// cached session while it is still good, else says how to sign in.
-    pub async fn session_for_tool(&self, name: &str, err: &mut dyn Write) -> Option<Session> {
+    pub async fn session_for_tool(
+        &self,
+        name: &str,
+        ask: Ask,
+        err: &mut dyn Write,
+    ) -> Option<Session> {
         let window = renew_window();
         let now = SystemTime::now();
         // Read once: the common case (a cached session that is not due) costs one keyring call.
@@ -107,12 +124,19 @@ impl Ctx {
             return Some(fresh);
         }
         let usable = cached.is_some_and(|s| s.usable_for_cache(now));
-        if !usable && sign_in::has_oath_account(self, name).await {
+        if usable || ask == Ask::Never {
+            return Self::usable_or_say(name, read, now, err);
+        }
+        if sign_in::has_oath_account(self, name).await {
             // The YubiKey gives the code: sign in with no one typing (a touch at most).
             let mut quiet = std::io::sink();
             if signin(self, name, None, &mut quiet, err).await == OK {
                 return self.live(name, SystemTime::now(), err);
             }
+        }
+        #[cfg(unix)]
+        if read.is_ok() && prompt::available() {
+            return prompt::ask(self, name, err);
         }
         Self::usable_or_say(name, read, now, err)
     }
@@ -261,7 +285,7 @@ pub async fn credential_process(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let Some(session) = ctx.session_for_tool(profile, err).await else {
+    let Some(session) = ctx.session_for_tool(profile, Ask::Person, err).await else {
         return FAILED;
     };
     let _ = out.write_all(session.credential_process_json().expose().as_bytes());

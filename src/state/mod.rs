@@ -10,12 +10,14 @@ mod cred_write;
 mod keys;
 mod sessions;
 mod sign_in;
+mod tools;
 
 pub use browser::Browser;
 pub use cred_write::CredWrite;
 pub use keys::{KeyField, KeyForm, KeyringState};
 pub use sessions::{ClipboardMark, Sessions};
 pub use sign_in::{Pending, PendingKind, SignIn};
+pub use tools::{ToolAsk, ToolAsks};
 
 use std::time::SystemTime;
 
@@ -66,6 +68,8 @@ pub struct AppState {
     pub browser: Browser,
     /// The one way out: commands for the worker and text for the clipboard.
     pub outbox: Outbox,
+    /// Tools waiting for a code.
+    pub tools: ToolAsks,
     /// The status line ("Copied 5 lines …").
     pub status: Option<Notice>,
     pub show_about: bool,
@@ -297,10 +301,42 @@ impl AppState {
                     self.status = Some(Notice::info("Clipboard cleared"));
                 }
             }
+            Event::ToolWantsCode { id, profile, asker } => {
+                self.tool_wants_code(ToolAsk { id, profile, asker });
+            }
+            Event::ToolGone { id } => self.tools.gone(id),
+            Event::ShowWindow => self.tools.raise = true,
             Event::RenewDue { name } => self.renew_due(&name, now),
             Event::Renewed { name, result } => self.renewed(&name, result),
         }
         self.sync_browser(now);
+    }
+
+    /// A tool needs a session for a profile: the form for that profile, the cursor in the code
+    /// field, the sign-in view, and the window forward.
+    fn tool_wants_code(&mut self, ask: ToolAsk) {
+        let known = self.sign_in.profiles.get(&ask.profile).is_some();
+        if known {
+            self.sign_in.select_profile(&ask.profile);
+        }
+        self.sign_in.focus_code = true;
+        self.browser.shown = false;
+        self.status = Some(if known {
+            Notice::info(format!("{} needs a session for {}", ask.asker, ask.profile))
+        } else {
+            let p = &ask.profile;
+            Notice::warning(format!(
+                "{} needs profile {p}, which is not in your AWS config",
+                ask.asker
+            ))
+        });
+        self.tools.wanted(ask);
+    }
+
+    /// The user declined the tools' requests: they fail with keyfob's sentence.
+    pub fn cancel_tools(&mut self) {
+        self.tools.cancel(&mut self.outbox);
+        self.status = Some(Notice::info("Cancelled: the tools that asked get an error"));
     }
 
     /// The supervisor's call to renew the chained role session `name`: chain a fresh one from the
@@ -360,11 +396,13 @@ impl AppState {
             "Signed in: {}",
             session.kind.describe()
         )));
-        if self.keyring_usable() {
+        let kept = self.keyring_usable();
+        if kept {
             self.outbox.send(Command::CacheSession {
                 session: Box::new(session.clone()),
             });
         }
+        self.tools.signed_in(&session.name, kept, &mut self.outbox);
         self.sessions.upsert(session);
         // Renewed from the browser: back to the same bucket and prefix (the browser sees the new
         // credentials and lists them again).

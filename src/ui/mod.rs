@@ -8,6 +8,7 @@ pub mod keys;
 pub mod sessions;
 pub mod sign_in;
 pub mod theme;
+pub mod tools;
 
 use std::time::SystemTime;
 

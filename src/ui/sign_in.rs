@@ -47,6 +47,7 @@ pub fn messages_ui(ui: &mut egui::Ui, state: &AppState) {
 pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     ui.heading("Sign in");
     ui.add_space(4.0);
+    crate::ui::tools::tool_asks_ui(ui, state);
     let errors = state.form_errors(now);
     let plan = state.sign_in.form.plan(state.chainable(now));
     egui::Grid::new("sign_in_grid")

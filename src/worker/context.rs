@@ -19,4 +19,7 @@ pub(super) struct Ctx {
     pub(super) clock: Clock,
     pub(super) dialogs: Arc<dyn FileDialogs>,
     pub(super) watch: tokio::sync::mpsc::UnboundedSender<supervisor::Watch>,
+    /// Tools waiting for the window's answer.
+    #[cfg(unix)]
+    pub(super) tools: super::tools::Waiting,
 }

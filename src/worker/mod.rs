@@ -10,6 +10,8 @@ mod profile_file;
 mod s3;
 mod sts;
 pub mod supervisor;
+#[cfg(unix)]
+mod tools;
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
@@ -51,6 +53,7 @@ pub fn spawn(
         clipboard,
         clock,
         dialogs,
+        tool_socket,
     } = ports;
     let (cmd_tx, cmd_rx) = std::sync::mpsc::channel::<Command>();
     let (ev_tx, ev_rx) = std::sync::mpsc::channel::<Event>();
@@ -73,7 +76,17 @@ pub fn spawn(
                 rt: runtime.handle().clone(),
             });
             runtime.spawn(supervisor::run(watch_rx, Arc::clone(&clock), fx));
+            #[cfg(unix)]
+            let tools = tools::Waiting::default();
+            #[cfg(unix)]
+            if let Some(socket) = tool_socket {
+                tools::listen(&runtime, &socket, send.clone(), tools.clone());
+            }
+            #[cfg(not(unix))]
+            let _ = tool_socket;
             let ctx = Ctx {
+                #[cfg(unix)]
+                tools,
                 env: Arc::new(env),
                 s3: Arc::default(),
                 lane: Lane::start(keystore),
@@ -156,6 +169,10 @@ fn dispatch(rt: &Runtime, ctx: &Ctx, commands: &Receiver<Command>, send: &Send_)
             Command::SignIn { id, request } => sts::sign_in(rt, ctx, send, id, request),
             Command::Renew { request } => sts::renew(rt, ctx, send, request),
             Command::KeyCode { id, account } => sts::key_code(rt, ctx, send, id, account),
+            #[cfg(unix)]
+            Command::AnswerTool { id, reply } => ctx.tools.answer(&ctx.lane, id, reply),
+            #[cfg(not(unix))]
+            Command::AnswerTool { .. } => {}
             Command::DetectMfa { id, source, region } => {
                 sts::detect_mfa(rt, ctx, send, id, source, region);
             }

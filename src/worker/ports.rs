@@ -97,10 +97,13 @@ pub struct Ports {
     pub clipboard: ClipboardFactory,
     pub clock: Clock,
     pub dialogs: Arc<dyn FileDialogs>,
+    /// Where tools reach the window (see [`crate::ipc`]); none for a worker without a window.
+    pub tool_socket: Option<PathBuf>,
 }
 
 impl Ports {
-    /// The desktop's clock, clipboard and dialogs; `waker` wakes the window.
+    /// The desktop's clock, clipboard and dialogs; `waker` wakes the window. (The tools' socket
+    /// is set by the caller, once it knows no other window owns it.)
     #[must_use]
     pub fn desktop(waker: Waker) -> Self {
         Self {
@@ -108,6 +111,7 @@ impl Ports {
             clipboard: Arc::new(|| Box::new(SystemClipboard)),
             clock: clock::system(),
             dialogs: Arc::new(NativeDialogs),
+            tool_socket: None,
         }
     }
 
@@ -119,6 +123,7 @@ impl Ports {
             clipboard: Arc::new(|| Box::new(NoClipboard)),
             clock: clock::system(),
             dialogs: Arc::new(NoDialogs),
+            tool_socket: None,
         }
     }
 }

@@ -17,4 +17,5 @@ mod keyring;
 mod renewal;
 mod sessions;
 mod sign_in;
+mod tools;
 mod yubikey;
