@@ -9,7 +9,9 @@
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read as _, Write as _};
-use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as _};
+use std::os::unix::fs::{
+    DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _,
+};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -170,6 +172,7 @@ pub fn lock_prompt(dir: &Path, profile: &str, wait: Duration) -> Result<PromptLo
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
         .open(dir.join(format!("prompt-{}.lock", file_key(profile))))?;
     let deadline = Instant::now() + wait;
     loop {

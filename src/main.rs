@@ -194,7 +194,6 @@ fn run_prompt(ctx: cli::Ctx, profile: String, asker: String) -> anyhow::Result<u
             .with_app_id(keyfob::APP_ID)
             .with_inner_size([460.0, 230.0])
             .with_resizable(false)
-            .with_window_level(egui::WindowLevel::AlwaysOnTop)
             .with_active(true),
         persist_window: false,
         dithering: false,

@@ -215,6 +215,9 @@ fn keyfob(ks: &Keystore, home: &std::path::Path, args: &[&str]) -> (Option<i32>,
         "AWS_SESSION_TOKEN",
         "AWS_ENDPOINT_URL",
         "KEYFOB_LOG",
+        // Headless: with a display a missing session would be asked for in a window.
+        "DISPLAY",
+        "WAYLAND_DISPLAY",
     ] {
         cmd.env_remove(var);
     }

@@ -47,6 +47,7 @@ pub(super) fn ask(ctx: &Ctx, profile: &str, err: &mut dyn Write) -> Option<Sessi
         }
     };
     let since = SystemTime::now();
+    tracing::debug!(profile, "waiting for the profile's prompt lock");
     let _lock = match ipc::lock_prompt(&dir, profile, WAIT) {
         Ok(l) => l,
         Err(e) => {
@@ -67,8 +68,12 @@ pub(super) fn ask(ctx: &Ctx, profile: &str, err: &mut dyn Write) -> Option<Sessi
         profile: profile.to_owned(),
         asker: asker.clone(),
     };
+    tracing::debug!(profile, "asking the keyfob window for a code");
     let outcome = match ipc::ask_window(&dir, &request, WAIT) {
-        Err(IpcError::NoWindow) => own_prompt(profile, &asker),
+        Err(IpcError::NoWindow) => {
+            tracing::debug!(profile, "no window runs: opening keyfob's prompt");
+            own_prompt(profile, &asker)
+        }
         other => other.map_err(|e| e.to_string()),
     };
     match outcome {

@@ -177,6 +177,12 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, now
             Some(reason) => button.on_disabled_hover_text(reason),
             None => button,
         };
+        // The cursor was sent to the code field, which this sign-in does not need (a role chained
+        // from the MFA session): Sign in takes it instead, so Enter goes on.
+        if state.sign_in.focus_code && button.enabled() {
+            button.request_focus();
+            state.sign_in.focus_code = false;
+        }
         if button.clicked() {
             state.submit(now);
         }
