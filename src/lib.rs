@@ -20,6 +20,7 @@ pub mod listing;
 pub mod message;
 pub mod notice;
 pub mod oath;
+pub mod opener;
 pub mod secret;
 pub mod session;
 pub mod signin;
