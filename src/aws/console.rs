@@ -49,7 +49,7 @@ pub enum ConsoleError {
     Browser(#[from] OpenError),
 }
 
-const NO_MFA: &str = "keyfob opens the console for a role session or an MFA session only, and this session token was made without MFA";
+const NO_MFA: &str = "The console opens only for a role session or an MFA session, and this session token was made without MFA";
 const NO_KEYS: &str = "This MFA session came from the default credential chain, so keyfob has no long-term keys to ask AWS for a console session (GetFederationToken) with: sign in from a profile with keys, or with keys in the keyring";
 
 /// How a session gets into the console.
