@@ -6,6 +6,8 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use zeroize::Zeroize;
+
 use crate::secret::Secret;
 
 /// How long keyfob waits for the opener to say it failed. `xdg-open` and `open` hand the URL to
@@ -31,7 +33,7 @@ pub enum OpenError {
 /// The opener is missing, could not be started, or exited with a failure.
 pub fn open(url: &Secret) -> Result<(), OpenError> {
     let browser = std::env::var("BROWSER").ok();
-    let (program, args) = command_for(browser.as_deref(), url.expose());
+    let (program, mut args) = command_for(browser.as_deref(), url.expose());
     let mut child = Command::new(&program)
         .args(&args)
         .stdin(Stdio::null())
@@ -41,7 +43,7 @@ pub fn open(url: &Secret) -> Result<(), OpenError> {
             std::io::ErrorKind::NotFound => OpenError::NotFound(program.clone()),
             _ => OpenError::Spawn(program.clone(), e.to_string()),
         })?;
-    drop(args); // the URL's copies
+    args.iter_mut().for_each(Zeroize::zeroize); // the URL's copies
     let started = Instant::now();
     loop {
         match child.try_wait() {

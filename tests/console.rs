@@ -85,10 +85,7 @@ impl Federation {
     }
 
     fn env(&self) -> AwsEnv {
-        AwsEnv {
-            federation_url: Some(self.url.clone()),
-            ..AwsEnv::default()
-        }
+        at(&self.url)
     }
 
     fn requests(&self) -> Vec<HashMap<String, String>> {
@@ -101,6 +98,15 @@ impl Federation {
         assert_eq!(seen.len(), 1, "{seen:?}");
         let json = serde_json::from_str(&seen[0]["Session"]).unwrap();
         (seen[0].clone(), json)
+    }
+}
+
+/// keyfob's AWS settings with the federation endpoint at `url`.
+fn at(url: &str) -> AwsEnv {
+    let federation_url = Some(url.to_owned());
+    AwsEnv {
+        federation_url,
+        ..AwsEnv::default()
     }
 }
 
@@ -138,14 +144,11 @@ async fn a_role_session_signs_in_with_its_own_credentials() {
     let fed = Federation::start(200).await;
     let (role, now) = alice(assumed_role());
     let route = console::route(&role, now).unwrap();
-    assert!(
-        matches!(
-            route,
-            Route::Role {
-                duration: Some(3600)
-            }
-        ),
-        "{route:?}"
+    assert_eq!(
+        route,
+        Route::Role {
+            duration: Some(3600)
+        }
     );
     let url = console::signin_url(&fed.env(), &role, route, now)
         .await
@@ -188,13 +191,7 @@ async fn a_refusing_or_absent_endpoint_is_one_sentence_without_the_secrets() {
         "The AWS sign-in service refused the session (HTTP 400)"
     );
     assert_eq!(fed.requests().len(), 1);
-    let closed = AwsEnv {
-        federation_url: Some(format!(
-            "http://127.0.0.1:{}/federation",
-            common::free_port()
-        )),
-        ..AwsEnv::default()
-    };
+    let closed = at(&format!("http://127.0.0.1:{}/f", common::free_port()));
     let ConsoleError::Aws(e) = console::signin_url(&closed, &role, route, now)
         .await
         .unwrap_err()
@@ -212,6 +209,24 @@ async fn a_refusing_or_absent_endpoint_is_one_sentence_without_the_secrets() {
             "{shown}"
         );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_endpoint_that_never_answers_is_given_up_after_10_seconds() {
+    let silent = common::fake::FakeServer::start(common::fake::Behaviour::Silent).await;
+    let env = at(&format!("{}/federation", silent.url));
+    let (role, now) = alice(assumed_role());
+    let started = tokio::time::Instant::now();
+    let err = console::signin_url(&env, &role, Route::Role { duration: None }, now)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("The AWS sign-in service did not answer within 10 s"),
+        "{err}"
+    );
+    assert_eq!(started.elapsed().as_secs(), 10, "on tokio's paused clock");
+    assert_eq!(silent.count(), 1, "the request was sent");
 }
 
 fn mfa_code(serial: &str) -> Option<Mfa> {
@@ -317,15 +332,13 @@ impl UrlOpener for Recording {
 
 /// Sends `command` and waits for the console's answer.
 fn ask(channels: &keyfob::worker::Channels, session: &Session) -> Result<(), ConsoleError> {
-    let command = Command::OpenConsole {
-        session: Box::new(session.clone()),
-    };
-    channels.commands.send(command).unwrap();
-    match channels
-        .events
-        .recv_timeout(Duration::from_secs(30))
-        .expect("an answer")
-    {
+    let session = Box::new(session.clone());
+    channels
+        .commands
+        .send(Command::OpenConsole { session })
+        .unwrap();
+    let answer = channels.events.recv_timeout(Duration::from_secs(30));
+    match answer.expect("an answer") {
         Event::ConsoleOpened(result) => result,
         other => panic!("unexpected {other:?}"),
     }

@@ -11,6 +11,7 @@ use aws_sdk_sts::Client as StsClient;
 use aws_smithy_runtime_api::client::http::{HttpConnector as _, HttpConnectorSettings};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::byte_stream::ByteStream;
+use zeroize::Zeroize as _;
 
 use super::errors::{AwsError, ErrorKind};
 use super::{AwsEnv, FALLBACK_REGION, SourceCredentials};
@@ -177,13 +178,26 @@ async fn signin_token(
     credentials: &Credentials,
     duration: Option<u64>,
 ) -> Result<Secret, AwsError> {
+    // Borrowed, so the one copy of the secrets made here is the Secret that is wiped on drop.
+    #[derive(serde::Serialize)]
+    struct SessionJson<'a> {
+        #[serde(rename = "sessionId")]
+        id: &'a str,
+        #[serde(rename = "sessionKey")]
+        key: &'a str,
+        #[serde(rename = "sessionToken")]
+        token: &'a str,
+    }
+    let json = serde_json::to_string(&SessionJson {
+        id: &credentials.access_key_id,
+        key: credentials.secret_access_key.expose(),
+        token: credentials
+            .session_token
+            .as_ref()
+            .map_or("", |t| t.expose()),
+    });
     let session_json = Secret::new(
-        serde_json::json!({
-            "sessionId": credentials.access_key_id,
-            "sessionKey": credentials.secret_access_key.expose(),
-            "sessionToken": credentials.session_token.as_ref().map_or("", |t| t.expose()),
-        })
-        .to_string(),
+        json.map_err(|e| detailed(ErrorKind::Other, "keyfob could not write the session", e))?,
     );
     let mut query = String::from("Action=getSigninToken");
     if let Some(seconds) = duration {
@@ -193,13 +207,15 @@ async fn signin_token(
         "{endpoint}?{query}&Session={}",
         encode(session_json.expose())
     ));
-    let body = get(uri).await?;
+    let mut body = get(uri).await?;
     #[derive(serde::Deserialize)]
     struct Answer {
         #[serde(rename = "SigninToken")]
         signin_token: String,
     }
-    match serde_json::from_slice::<Answer>(&body) {
+    let answer = serde_json::from_slice::<Answer>(&body);
+    body.zeroize();
+    match answer {
         Ok(a) if !a.signin_token.is_empty() => Ok(Secret::from(a.signin_token)),
         _ => Err(AwsError::new(
             ErrorKind::Other,
