@@ -22,6 +22,7 @@ pub mod listing;
 pub mod message;
 pub mod notice;
 pub mod oath;
+pub mod opener;
 #[cfg(unix)]
 pub mod prompt;
 pub mod secret;

@@ -92,6 +92,20 @@ enum Cmd {
         #[arg(last = true, value_name = "COMMAND")]
         command: Vec<std::ffi::OsString>,
     },
+    /// Sign in to the AWS Management Console with the cached session, in your browser.
+    ///
+    /// A role session signs in with its own credentials; an MFA session token asks AWS for a
+    /// federated console session with the long-term keys it was made from (GetFederationToken).
+    /// The browser is BROWSER when set, else xdg-open (open on macOS).
+    Console {
+        /// The session's name (the profile it was signed in with).
+        #[arg(long, env = "AWS_PROFILE")]
+        profile: String,
+        /// Print the sign-in URL instead of opening it. It is a secret: it signs whoever holds it
+        /// in to the console for 15 minutes.
+        #[arg(long)]
+        print: bool,
+    },
     /// List the cached sessions and their time left.
     Sessions,
     /// The small window a tool's credential-process opens to ask for a code (exit code 0: signed
@@ -160,6 +174,9 @@ fn run_command(cmd: Cmd) -> anyhow::Result<u8> {
             server,
             command,
         } => runtime()?.block_on(cli::exec(&ctx, &profile, &command, server, &mut err)),
+        Cmd::Console { profile, print } => {
+            runtime()?.block_on(cli::console(&ctx, &profile, print, &mut out, &mut err))
+        }
         Cmd::Sessions => cli::sessions(&ctx, &mut out, &mut err),
         Cmd::Prompt { profile, asker } => run_prompt(ctx, profile, asker)?,
         Cmd::Signout { profile } => cli::signout(&ctx, &profile, &mut out, &mut err),

@@ -2,6 +2,7 @@
 //! (worker → UI). Requests carry an id so a newer request wins over an older one.
 
 use crate::aws::SourceCredentials;
+use crate::aws::console::ConsoleError;
 use crate::aws::errors::AwsError;
 use crate::aws::profiles::{ProfileError, Profiles};
 use crate::aws::s3::{BucketInfo, ObjectDetails, Page};
@@ -192,6 +193,11 @@ pub enum Command {
     },
     /// A browser command, run with a session's credentials.
     Browse(BrowseCommand),
+    /// Open the AWS console for this session in the browser (refused once it has ended).
+    OpenConsole {
+        /// The session.
+        session: Box<Session>,
+    },
     /// Show a desktop notification.
     Notify {
         /// The title line.
@@ -432,6 +438,8 @@ pub enum Event {
     ProfilePlanned(Result<(Box<CredFile>, Box<Edit>), CredFileError>),
     /// A credentials-file change was written (what to tell the user) or refused.
     ProfileWritten(Result<String, CredFileError>),
+    /// The console was opened in the browser, or why not (the URL itself never comes back).
+    ConsoleOpened(Result<(), ConsoleError>),
     /// The clipboard check ran.
     ClipboardChecked {
         /// Whether keyfob's text was still there and has been cleared.

@@ -38,6 +38,7 @@ fn env(url: &str) -> AwsEnv {
             max_attempts: ATTEMPTS,
             initial_backoff: Duration::from_millis(10),
         },
+        federation_url: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Everything that talks to AWS: where to reach it ([`AwsEnv`]), which credentials sign the first
 //! call ([`SourceCredentials`]), and the SDK configuration built from both.
 
+pub mod console;
 pub mod errors;
 pub mod profiles;
 pub mod s3;
@@ -99,6 +100,8 @@ pub struct AwsEnv {
     pub profile_files: ProfileFilesSpec,
     /// Timeouts and retries.
     pub net: NetConfig,
+    /// The console's federation endpoint, overriding the partition's (tests: a loopback fake).
+    pub federation_url: Option<String>,
 }
 
 /// Which credentials sign the first STS call.

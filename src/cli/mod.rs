@@ -1,5 +1,6 @@
-//! The headless commands: `signin`, `export`, `credential-process`, `exec`, `sessions`, `signout`. They
-//! share the window's code (the form's checks, the STS flows, the keyring) and never open a window.
+//! The headless commands: `signin`, `export`, `credential-process`, `exec`, `console`, `sessions`,
+//! `signout`. They share the window's code (the form's checks, the STS flows, the keyring) and
+//! never open a window.
 //! Results go to `out`, messages to `err`; each returns the process exit code.
 
 use std::io::Write;
@@ -71,12 +72,14 @@ macro_rules! say {
 }
 
 // Below `say!`: a macro_rules macro is only visible after its definition.
+mod console;
 pub mod cred_server;
 mod exec;
 #[cfg(unix)]
 pub mod prompt;
 mod sign_in;
 
+pub use self::console::console;
 pub use self::exec::exec;
 pub use self::sign_in::signin;
 

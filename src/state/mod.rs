@@ -23,6 +23,7 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
+use crate::aws::console::ConsoleError;
 use crate::aws::errors::AwsError;
 use crate::aws::sts::Flow;
 use crate::export::ExportFormat;
@@ -161,6 +162,24 @@ impl AppState {
         self.sync_browser(now);
     }
 
+    /// Opens the AWS console for the shown session in the browser (the worker makes the sign-in
+    /// URL and opens it); a session that has ended or cannot have a console sends nothing.
+    pub fn open_console(&mut self, now: SystemTime) {
+        let Some(session) = self.live_session(now) else {
+            self.status = Some(Notice::error(
+                "The session has expired: renew it to open the console",
+            ));
+            return;
+        };
+        if let Some(why) = crate::aws::console::why_not(session) {
+            self.status = Some(Notice::error(why));
+            return;
+        }
+        let session = Box::new(session.clone());
+        self.outbox.send(Command::OpenConsole { session });
+        self.status = Some(Notice::info("Opening the AWS console…"));
+    }
+
     /// The user asked to sign in: checks the form and sends the request, or records the messages
     /// and sends nothing.
     pub fn submit(&mut self, now: SystemTime) {
@@ -296,6 +315,13 @@ impl AppState {
                 }
             }
             Event::Browse(e) => self.browser.apply(e, &mut self.outbox),
+            Event::ConsoleOpened(result) => {
+                self.status = Some(match result {
+                    Ok(()) => Notice::success("Opened the AWS console in your browser"),
+                    Err(ConsoleError::Aws(e)) => Notice::from(&e),
+                    Err(e) => Notice::from_error(&e),
+                });
+            }
             Event::ClipboardChecked { cleared } => {
                 if cleared {
                     self.status = Some(Notice::info("Clipboard cleared"));

@@ -29,6 +29,19 @@ pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
         renewal_ui(ui, state, mfa.as_ref(), now);
     }
     ui.add_space(6.0);
+    actions_ui(ui, state, &session, now);
+    if state.current().map(|s| &s.name) != Some(&session.name) {
+        return;
+    }
+    export_ui(ui, state, &session, now);
+    if !session.is_expired(now) {
+        ui.add_space(8.0);
+        crate::ui::cred_write::cred_write_ui(ui, state, now);
+    }
+}
+
+/// Renew, Sign out, Browse S3 and Open AWS console.
+fn actions_ui(ui: &mut egui::Ui, state: &mut AppState, session: &Session, now: SystemTime) {
     let expired = session.is_expired(now);
     ui.horizontal(|ui| {
         let renew = ui
@@ -51,15 +64,21 @@ pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
         if browse.clicked() {
             state.open_browser(now);
         }
+        let why_not = if expired {
+            Some("The session has expired: renew it first")
+        } else {
+            crate::aws::console::why_not(session)
+        };
+        let console = ui
+            .add_enabled(why_not.is_none(), egui::Button::new("Open AWS console"))
+            .on_hover_text(
+                "Sign in to the AWS Management Console in your browser with this session",
+            )
+            .on_disabled_hover_text(why_not.unwrap_or_default());
+        if console.clicked() {
+            state.open_console(now);
+        }
     });
-    if state.current().map(|s| &s.name) != Some(&session.name) {
-        return;
-    }
-    export_ui(ui, state, &session, now);
-    if !session.is_expired(now) {
-        ui.add_space(8.0);
-        crate::ui::cred_write::cred_write_ui(ui, state, now);
-    }
 }
 
 /// "Use the session in a terminal": the format, Copy, the clipboard delay and a masked preview.

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::jobs::Jobs;
 use super::keyring::Lane;
-use super::ports::FileDialogs;
+use super::ports::{FileDialogs, UrlOpener};
 use super::supervisor;
 use crate::aws::AwsEnv;
 use crate::aws::s3::Clients;
@@ -18,6 +18,7 @@ pub(super) struct Ctx {
     pub(super) jobs: Jobs,
     pub(super) clock: Clock,
     pub(super) dialogs: Arc<dyn FileDialogs>,
+    pub(super) browser: Arc<dyn UrlOpener>,
     pub(super) watch: tokio::sync::mpsc::UnboundedSender<supervisor::Watch>,
     /// Tools waiting for the window's answer.
     #[cfg(unix)]

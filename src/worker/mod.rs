@@ -2,6 +2,7 @@
 //! clipboard) on a runtime of its own, sends [`Event`]s back and wakes the UI. Every cancellable
 //! task is a job in [`jobs::Jobs`]; the [`supervisor`] watches the sessions on timers.
 
+mod console;
 mod context;
 pub mod jobs;
 mod keyring;
@@ -22,7 +23,8 @@ use context::Ctx;
 use jobs::Jobs;
 use keyring::Lane;
 pub use ports::{
-    Answer, ClipboardFactory, FileDialogs, NativeDialogs, NoClipboard, NoDialogs, Ports, Waker,
+    Answer, ClipboardFactory, DesktopBrowser, FileDialogs, NativeDialogs, NoBrowser, NoClipboard,
+    NoDialogs, Ports, UrlOpener, Waker,
 };
 use ports::{Send_, sender};
 pub use s3::file_name_of;
@@ -54,6 +56,7 @@ pub fn spawn(
         clock,
         dialogs,
         tool_socket,
+        browser,
     } = ports;
     let (cmd_tx, cmd_rx) = std::sync::mpsc::channel::<Command>();
     let (ev_tx, ev_rx) = std::sync::mpsc::channel::<Event>();
@@ -93,6 +96,7 @@ pub fn spawn(
                 jobs,
                 clock,
                 dialogs,
+                browser,
                 watch: watch_tx,
             };
             dispatch(&runtime, &ctx, &cmd_rx, &send);
@@ -203,6 +207,7 @@ fn dispatch(rt: &Runtime, ctx: &Ctx, commands: &Receiver<Command>, send: &Send_)
                 ctx.jobs.cancel(id);
             }
             Command::Browse(browse) => s3::dispatch(rt, browse, send, ctx),
+            Command::OpenConsole { session } => console::open(rt, ctx, send, session),
             Command::Watch(watch) => {
                 if ctx.watch.send(watch).is_err() {
                     tracing::error!("the session supervisor has stopped");

@@ -1,5 +1,5 @@
 //! What the worker reaches besides AWS and the keyring: the window to wake, the clipboard to
-//! clear, the clock that decides expiry and the file dialogs. The app passes the desktop's own;
+//! clear, the clock that decides expiry, the file dialogs and the browser. The app passes the desktop's own;
 //! tests pass ones they control (a dialog answered after the session ended, a clock moved past
 //! expiry), which real parts cannot produce on cue.
 
@@ -13,6 +13,8 @@ use std::sync::mpsc::Sender;
 use crate::clipboard::{ClipboardAccess, SystemClipboard};
 use crate::clock::{self, Clock};
 use crate::message::Event;
+use crate::opener::{self, OpenError};
+use crate::secret::Secret;
 
 /// Wakes the UI after an event was sent (`egui::Context::request_repaint` in the app).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -90,6 +92,36 @@ impl ClipboardAccess for NoClipboard {
     }
 }
 
+/// Opens a URL (a console sign-in link, a secret) in a browser. Blocks: the worker calls it on a
+/// blocking thread.
+pub trait UrlOpener: Send + Sync {
+    /// Opens `url`, or says why not.
+    ///
+    /// # Errors
+    /// The browser could not be started or said it failed.
+    fn open(&self, url: &Secret) -> Result<(), OpenError>;
+}
+
+/// The desktop's browser ([`opener::open`]: `BROWSER`, else `xdg-open` / `open`).
+#[derive(Debug, Default)]
+pub struct DesktopBrowser;
+
+impl UrlOpener for DesktopBrowser {
+    fn open(&self, url: &Secret) -> Result<(), OpenError> {
+        opener::open(url)
+    }
+}
+
+/// No browser (a worker without a window): every URL is refused.
+#[derive(Debug, Default)]
+pub struct NoBrowser;
+
+impl UrlOpener for NoBrowser {
+    fn open(&self, _url: &Secret) -> Result<(), OpenError> {
+        Err(OpenError::NotFound("A browser".to_owned()))
+    }
+}
+
 /// Everything outside the process the worker touches, apart from AWS and the keyring.
 #[derive(Clone)]
 pub struct Ports {
@@ -99,6 +131,7 @@ pub struct Ports {
     pub dialogs: Arc<dyn FileDialogs>,
     /// Where tools reach the window (see [`crate::ipc`]); none for a worker without a window.
     pub tool_socket: Option<PathBuf>,
+    pub browser: Arc<dyn UrlOpener>,
 }
 
 impl Ports {
@@ -112,10 +145,12 @@ impl Ports {
             clock: clock::system(),
             dialogs: Arc::new(NativeDialogs),
             tool_socket: None,
+            browser: Arc::new(DesktopBrowser),
         }
     }
 
-    /// No window: nothing to wake, no clipboard, dialogs closed at once, the system clock.
+    /// No window: nothing to wake, no clipboard, dialogs closed at once, no browser, the system
+    /// clock.
     #[must_use]
     pub fn headless() -> Self {
         Self {
@@ -124,6 +159,7 @@ impl Ports {
             clock: clock::system(),
             dialogs: Arc::new(NoDialogs),
             tool_socket: None,
+            browser: Arc::new(NoBrowser),
         }
     }
 }

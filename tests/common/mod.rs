@@ -121,6 +121,7 @@ impl Moto {
                 max_attempts: 2,
                 initial_backoff: Duration::from_millis(50),
             },
+            federation_url: None,
         }
     }
 
