@@ -1,0 +1,177 @@
+//! The S3 browser's side of the message flow: what it asks of the worker and what comes back.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::RequestId;
+use crate::aws::errors::AwsError;
+use crate::aws::s3::{BucketInfo, ObjectDetails, Page};
+use crate::secret::Secret;
+use crate::session::SessionCreds;
+
+/// What a transfer reports.
+#[derive(Debug)]
+pub enum TransferUpdate {
+    /// It began.
+    Started {
+        /// "Downloading x" / "Uploading y".
+        label: String,
+        /// Bytes in all, when known.
+        total: Option<u64>,
+    },
+    /// Bytes done so far.
+    Progress(u64),
+    /// It ended: what to tell the user, or why it failed.
+    Finished(Result<String, AwsError>),
+}
+
+/// Answers for the S3 browser.
+#[derive(Debug)]
+pub enum BrowseEvent {
+    /// The bucket list.
+    Buckets {
+        /// The request.
+        id: RequestId,
+        /// The buckets or why not.
+        result: Result<Vec<BucketInfo>, AwsError>,
+    },
+    /// A bucket's region was found.
+    Region {
+        /// The bucket.
+        bucket: String,
+        /// Its region.
+        region: String,
+    },
+    /// One page of a folder (more may follow under the same id).
+    Page {
+        /// The listing.
+        id: RequestId,
+        /// The rows.
+        page: Page,
+    },
+    /// A listing failed; what was loaded stays.
+    ListFailed {
+        /// The listing.
+        id: RequestId,
+        /// Why.
+        error: AwsError,
+    },
+    /// HeadObject answered.
+    Details {
+        /// The request.
+        id: RequestId,
+        /// The details or why not.
+        result: Result<ObjectDetails, AwsError>,
+    },
+    /// A presigned link: (URL, validity, validity asked for). The URL holds the session token.
+    Presigned(Result<(Secret, Duration, Duration), AwsError>),
+    /// A transfer's progress.
+    Transfer {
+        /// The transfer (its Cancel id).
+        id: RequestId,
+        /// What happened.
+        update: TransferUpdate,
+    },
+}
+
+/// What the S3 browser asks of the worker. Each names the session whose credentials it uses; the
+/// worker refuses it once that session has ended.
+#[derive(Debug)]
+pub enum BrowseCommand {
+    /// List the account's buckets with the session's credentials.
+    ListBuckets {
+        /// The request.
+        id: RequestId,
+        /// The session's credentials (refused once it has ended).
+        creds: SessionCreds,
+    },
+    /// List a folder, page after page (each page an event), until the end or Cancel.
+    ListObjects {
+        /// The request (Cancel stops it).
+        id: RequestId,
+        /// The session's credentials (refused once it has ended).
+        creds: SessionCreds,
+        /// The bucket.
+        bucket: String,
+        /// Its region when known (else found first, and reported).
+        region: Option<String>,
+        /// The prefix.
+        prefix: String,
+        /// Split off folders by `/` (false: every key under the prefix).
+        delimiter: bool,
+        /// Continue from this token.
+        token: Option<String>,
+        /// Rows per page (None: S3's 1,000).
+        page_size: Option<i32>,
+    },
+    /// HeadObject for the details panel.
+    HeadObject {
+        /// The request.
+        id: RequestId,
+        /// The session's credentials (refused once it has ended).
+        creds: SessionCreds,
+        /// The bucket.
+        bucket: String,
+        /// Its region when known.
+        region: Option<String>,
+        /// The key.
+        key: String,
+    },
+    /// A presigned GET link.
+    Presign {
+        /// The session's credentials (refused once it has ended).
+        creds: SessionCreds,
+        /// The bucket.
+        bucket: String,
+        /// Its region when known.
+        region: Option<String>,
+        /// The key.
+        key: String,
+        /// The validity asked for.
+        wanted: Duration,
+        /// What the session has left (the cap).
+        session_left: Duration,
+    },
+    /// Download objects: into `target` (a file for one object, a folder for several), or where a
+    /// save dialog says when `None`.
+    Download {
+        /// The session's credentials (refused once it has ended).
+        creds: SessionCreds,
+        /// The bucket.
+        bucket: String,
+        /// Its region when known.
+        region: Option<String>,
+        /// Keys and sizes.
+        items: Vec<(String, u64)>,
+        /// Where to.
+        target: Option<PathBuf>,
+    },
+    /// Upload files into a folder (`None`: ask with a file dialog).
+    Upload {
+        /// The session's credentials (refused once it has ended).
+        creds: SessionCreds,
+        /// The bucket.
+        bucket: String,
+        /// Its region when known.
+        region: Option<String>,
+        /// The folder.
+        prefix: String,
+        /// The files.
+        files: Option<Vec<PathBuf>>,
+    },
+}
+
+impl BrowseCommand {
+    /// The session this command uses.
+    #[must_use]
+    pub fn creds(&self) -> &SessionCreds {
+        match self {
+            Self::ListBuckets { creds, .. }
+            | Self::ListObjects { creds, .. }
+            | Self::HeadObject { creds, .. }
+            | Self::Presign { creds, .. }
+            | Self::Download { creds, .. }
+            | Self::Upload { creds, .. } => creds,
+        }
+    }
+}
