@@ -247,16 +247,9 @@ fn claim_tool_socket() -> Option<Option<std::path::PathBuf>> {
 }
 
 fn run_gui(startup_probe: Option<std::time::Instant>) -> anyhow::Result<()> {
-    let tool_socket = if startup_probe.is_some() {
-        None // the startup benchmark measures the window alone
-    } else {
-        match claim_tool_socket() {
-            Some(socket) => socket,
-            None => {
-                tracing::info!("keyfob is already running: its window was brought forward");
-                return Ok(());
-            }
-        }
+    let Some(tool_socket) = claim_tool_socket() else {
+        tracing::info!("keyfob is already running: its window was brought forward");
+        return Ok(());
     };
     let icon =
         eframe::icon_data::from_png_bytes(keyfob::ICON_PNG).context("decoding the app icon")?;
