@@ -109,7 +109,10 @@ impl PromptApp {
     fn code_ui(&mut self, ui: &mut egui::Ui) {
         let label = ui.label("MFA code");
         let before = self.code.clone();
+        // A fixed id: the role's line appears when the profile has been read, and an automatic id
+        // would change with it, taking the focus away.
         let field = TextEdit::singleline(&mut self.code)
+            .id_salt("prompt-code")
             .hint_text("6 digits")
             .desired_width(170.0)
             .font(egui::FontId::monospace(24.0));
