@@ -173,7 +173,7 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, now
             .on_hover_text(
                 "Call AWS STS with these settings (Enter in the code field does the same)",
             );
-        let button = match disabled_reason(errors, busy) {
+        let button = match disabled_reason(errors, busy, waiting_for_key) {
             Some(reason) => button.on_disabled_hover_text(reason),
             None => button,
         };
@@ -197,7 +197,7 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, now
             }
         }
     });
-    if let Some(reason) = disabled_reason(errors, busy).filter(|_| !busy) {
+    if let Some(reason) = disabled_reason(errors, busy, false).filter(|_| !busy) {
         ui.label(RichText::new(reason).small().weak());
     }
 }
@@ -211,9 +211,10 @@ fn shown_error(errors: &FieldErrors, field: Field, value: &str, attempted: bool)
         .cloned()
 }
 
-fn disabled_reason(errors: &FieldErrors, busy: bool) -> Option<String> {
+fn disabled_reason(errors: &FieldErrors, busy: bool, key: bool) -> Option<String> {
     if busy {
-        return Some("Waiting for AWS…".to_owned());
+        let waiting = if key { "your YubiKey" } else { "AWS" };
+        return Some(format!("Waiting for {waiting}…"));
     }
     errors.iter().next().map(|(field, msg)| {
         format!(
