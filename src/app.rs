@@ -196,6 +196,10 @@ impl eframe::App for KeyfobApp {
         let ctx = ui.ctx().clone();
         let now = (self.clock)();
         tracing::trace!(frame = ctx.cumulative_frame_nr(), "frame");
+        // The window's accessible name is its title, countdown included (screen readers read it;
+        // egui leaves the root node unnamed).
+        let title = self.title.clone();
+        ctx.accesskit_node_builder(egui::accesskit_root_id(), |root| root.set_label(title));
         self.shortcuts(&ctx, now);
         egui::Panel::bottom("status").show(ui, |ui| crate::ui::status_bar_ui(ui, &self.state));
         if self.state.browser.shown {

@@ -19,4 +19,5 @@ mod renewal;
 mod sessions;
 mod sign_in;
 mod tools;
+mod window;
 mod yubikey;
