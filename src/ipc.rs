@@ -130,13 +130,29 @@ pub fn ask_window(dir: &Path, request: &Request, wait: Duration) -> Result<Reply
         }
         Err(e) => return Err(e.into()),
     };
-    let mut line = serde_json::to_string(request).map_err(|e| IpcError::Broken(e.to_string()))?;
-    line.push('\n');
     stream.set_write_timeout(Some(Duration::from_secs(5)))?;
-    stream.write_all(line.as_bytes())?;
+    stream.write_all(to_line(request)?.as_bytes())?;
     stream.set_read_timeout(Some(wait))?;
     let answer = read_line(&mut BufReader::new(stream))?;
-    serde_json::from_str(&answer).map_err(|e| IpcError::Broken(format!("{e}: {answer:?}")))
+    from_line(&answer)
+}
+
+/// One message as the line that carries it (JSON and a newline).
+///
+/// # Errors
+/// The value cannot be written as JSON.
+pub fn to_line(value: &impl Serialize) -> Result<String, IpcError> {
+    let mut line = serde_json::to_string(value).map_err(|e| IpcError::Broken(e.to_string()))?;
+    line.push('\n');
+    Ok(line)
+}
+
+/// The message a line (without its newline) carries.
+///
+/// # Errors
+/// The line is not such a message.
+pub fn from_line<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, IpcError> {
+    serde_json::from_str(line).map_err(|e| IpcError::Broken(format!("{e}: {line:?}")))
 }
 
 /// One line of at most [`MAX_LINE`] bytes, without its newline.

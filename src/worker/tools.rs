@@ -5,7 +5,6 @@
 //! session (it goes through the keyring's ordered lane), so the tool finds it there.
 
 use std::collections::HashMap;
-use std::io::BufReader;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -119,13 +118,16 @@ async fn serve(stream: UnixStream, send: Send_, waiting: Waiting) {
         }
         None => return,
     };
-    if let Ok(mut text) = serde_json::to_string(&reply) {
-        text.push('\n');
+    if let Ok(text) = ipc::to_line(&reply) {
         let _ = write.write_all(text.as_bytes()).await;
     }
 }
 
+/// The request a read line carries: at most [`ipc::MAX_LINE`] bytes with its newline, as
+/// [`ipc::read_line`] takes them on the other side.
 fn parse(line: &str) -> Option<Request> {
-    let line = ipc::read_line(&mut BufReader::new(line.as_bytes())).ok()?;
-    serde_json::from_str(&line).ok()
+    let line = line
+        .strip_suffix('\n')
+        .filter(|_| line.len() <= ipc::MAX_LINE)?;
+    ipc::from_line(line).ok()
 }
