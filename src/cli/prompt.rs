@@ -56,7 +56,7 @@ pub(super) fn ask(ctx: &Ctx, profile: &str, err: &mut dyn Write) -> Option<Sessi
         }
     };
     // While this call waited, another call's prompt may have signed in, or been cancelled.
-    if let Some(s) = cached(ctx, profile) {
+    if let Some(s) = ctx.live(profile, SystemTime::now(), &mut std::io::sink()) {
         return Some(s);
     }
     if ipc::cancelled_since(&dir, profile, since) {
@@ -102,13 +102,6 @@ fn cancelled(profile: &str) -> String {
     format!(
         "keyfob: the sign-in for {profile} was cancelled in keyfob's prompt, so there are no credentials"
     )
-}
-
-/// The live cached session `profile`, if there is one (no message otherwise).
-fn cached(ctx: &Ctx, profile: &str) -> Option<Session> {
-    let ks = ctx.keystore.as_ref().ok()?;
-    let s = ks.session(profile).ok().flatten()?;
-    s.usable_for_cache(SystemTime::now()).then_some(s)
 }
 
 /// No window runs: `keyfob prompt` in a process of its own (the window needs the main thread,
