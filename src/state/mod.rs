@@ -30,7 +30,7 @@ use crate::export::ExportFormat;
 use crate::message::{Command, Event, Outbox, Watch};
 use crate::notice::Notice;
 use crate::session::{Session, SignInFields};
-use crate::signin::{FieldErrors, SignInForm, can_chain_from, chain_parent_for};
+use crate::signin::{FieldErrors, SignInForm, chain_parent_for};
 
 /// Non-secret preferences kept across runs in eframe's persistence file. This struct is the whole
 /// of what is persisted, so no secret can end up there by accident.
@@ -373,8 +373,9 @@ impl AppState {
         };
         let mut form = SignInForm::default();
         form.fill_from_origin(&s.origin);
-        let parent = self.sessions.mfa_behind(s);
-        let Some(parent) = parent.filter(|p| can_chain_from(p, now)) else {
+        let chained = matches!(s.kind, crate::session::SessionKind::Chained { .. });
+        let parent = chain_parent_for(&form, &self.sessions.list, now).filter(|_| chained);
+        let Some(parent) = parent else {
             return self.renewal_stopped(name, "the MFA session behind it has ended");
         };
         let mut request = match form.check(Some(parent)) {

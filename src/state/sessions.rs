@@ -57,13 +57,10 @@ impl Sessions {
     /// Adds a session or replaces the one with its name, and shows it.
     pub fn upsert(&mut self, session: Session) {
         self.selected = Some(session.name.clone());
-        match self.list.iter_mut().find(|s| s.name == session.name) {
-            Some(slot) => *slot = session,
-            None => self.list.push(session),
-        }
+        self.replace(session);
     }
 
-    /// Puts a renewed session in the place of the one with its name, leaving the shown one shown.
+    /// Adds a session or replaces the one with its name (a renewal), leaving the shown one shown.
     pub fn replace(&mut self, session: Session) {
         match self.list.iter_mut().find(|s| s.name == session.name) {
             Some(slot) => *slot = session,
