@@ -6,6 +6,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::os::unix::fs::PermissionsExt as _;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use keyfob::ipc::{self, Reply, Request};
@@ -13,16 +14,20 @@ use keyfob::keystore::KeystoreError;
 use keyfob::message::{Command, Event, ToolReply};
 use keyfob::worker::{Channels, Ports};
 
-fn window(dir: &std::path::Path) -> Channels {
+/// A worker listening for tools in a private directory of its own (kept while the tempdir lives).
+fn window() -> (tempfile::TempDir, PathBuf, Channels) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("keyfob");
+    ipc::private_dir(&dir).unwrap();
     let ports = Ports {
-        tool_socket: Some(ipc::window_socket(dir)),
+        tool_socket: Some(ipc::window_socket(&dir)),
         ..Ports::headless()
     };
     let unused = Err(KeystoreError::Unavailable("not used here".into()));
     let ch = keyfob::worker::spawn(keyfob::aws::AwsEnv::default(), unused, ports).unwrap();
     for _ in 0..100 {
-        if ipc::window_socket(dir).exists() {
-            return ch;
+        if ipc::window_socket(&dir).exists() {
+            return (tmp, dir, ch);
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -37,10 +42,7 @@ fn next(ch: &Channels) -> Event {
 
 #[test]
 fn a_tool_asks_the_window_and_gets_its_answer() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("keyfob");
-    ipc::private_dir(&dir).unwrap();
-    let ch = window(&dir);
+    let (_tmp, dir, ch) = window();
     let mode = std::fs::metadata(ipc::window_socket(&dir))
         .unwrap()
         .permissions()
@@ -75,10 +77,7 @@ fn a_tool_asks_the_window_and_gets_its_answer() {
 #[test]
 fn a_tool_that_leaves_before_the_answer_is_taken_off_the_window() {
     use std::io::Write as _;
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("keyfob");
-    ipc::private_dir(&dir).unwrap();
-    let ch = window(&dir);
+    let (_tmp, dir, ch) = window();
     let mut stream = std::os::unix::net::UnixStream::connect(ipc::window_socket(&dir)).unwrap();
     stream
         .write_all(b"{\"code\":{\"profile\":\"prod\",\"asker\":\"x\"}}\n")
