@@ -203,6 +203,11 @@ fn one_code_then_the_role_renews_itself_until_the_mfa_session_ends() {
     let mut form = SignInForm::default();
     form.fill_from_origin(&first.origin);
     let request = Box::new(form.check(Some(&mfa)).expect("a chained request"));
+    let id = keyfob::message::next_id();
+    let sign_in = Command::SignIn {
+        id,
+        request: request.clone(),
+    };
     app.ch.commands.send(Command::Renew { request }).unwrap();
     let event = app.ch.events.recv_timeout(Duration::from_secs(30));
     let Ok(Event::Renewed { result: Err(e), .. }) = event else {
@@ -214,4 +219,11 @@ fn one_code_then_the_role_renews_itself_until_the_mfa_session_ends() {
         "{}",
         e.message
     );
+    // And so is a sign-in chained from it (the same check, in the worker's sign-in).
+    app.ch.commands.send(sign_in).unwrap();
+    let event = app.ch.events.recv_timeout(Duration::from_secs(30));
+    let Ok(Event::SignedIn { result: Err(e), .. }) = event else {
+        panic!("not refused: {event:?}")
+    };
+    assert_eq!(e.kind, ErrorKind::Expired);
 }

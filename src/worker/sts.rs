@@ -21,7 +21,8 @@ pub(super) fn load_profiles(rt: &Runtime, ctx: &Ctx, send: &Send_) {
     });
 }
 
-/// Signs in; keys kept in the keyring are read (on the keyring's thread) just before the call.
+/// Signs in; keys kept in the keyring are read (on the keyring's thread) just before the call. A
+/// role chained from an MFA session that has ended by the worker's clock is refused unsent.
 pub(super) fn sign_in(
     rt: &Runtime,
     ctx: &Ctx,
@@ -30,8 +31,10 @@ pub(super) fn sign_in(
     mut request: Box<SignInRequest>,
 ) {
     let (env, send, lane) = (Arc::clone(&ctx.env), Arc::clone(send), ctx.lane.clone());
+    let parent = parent_live(&request, (ctx.clock)());
     let task = async move {
         let result = async {
+            parent?;
             if matches!(request.source, SourceCredentials::Keyring(_)) {
                 let source = request.source.clone();
                 request.source = lane
@@ -53,11 +56,10 @@ pub(super) fn sign_in(
 /// Chains a fresh role session from the request's MFA session, unless that session has ended by
 /// the worker's clock (expiry is enforced where credentials are used).
 pub(super) fn renew(rt: &Runtime, ctx: &Ctx, send: &Send_, request: Box<SignInRequest>) {
-    let (env, send, now) = (Arc::clone(&ctx.env), Arc::clone(send), (ctx.clock)());
+    let (env, send) = (Arc::clone(&ctx.env), Arc::clone(send));
     let name = request.name.clone();
     let result = match &request.flow {
-        Flow::Chained { parent, .. } if parent.is_expired(now) => Err(parent_ended()),
-        Flow::Chained { .. } => Ok(()),
+        Flow::Chained { .. } => parent_live(&request, (ctx.clock)()),
         _ => Err(AwsError::new(
             ErrorKind::Other,
             "Only a role chained from an MFA session renews itself",
@@ -76,9 +78,17 @@ pub(super) fn renew(rt: &Runtime, ctx: &Ctx, send: &Send_, request: Box<SignInRe
     });
 }
 
-fn parent_ended() -> AwsError {
-    let message = "The MFA session behind it has ended: sign in with a new code to renew it";
-    AwsError::new(ErrorKind::Expired, message)
+/// Whether the MFA session a chained request is signed by is still live at `now` (any other
+/// request has none to check).
+fn parent_live(request: &SignInRequest, now: std::time::SystemTime) -> Result<(), AwsError> {
+    match &request.flow {
+        Flow::Chained { parent, .. } if parent.is_expired(now) => {
+            let message =
+                "The MFA session behind it has ended: sign in with a new code to renew it";
+            Err(AwsError::new(ErrorKind::Expired, message))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Asks the YubiKey for a code on a blocking thread (`ykman` waits for a touch). A cancelled

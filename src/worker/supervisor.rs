@@ -1,7 +1,8 @@
 //! Watches every live session while nobody looks: the 15- and 5-minute warnings, the renewal of
 //! chained role sessions, the expiry, the clipboard deadline and the title's minute ticks run on
-//! tokio timers here, never in the frame loop (eframe does not draw a minimized or occluded window). The UI tells the supervisor what it
-//! holds; the supervisor acts through [`Effects`] and wakes the UI only when the title changes.
+//! tokio timers here, never in the frame loop (eframe does not draw a minimized or occluded
+//! window). The UI tells the supervisor what it holds; the supervisor acts through [`Effects`]
+//! and wakes the UI (for the title's changes, and through the events it sends).
 //!
 //! Timers sleep at most [`RECHECK`] at a time and compare deadlines with the wall clock: tokio's
 //! clock stops while the machine is suspended, a session's expiry does not.
