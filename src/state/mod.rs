@@ -395,11 +395,7 @@ impl AppState {
                 self.status = Some(Notice::success(format!(
                     "Renewed {name} from your MFA session, with no code: {left} left"
                 )));
-                if self.keyring_usable() {
-                    self.outbox.send(Command::CacheSession {
-                        session: session.clone(),
-                    });
-                }
+                self.keep(&session);
                 self.sessions.replace(*session);
             }
             Err(e) => self.renewal_stopped(name, &e.message),
@@ -417,18 +413,24 @@ impl AppState {
         });
     }
 
+    /// Keeps a new session in the keyring when there is one; whether it was sent there.
+    fn keep(&mut self, session: &Session) -> bool {
+        let usable = self.keyring_usable();
+        if usable {
+            self.outbox.send(Command::CacheSession {
+                session: Box::new(session.clone()),
+            });
+        }
+        usable
+    }
+
     fn signed_in(&mut self, session: Session) {
         self.sign_in.succeeded();
         self.status = Some(Notice::success(format!(
             "Signed in: {}",
             session.kind.describe()
         )));
-        let kept = self.keyring_usable();
-        if kept {
-            self.outbox.send(Command::CacheSession {
-                session: Box::new(session.clone()),
-            });
-        }
+        let kept = self.keep(&session);
         self.tools.signed_in(&session.name, kept, &mut self.outbox);
         self.sessions.upsert(session);
         // Renewed from the browser: back to the same bucket and prefix (the browser sees the new

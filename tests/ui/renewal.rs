@@ -61,6 +61,7 @@ fn a_chained_role_shows_both_lives_and_is_watched_for_renewal() {
 #[test]
 fn the_supervisors_call_chains_a_fresh_role_with_no_code_and_keeps_the_shown_session() {
     let mut rig = chained(5000);
+    rig.reply(Event::Cache(Ok(contents(Vec::new())))); // a keyring: the renewal is kept there
     rig.click_label("alice");
     rig.set_now(t(3000));
     rig.reply(Event::RenewDue {
@@ -86,6 +87,8 @@ fn the_supervisors_call_chains_a_fresh_role_with_no_code_and_keeps_the_shown_ses
         result: Ok(Box::new(fresh)),
     });
     rig.shows("Renewed admin from your MFA session, with no code: 01:00:00 left");
+    expect_command!(rig, Command::CacheSession { session }
+        if session.credentials.access_key_id == "ASIAROLEROLEROLE0002");
     assert_eq!(
         rig.state().current().map(|s| s.name.as_str()),
         Some("alice"),
