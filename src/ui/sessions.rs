@@ -197,9 +197,12 @@ fn identity_ui(ui: &mut egui::Ui, session: &Session) {
 fn countdown_ui(ui: &mut egui::Ui, session: &Session, mfa: Option<&Session>, now: SystemTime) {
     let urgency = session.urgency(now);
     let color = urgency_color(urgency).unwrap_or_else(|| ui.visuals().text_color());
-    let left = |s: &Session| match s.is_expired(now) {
-        true => "ended".to_owned(),
-        false => countdown_text(s.remaining(now)),
+    let left = |s: &Session| {
+        if s.is_expired(now) {
+            "ended".to_owned()
+        } else {
+            countdown_text(s.remaining(now))
+        }
     };
     let text = match mfa {
         _ if urgency == Urgency::Expired => {
