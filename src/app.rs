@@ -94,7 +94,7 @@ impl KeyfobApp {
                 .collect()
         });
         if !dropped.is_empty() {
-            b.upload(out, Some(dropped));
+            b.upload_tree(out, Some(dropped));
         }
         if ctx.egui_wants_keyboard_input() {
             return;

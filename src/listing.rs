@@ -142,6 +142,12 @@ impl Listing {
         self.rows.capacity() * size_of::<Row>() + (self.names.capacity() - self.names.len())
     }
 
+    /// Bytes the listing holds in all (keys, rows, spare capacity).
+    #[must_use]
+    pub fn memory_bytes(&self) -> usize {
+        self.rows.capacity() * size_of::<Row>() + self.names.capacity()
+    }
+
     /// The rows whose name (the key after `prefix`) contains `needle`, ignoring case, in listing
     /// order. An empty needle keeps every row.
     #[must_use]

@@ -371,6 +371,9 @@ impl FileDialogs for LateDialog {
         let answer = self.wait();
         Box::pin(async move { answer.await.map(|p| vec![p]) })
     }
+    fn pick_upload_folder(&self) -> Answer<PathBuf> {
+        self.wait()
+    }
 }
 
 #[test]

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use super::RequestId;
 use crate::aws::errors::AwsError;
-use crate::aws::s3::{BucketInfo, ObjectDetails, Page};
+use crate::aws::s3::{
+    BucketInfo, DeleteReport, ObjectDetails, Page, Picked, Plan, Preview, PreviewKind, VersionInfo,
+};
 use crate::secret::Secret;
 use crate::session::SessionCreds;
 
@@ -65,6 +67,40 @@ pub enum BrowseEvent {
     },
     /// A presigned link: (URL, validity, validity asked for). The URL holds the session token.
     Presigned(Result<(Secret, Duration, Duration), AwsError>),
+    /// A plan being counted: the files and bytes found so far.
+    Counting {
+        /// The plan's request.
+        id: RequestId,
+        files: usize,
+        bytes: u64,
+    },
+    /// A plan is counted (with, for a deletion, whether the bucket keeps versions: `None` when
+    /// that could not be read), or why not.
+    Planned {
+        /// The plan's request.
+        id: RequestId,
+        result: Result<(Plan, Option<bool>), AwsError>,
+    },
+    /// A deletion ended.
+    Deleted {
+        id: RequestId,
+        result: Result<DeleteReport, AwsError>,
+    },
+    /// A folder was made (its key), or why not.
+    FolderMade {
+        id: RequestId,
+        result: Result<String, AwsError>,
+    },
+    /// An object's versions.
+    Versions {
+        id: RequestId,
+        result: Result<Vec<VersionInfo>, AwsError>,
+    },
+    /// A preview.
+    Preview {
+        id: RequestId,
+        result: Result<Preview, AwsError>,
+    },
     /// A transfer's progress.
     Transfer {
         /// The transfer (its Cancel id).
@@ -146,6 +182,13 @@ pub enum BrowseCommand {
         /// Where to.
         target: Option<PathBuf>,
     },
+    /// Work on a bucket beyond browsing (see [`BucketJob`]).
+    Bucket {
+        /// The request: Cancel stops it; its answers carry it.
+        id: RequestId,
+        at: BucketAt,
+        job: BucketJob,
+    },
     /// Upload files into a folder (`None`: ask with a file dialog).
     Upload {
         /// The session's credentials (refused once it has ended).
@@ -161,6 +204,65 @@ pub enum BrowseCommand {
     },
 }
 
+/// What a plan is counted for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Download,
+    Upload,
+    Delete,
+}
+
+/// The session and bucket a [`BrowseCommand::Bucket`] works on.
+#[derive(Clone, Debug)]
+pub struct BucketAt {
+    /// The session's credentials (refused once it has ended).
+    pub creds: SessionCreds,
+    pub bucket: String,
+    /// Its region when known (else found first, and reported).
+    pub region: Option<String>,
+}
+
+/// The work on a bucket beyond browsing: whole folders, changes, versions, previews. Each answers
+/// under the command's id (a transfer's events too).
+#[derive(Debug)]
+pub enum BucketJob {
+    /// Count what downloading or deleting `picked` (seen from the folder `base`) covers.
+    Plan {
+        base: String,
+        picked: Vec<Picked>,
+        purpose: Purpose,
+    },
+    /// Count the local `paths` (`None`: ask for a folder) for an upload into `prefix`.
+    PlanUpload {
+        prefix: String,
+        paths: Option<Vec<PathBuf>>,
+    },
+    /// Download a counted plan into `target` (`None`: ask for a folder), as one transfer.
+    Download { plan: Plan, target: Option<PathBuf> },
+    /// Upload a counted plan, as one transfer.
+    Upload { plan: Plan },
+    /// Delete these keys.
+    Delete { keys: Vec<String> },
+    /// Make the folder `name` in `prefix`.
+    NewFolder { prefix: String, name: String },
+    /// List the versions of `key`.
+    Versions { key: String },
+    /// Download one version of `key` (`target` `None`: ask with a save dialog).
+    DownloadVersion {
+        key: String,
+        version: String,
+        size: u64,
+        target: Option<PathBuf>,
+    },
+    /// Read a preview of `key` (a version of it when given).
+    Preview {
+        key: String,
+        version: Option<String>,
+        size: u64,
+        kind: PreviewKind,
+    },
+}
+
 impl BrowseCommand {
     /// The session this command uses.
     #[must_use]
@@ -172,6 +274,7 @@ impl BrowseCommand {
             | Self::Presign { creds, .. }
             | Self::Download { creds, .. }
             | Self::Upload { creds, .. } => creds,
+            Self::Bucket { at, .. } => &at.creds,
         }
     }
 }

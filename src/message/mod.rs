@@ -13,7 +13,7 @@ use crate::session::Session;
 use std::time::SystemTime;
 
 mod browse;
-pub use browse::{BrowseCommand, BrowseEvent, TransferUpdate};
+pub use browse::{BrowseCommand, BrowseEvent, BucketAt, BucketJob, Purpose, TransferUpdate};
 
 /// Tags a request so its answer can be matched, and dropped when a newer request replaced it.
 pub type RequestId = u64;

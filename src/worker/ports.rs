@@ -33,6 +33,8 @@ pub trait FileDialogs: Send + Sync {
     fn pick_folder(&self) -> Answer<PathBuf>;
     /// The files to upload.
     fn pick_files(&self) -> Answer<Vec<PathBuf>>;
+    /// A folder to upload (with everything in it).
+    fn pick_upload_folder(&self) -> Answer<PathBuf>;
 }
 
 /// The desktop's dialogs (rfd: the XDG portal or GTK on Linux).
@@ -40,6 +42,11 @@ pub trait FileDialogs: Send + Sync {
 pub struct NativeDialogs;
 
 impl FileDialogs for NativeDialogs {
+    fn pick_upload_folder(&self) -> Answer<PathBuf> {
+        let dialog = rfd::AsyncFileDialog::new().set_title("Upload a folder into S3");
+        Box::pin(async move { dialog.pick_folder().await.map(|h| h.path().to_path_buf()) })
+    }
+
     fn save_file(&self, name: &str) -> Answer<PathBuf> {
         let dialog = rfd::AsyncFileDialog::new()
             .set_title("Save the object as")
@@ -68,6 +75,9 @@ impl FileDialogs for NativeDialogs {
 pub struct NoDialogs;
 
 impl FileDialogs for NoDialogs {
+    fn pick_upload_folder(&self) -> Answer<PathBuf> {
+        Box::pin(async { None })
+    }
     fn save_file(&self, _name: &str) -> Answer<PathBuf> {
         Box::pin(async { None })
     }

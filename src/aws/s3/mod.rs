@@ -1,11 +1,32 @@
-//! S3 with a signed-in session: queries (buckets, regions, folder pages, details, presigned
-//! links) and transfers (verified downloads, multipart uploads), each reporting progress.
+//! S3 with a signed-in session: queries (buckets, regions, folder pages, details, versions,
+//! presigned links, previews), changes (delete, new folder), transfers (verified downloads in
+//! parallel ranges, multipart uploads in parallel parts) and whole trees of them, each reporting
+//! progress.
 
+mod change;
+mod download;
+mod preview;
 mod query;
-mod transfer;
+mod tree;
+mod upload;
 
+pub use change::{
+    DELETE_BATCH, DeleteReport, VersionInfo, bucket_versioned, create_folder, delete_keys,
+    list_versions,
+};
+pub use download::{Existing, Object, PARALLEL_RANGES, RANGE_SIZE, download, download_object};
+pub use preview::{
+    IMAGE_MAX, IMAGE_SIDE, Preview, PreviewKind, TEXT_MAX, decode, preview, preview_kind,
+};
 pub use query::{
     BucketInfo, Clients, ObjectDetails, ObjectEntry, PRESIGN_MAX, Page, bucket_region, client,
     head_object, list_buckets, list_page, presign_get,
 };
-pub use transfer::{Existing, MULTIPART_THRESHOLD, PART_SIZE, Progress, download, upload};
+pub use tree::{
+    BatchReport, FILES_AT_ONCE, Picked, Plan, PlannedFile, Skipped, download_plan, plan_delete,
+    plan_download, plan_upload, safe_relative, upload_plan,
+};
+pub use upload::{BUFFER_BUDGET, MULTIPART_THRESHOLD, PARALLEL_PARTS, PART_SIZE, upload};
+
+/// Progress of a transfer, reported as bytes done.
+pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;

@@ -8,16 +8,22 @@
 //! [`super::AppState`] when the shown session changes; the worker refuses them once that session
 //! has ended, so holding them never extends their use.
 
+mod cache;
+mod changes;
+mod inspect;
 mod selection;
 mod transfers;
 
+pub use cache::{Cached, ListingCache};
+pub use changes::{Confirm, NewFolder, TYPE_COUNT_ABOVE, thousands};
+pub use inspect::Inspect;
 pub use selection::Presigned;
 pub use transfers::Transfer;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::aws::errors::{AwsError, ErrorKind};
-use crate::aws::s3::{BucketInfo, ObjectDetails, Page};
+use crate::aws::s3::{BucketInfo, ObjectDetails, Page, Preview, VersionInfo};
 use crate::listing::{Listing, SortKey};
 use crate::message::{BrowseCommand, BrowseEvent, Command, Outbox, RequestId, next_id};
 use crate::notice::Notice;
@@ -88,6 +94,19 @@ pub struct Browser {
     pub page_size: Option<i32>,
     /// Renew was pressed here: come back to the browser after the next sign-in.
     pub return_after_renew: bool,
+    /// Folders recently left, for an instant Back.
+    pub cache: ListingCache,
+    /// A listing of the shown folder under way while its kept rows stay on screen; swapped in
+    /// when complete.
+    pub fresh: Option<Listing>,
+    /// A counted plan waiting for a yes.
+    pub confirm: Option<Confirm>,
+    /// A folder being named.
+    pub new_folder: Option<NewFolder>,
+    /// Changes under way (transfers, deletions, new folders) and the folder each changes.
+    pub changes: HashMap<RequestId, Location>,
+    pub preview: Option<Inspect<Preview>>,
+    pub versions: Option<Inspect<Vec<VersionInfo>>>,
 }
 
 impl Browser {
@@ -111,6 +130,7 @@ impl Browser {
         });
         if !same {
             self.creds = Some(s.creds());
+            self.cache.clear();
             self.refresh(out);
         }
     }
@@ -140,13 +160,11 @@ impl Browser {
         if let Some(old) = self.list_id.take() {
             out.send(Command::Cancel { id: old });
         }
+        self.fresh = None;
         if token.is_none() {
             self.listing = Listing::default();
             self.view.clear();
-            self.selected.clear();
-            self.cursor = None;
-            self.details = None;
-            self.presigned = None;
+            self.forget_selection();
             self.complete = false;
             self.next_token = None;
         }
@@ -190,14 +208,110 @@ impl Browser {
     }
 
     fn go(&mut self, out: &mut Outbox, loc: Location) {
-        if let Some(cur) = self.location.take()
+        if let Some(cur) = self.location.clone()
             && cur != loc
         {
             self.history.push(cur);
         }
+        self.show(out, loc);
+    }
+
+    /// Shows `loc`: at once from the cache (then listed again in the background), else listed.
+    /// The folder left is kept in the cache.
+    fn show(&mut self, out: &mut Outbox, loc: Location) {
+        if let Some(cur) = self.location.clone().filter(|c| *c != loc || self.search) {
+            let cached = Cached {
+                listing: std::mem::take(&mut self.listing),
+                complete: self.complete,
+                next_token: self.next_token.take(),
+            };
+            // A folder half listed is kept too: Continue goes on from its token.
+            if !cached.listing.is_empty() && self.fresh.is_none() {
+                self.cache.keep(cur, self.search, cached);
+            }
+        }
         self.search = false;
         self.filter.clear();
-        self.list(out, loc, None);
+        match self.cache.take(&loc, false) {
+            Some(c) => {
+                if let Some(old) = self.list_id.take() {
+                    out.send(Command::Cancel { id: old });
+                }
+                self.fresh = None;
+                self.forget_selection();
+                self.error = None;
+                self.listing = c.listing;
+                self.complete = c.complete;
+                self.next_token = c.next_token;
+                self.location = Some(loc);
+                self.refilter();
+                self.revalidate(out);
+            }
+            None => self.list(out, loc, None),
+        }
+    }
+
+    fn forget_selection(&mut self) {
+        self.selected.clear();
+        self.cursor = None;
+        self.details = None;
+        self.presigned = None;
+        self.preview = None;
+        self.versions = None;
+    }
+
+    /// Lists the shown folder again from the start while its rows stay on screen; the new rows
+    /// replace them when every page has arrived (the selection and cursor kept by key).
+    pub fn revalidate(&mut self, out: &mut Outbox) {
+        let Some(loc) = self.location.clone() else {
+            return;
+        };
+        if let Some(old) = self.list_id.take() {
+            out.send(Command::Cancel { id: old });
+        }
+        let id = next_id();
+        let (region, delimiter, page_size) =
+            (self.region_of(&loc.bucket), !self.search, self.page_size);
+        let sent = self.send(out, |creds| BrowseCommand::ListObjects {
+            id,
+            creds,
+            bucket: loc.bucket,
+            region,
+            prefix: loc.prefix,
+            delimiter,
+            token: None,
+            page_size,
+        });
+        if sent {
+            self.list_id = Some(id);
+            self.fresh = Some(Listing::default());
+        }
+    }
+
+    /// The fresh listing is complete: it replaces the rows shown.
+    fn swap_in_fresh(&mut self, fresh: Listing) {
+        let selected: HashSet<String> = self
+            .selected
+            .iter()
+            .map(|&r| self.listing.key(r).to_owned())
+            .collect();
+        let cursor: Option<String> = self
+            .cursor
+            .and_then(|c| self.view.get(c))
+            .map(|&r| self.listing.key(r).to_owned());
+        self.listing = fresh;
+        self.complete = true;
+        self.next_token = None;
+        self.selected = (0..u32::try_from(self.listing.len()).unwrap_or(u32::MAX))
+            .filter(|&r| selected.contains(self.listing.key(r)))
+            .collect();
+        let had_cursor = self.cursor.is_some();
+        self.refilter();
+        self.cursor = self
+            .view
+            .iter()
+            .position(|&r| cursor.as_deref() == Some(self.listing.key(r)))
+            .filter(|_| had_cursor);
     }
 
     /// One folder up (to the bucket's top, then nothing).
@@ -209,14 +323,12 @@ impl Browser {
         self.open_prefix(out, &parent);
     }
 
-    /// Back to the previous location.
+    /// Back to the previous location: at once when it is still kept.
     pub fn back(&mut self, out: &mut Outbox) {
         let Some(prev) = self.history.pop() else {
             return;
         };
-        self.search = false;
-        self.filter.clear();
-        self.list(out, prev, None);
+        self.show(out, prev);
     }
 
     /// The bucket list and the current folder again from the start (F5).
@@ -239,8 +351,15 @@ impl Browser {
         self.list(out, loc, None);
     }
 
-    /// Stops the listing; what was loaded stays, Continue goes on from there.
+    /// Stops the listing; what was loaded stays, Continue goes on from there. A background
+    /// refresh stops with the kept rows shown.
     pub fn stop(&mut self, out: &mut Outbox) {
+        if self.fresh.take().is_some()
+            && let Some(id) = self.list_id.take()
+        {
+            out.send(Command::Cancel { id });
+            return;
+        }
         if let Some(id) = self.list_id.take() {
             self.note = Some(Notice::info(format!(
                 "Stopped after {} rows",
@@ -318,16 +437,46 @@ impl Browser {
             BrowseEvent::Page { id, page } if self.list_id == Some(id) => self.add_page(&page),
             BrowseEvent::ListFailed { id, error } if self.list_id == Some(id) => {
                 self.list_id = None;
+                // A background refresh that fails leaves the kept rows (and their token) as
+                // they were.
+                self.fresh = None;
                 self.error = Some(error);
             }
             BrowseEvent::Page { .. } | BrowseEvent::ListFailed { .. } => {} // a folder left
             BrowseEvent::Details { id, result } => self.details_arrived(id, result),
             BrowseEvent::Presigned(result) => self.link_arrived(result, out),
-            BrowseEvent::Transfer { id, update } => self.transfer(id, update),
+            BrowseEvent::Transfer { id, update } => {
+                let ended = matches!(update, crate::message::TransferUpdate::Finished(_));
+                self.transfer(id, update);
+                if ended {
+                    self.changed(id, out);
+                }
+            }
+            BrowseEvent::Counting { id, files, bytes } => self.counting(id, files, bytes),
+            BrowseEvent::Planned { id, result } => self.planned(id, result),
+            BrowseEvent::Deleted { id, result } => self.deleted(id, result, out),
+            BrowseEvent::FolderMade { id, result } => self.folder_made(id, result, out),
+            BrowseEvent::Versions { id, result } => self.versions_arrived(id, result),
+            BrowseEvent::Preview { id, result } => self.preview_arrived(id, result),
         }
     }
 
     fn add_page(&mut self, page: &Page) {
+        if let Some(fresh) = self.fresh.as_mut() {
+            for f in &page.folders {
+                fresh.push_folder(f);
+            }
+            for o in &page.objects {
+                fresh.push_object(&o.key, o.size, o.modified, o.class);
+            }
+            if page.next.is_none() {
+                self.list_id = None;
+                if let Some(fresh) = self.fresh.take() {
+                    self.swap_in_fresh(fresh);
+                }
+            }
+            return;
+        }
         let from = u32::try_from(self.listing.len()).unwrap_or(u32::MAX);
         for f in &page.folders {
             self.listing.push_folder(f);
@@ -375,7 +524,9 @@ impl Browser {
             if objects == 1 { "" } else { "s" },
             if folders == 1 { "" } else { "s" }
         );
-        if self.list_id.is_some() {
+        if self.fresh.is_some() {
+            format!("Showing {what} as they were; refreshing…")
+        } else if self.list_id.is_some() {
             format!("Loaded {what} so far…")
         } else if self.complete {
             format!("All {what} loaded")

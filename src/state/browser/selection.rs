@@ -39,6 +39,8 @@ impl Browser {
         }
         self.presigned = None;
         self.details = None;
+        self.preview = None;
+        self.versions = None;
         let only = (self.selected.len() == 1)
             .then(|| self.selected.first().copied())
             .flatten()

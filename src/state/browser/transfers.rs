@@ -57,16 +57,12 @@ impl Transfer {
 }
 
 impl Browser {
-    /// Downloads the selected objects; the worker asks where with a save dialog.
-    pub fn download(&mut self, out: &mut Outbox) {
+    /// Downloads one object; the worker asks where with a save dialog.
+    pub(super) fn download_one(&mut self, out: &mut Outbox, item: (String, u64)) {
         let Some(loc) = self.location.clone() else {
             return;
         };
-        let items = self.selected_objects();
-        if items.is_empty() {
-            self.note = Some(Notice::info("Select one or more objects to download"));
-            return;
-        }
+        let items = vec![item];
         let region = self.region_of(&loc.bucket);
         self.send(out, |creds| BrowseCommand::Download {
             creds,

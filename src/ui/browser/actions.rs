@@ -12,6 +12,7 @@ use crate::validate::human_duration;
 
 pub(super) fn actions_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     ui.horizontal_wrapped(|ui| buttons_ui(ui, state, now));
+    super::confirm::new_folder_ui(ui, state);
     let b = &state.browser;
     if let Some(p) = &b.presigned {
         let valid = human_duration(p.valid.as_secs());
@@ -45,6 +46,8 @@ pub(super) fn actions_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTim
             }
         });
     }
+    super::inspect::preview_ui(ui, state);
+    super::inspect::versions_ui(ui, state);
     let mut cancel = None;
     for t in state.browser.transfers.iter().rev().take(6) {
         ui.horizontal(|ui| {
@@ -59,23 +62,65 @@ pub(super) fn actions_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTim
 }
 
 fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
+    let picked = !state.browser.selected.is_empty();
+    let here = state.browser.location.is_some();
     let (b, out) = (&mut state.browser, &mut state.outbox);
     let objects = b.selected_objects();
     let dl = ui
-        .add_enabled(!objects.is_empty(), egui::Button::new("Download…"))
-        .on_hover_text("Save the selected objects (a folder is asked for when there are several)")
-        .on_disabled_hover_text("Select one or more objects (Ctrl+click adds)");
+        .add_enabled(picked, egui::Button::new("Download…"))
+        .on_hover_text(
+            "Save the selection; folders come with everything in them, keeping their structure",
+        )
+        .on_disabled_hover_text("Select objects or folders (Ctrl+click adds)");
     if dl.clicked() {
         b.download(out);
     }
     let up = ui
-        .add_enabled(b.location.is_some(), egui::Button::new("Upload…"))
-        .on_hover_text("Upload files into this folder (or drop files on the window)");
+        .add_enabled(here, egui::Button::new("Upload files…"))
+        .on_hover_text("Upload files into this folder (or drop files and folders on the window)");
     if up.clicked() {
         b.upload(out, None);
     }
-    if b.location.is_none() || objects.len() != 1 {
+    let up_dir = ui
+        .add_enabled(here, egui::Button::new("Upload folder…"))
+        .on_hover_text("Upload a folder with everything in it, keeping its structure");
+    if up_dir.clicked() {
+        b.upload_tree(out, None);
+    }
+    let new_folder = ui
+        .add_enabled(
+            here && b.new_folder.is_none(),
+            egui::Button::new("New folder…"),
+        )
+        .on_hover_text("Make a folder here");
+    let delete = ui
+        .add_enabled(picked, egui::Button::new("Delete…"))
+        .on_hover_text("Delete the selection (folders with everything in them); asks first")
+        .on_disabled_hover_text("Select objects or folders (Ctrl+click adds)");
+    if delete.clicked() {
+        b.delete(out);
+    }
+    if new_folder.clicked() {
+        super::confirm::start_new_folder(state);
         return;
+    }
+    let (b, out) = (&mut state.browser, &mut state.outbox);
+    if !here || objects.len() != 1 {
+        return;
+    }
+    if ui
+        .button("Preview")
+        .on_hover_text("Show the start of a text file, or an image")
+        .clicked()
+    {
+        b.preview(out, None);
+    }
+    if ui
+        .button("Versions")
+        .on_hover_text("The object's versions, on a bucket that keeps them")
+        .clicked()
+    {
+        b.show_versions(out);
     }
     if ui
         .button("Copy s3:// URI")

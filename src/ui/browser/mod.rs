@@ -3,6 +3,8 @@
 //! with Stop and Continue, and the selection's actions, details and transfers ([`actions`]).
 
 mod actions;
+mod confirm;
+mod inspect;
 mod table;
 
 pub use table::ROW_HEIGHT;
@@ -44,6 +46,7 @@ pub fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     if state.browser.location.is_some() {
         table::table_ui(ui, state);
     }
+    confirm::confirm_ui(&ui.ctx().clone(), state);
 }
 
 /// Session view, Back, Up, Refresh and the breadcrumbs; Renew instead once the session ended.

@@ -4,6 +4,7 @@
 //! own) open here, off the UI thread. A command whose session has ended is refused with the
 //! sentence the browser shows: before any request, after a file dialog, between pages.
 
+mod bucket;
 mod transfer;
 
 use std::sync::Arc;
@@ -51,6 +52,12 @@ fn refuse(command: BrowseCommand, error: AwsError, send: &Send_) {
         }
         BrowseCommand::Upload { bucket, .. } => {
             return report_failure(send, &format!("Uploading to {bucket}"), error);
+        }
+        BrowseCommand::Bucket { id, job, .. } => {
+            for event in bucket::refusal(id, &job, error) {
+                send(Event::Browse(event));
+            }
+            return;
         }
     };
     send(Event::Browse(event));
@@ -185,6 +192,10 @@ pub(super) fn dispatch(rt: &Runtime, command: BrowseCommand, send: &Send_, ctx: 
             files,
         } => {
             rt.spawn(upload(t, At::new(creds, bucket, region), prefix, files));
+        }
+        BrowseCommand::Bucket { id, at, job } => {
+            let _entered = rt.enter();
+            bucket::start(t, id, At::new(at.creds, at.bucket, at.region), job);
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::{At, Task, expired};
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::s3;
-use crate::message::{BrowseEvent, Event, TransferUpdate, next_id};
+use crate::message::{BrowseEvent, Event, RequestId, TransferUpdate, next_id};
 use crate::worker::jobs::{JobKind, Jobs, Stop};
 use crate::worker::ports::FileDialogs;
 use crate::worker::ports::Send_;
@@ -47,6 +47,7 @@ pub(super) async fn download(t: Task, at: At, items: Vec<(String, u64)>, target:
         let (client, bucket) = (client.clone(), at.bucket.clone());
         start_transfer(
             &t.jobs,
+            next_id(),
             &at.creds.session,
             &t.send,
             format!("Downloading {name}"),
@@ -86,6 +87,7 @@ pub(super) async fn upload(t: Task, at: At, prefix: String, files: Option<Vec<Pa
         let (client, bucket) = (client.clone(), at.bucket.clone());
         start_transfer(
             &t.jobs,
+            next_id(),
             &at.creds.session,
             &t.send,
             format!("Uploading {name}"),
@@ -126,10 +128,11 @@ pub(super) fn report_failure(send: &Send_, label: &str, error: AwsError) {
     }));
 }
 
-/// Runs one transfer as a cancellable job of `session` that reports its start, throttled
+/// Runs one transfer as a cancellable job `id` of `session` that reports its start, throttled
 /// progress and end.
-fn start_transfer<F, Fut>(
+pub(super) fn start_transfer<F, Fut>(
     jobs: &Jobs,
+    id: RequestId,
     session: &str,
     send: &Send_,
     label: String,
@@ -139,7 +142,6 @@ fn start_transfer<F, Fut>(
     F: FnOnce(s3::Progress) -> Fut + Send + 'static,
     Fut: Future<Output = Result<String, AwsError>> + Send + 'static,
 {
-    let id = next_id();
     send(Event::Browse(BrowseEvent::Transfer {
         id,
         update: TransferUpdate::Started { label, total },

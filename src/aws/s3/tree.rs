@@ -1,0 +1,577 @@
+//! Whole folders and selections: a plan is made first (every key under the picked folders, or
+//! every file under the picked local folders, with the bytes in all and what is left out and
+//! why), shown to the user, then run with [`FILES_AT_ONCE`] files at a time and one progress.
+//!
+//! A download writes only inside the chosen folder: a key whose path would leave it (`..`, a
+//! leading `/`, a NUL byte, a name too long, an empty part) is skipped with its reason, and a
+//! folder on the way that is a symbolic link is not followed. Each file is the checked, atomic
+//! download of [`super::download`], never replacing a file that exists.
+
+use std::collections::VecDeque;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use aws_sdk_s3::Client;
+
+use super::Progress;
+use super::download::{Existing, download};
+use super::query::list_page;
+use super::upload::upload;
+use crate::aws::errors::{AwsError, ErrorKind};
+
+/// Files transferred at once in a batch.
+pub const FILES_AT_ONCE: usize = 8;
+/// The longest key S3 takes, in bytes.
+const KEY_MAX: usize = 1024;
+
+/// Something picked in the browser: an object, or a folder (everything under it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Picked {
+    /// The object's key, or the folder's prefix (ending in `/`).
+    pub key: String,
+    pub folder: bool,
+    /// The object's size (0 for a folder).
+    pub size: u64,
+}
+
+/// One file of a plan. A download: the key and the path relative to the chosen folder. An
+/// upload: the local file and the key it becomes. A deletion: the key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedFile {
+    pub key: String,
+    pub path: PathBuf,
+    pub size: u64,
+}
+
+/// Something left out or failed, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub name: String,
+    pub reason: String,
+}
+
+/// What a batch will do, counted before it starts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub files: Vec<PlannedFile>,
+    /// Folders: to create on disk (download), as marker keys (upload), or marker keys to delete
+    /// (kept with the files for a deletion).
+    pub folders: Vec<PlannedFile>,
+    /// Left out before starting, each with its reason.
+    pub skipped: Vec<Skipped>,
+    /// Bytes of the files.
+    pub bytes: u64,
+}
+
+impl Plan {
+    fn add_file(&mut self, file: PlannedFile) {
+        self.bytes += file.size;
+        self.files.push(file);
+    }
+
+    fn skip(&mut self, name: impl Into<String>, reason: impl Into<String>) {
+        self.skipped.push(Skipped {
+            name: name.into(),
+            reason: reason.into(),
+        });
+    }
+}
+
+/// Where `rel` (a key with the current folder taken off) goes under the chosen folder, or why it
+/// may not be written there.
+pub fn safe_relative(rel: &str) -> Result<PathBuf, String> {
+    if rel.is_empty() {
+        return Err("its name is empty".into());
+    }
+    if rel.contains('\0') {
+        return Err("its name holds a NUL byte".into());
+    }
+    if rel.starts_with('/') {
+        return Err("it starts with /, which would write from the top of the disk".into());
+    }
+    if rel.len() > 4096 {
+        return Err("its path is longer than 4,096 bytes".into());
+    }
+    let mut path = PathBuf::new();
+    for part in rel.split('/') {
+        match part {
+            "" => return Err("its path has an empty part (two / in a row)".into()),
+            ".." => return Err("a .. in its path would leave the chosen folder".into()),
+            "." => return Err("its path has a . part".into()),
+            p if p.len() > 255 => return Err("a part of its path is longer than 255 bytes".into()),
+            p if cfg!(windows) && p.contains(['\\', ':', '*', '?', '"', '<', '>', '|']) => {
+                return Err("its name has a character Windows does not allow".into());
+            }
+            p => path.push(p),
+        }
+    }
+    // Belt and braces: only plain names made it here.
+    if path.components().all(|c| matches!(c, Component::Normal(_))) {
+        Ok(path)
+    } else {
+        Err("its path is not a plain relative path".into())
+    }
+}
+
+/// Every key under `prefix`, page after page; `counted` hears the running totals.
+async fn each_key(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    mut add: impl FnMut(String, u64),
+) -> Result<(), AwsError> {
+    let mut token = None;
+    loop {
+        let page = list_page(client, bucket, prefix, false, token, None).await?;
+        for o in page.objects {
+            add(o.key, o.size);
+        }
+        token = page.next;
+        if token.is_none() {
+            return Ok(());
+        }
+    }
+}
+
+/// The plan of downloading `picked` from the folder `base`: each object's path is its key less
+/// `base`; a folder brings every key under it, its folder markers (keys ending in `/`) becoming
+/// folders on disk. `counted` hears the files and bytes found so far.
+pub async fn plan_download(
+    client: &Client,
+    bucket: &str,
+    base: &str,
+    picked: &[Picked],
+    counted: &(dyn Fn(usize, u64) + Send + Sync),
+) -> Result<Plan, AwsError> {
+    let mut plan = Plan::default();
+    let add = |plan: &mut Plan, key: String, size: u64| {
+        let rel = key.strip_prefix(base).unwrap_or(&key);
+        if let Some(dir) = rel.strip_suffix('/') {
+            match safe_relative(dir) {
+                Ok(path) => plan.folders.push(PlannedFile { key, path, size }),
+                // The picked folder's own marker is the chosen folder itself.
+                Err(_) if dir.is_empty() => {}
+                Err(reason) => plan.skip(key, reason),
+            }
+        } else {
+            match safe_relative(rel) {
+                Ok(path) => plan.add_file(PlannedFile { key, path, size }),
+                Err(reason) => plan.skip(key, reason),
+            }
+        }
+    };
+    for p in picked {
+        if p.folder {
+            each_key(client, bucket, &p.key, |key, size| {
+                add(&mut plan, key, size);
+            })
+            .await?;
+            counted(plan.files.len(), plan.bytes);
+        } else {
+            add(&mut plan, p.key.clone(), p.size);
+        }
+    }
+    Ok(plan)
+}
+
+/// The plan of deleting `picked`: the objects, and every key under each folder (its marker too).
+pub async fn plan_delete(
+    client: &Client,
+    bucket: &str,
+    picked: &[Picked],
+    counted: &(dyn Fn(usize, u64) + Send + Sync),
+) -> Result<Plan, AwsError> {
+    let mut plan = Plan::default();
+    for p in picked {
+        if p.folder {
+            each_key(client, bucket, &p.key, |key, size| {
+                plan.add_file(PlannedFile {
+                    key,
+                    path: PathBuf::new(),
+                    size,
+                });
+            })
+            .await?;
+            counted(plan.files.len(), plan.bytes);
+        } else {
+            plan.add_file(PlannedFile {
+                key: p.key.clone(),
+                path: PathBuf::new(),
+                size: p.size,
+            });
+        }
+    }
+    Ok(plan)
+}
+
+/// The plan of uploading local `paths` (files and folders) into the folder `prefix`: a folder
+/// keeps its structure as key prefixes, an empty folder becomes a folder marker. Symbolic links
+/// are not followed and names that are not UTF-8 are skipped, each with its reason. Reads the
+/// disk: run it on a blocking thread.
+#[must_use]
+pub fn plan_upload(paths: &[PathBuf], prefix: &str) -> Plan {
+    let mut plan = Plan::default();
+    for p in paths {
+        add_local(&mut plan, p, prefix);
+    }
+    plan
+}
+
+fn add_local(plan: &mut Plan, path: &Path, prefix: &str) {
+    let shown = path.display().to_string();
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        plan.skip(shown, "its name is not valid UTF-8, which S3 keys must be");
+        return;
+    };
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) => return plan.skip(shown, format!("cannot be read: {e}")),
+    };
+    let key = format!("{prefix}{name}");
+    if meta.file_type().is_symlink() {
+        plan.skip(shown, "it is a symbolic link, which keyfob does not follow");
+    } else if key.len() + usize::from(meta.is_dir()) > KEY_MAX {
+        plan.skip(shown, "its key would be longer than S3's 1,024 bytes");
+    } else if meta.is_file() {
+        plan.add_file(PlannedFile {
+            key,
+            path: path.to_owned(),
+            size: meta.len(),
+        });
+    } else if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
+            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Err(e) => return plan.skip(shown, format!("cannot be read: {e}")),
+        };
+        entries.sort();
+        let folder = format!("{key}/");
+        if entries.is_empty() {
+            plan.folders.push(PlannedFile {
+                key: folder,
+                path: path.to_owned(),
+                size: 0,
+            });
+            return;
+        }
+        for e in entries {
+            add_local(plan, &e, &folder);
+        }
+    } else {
+        plan.skip(shown, "it is neither a file nor a folder");
+    }
+}
+
+/// How a batch went.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BatchReport {
+    /// Files (and folders) done.
+    pub done: usize,
+    /// Bytes moved.
+    pub bytes: u64,
+    /// What failed, with why (the plan's skipped ones included).
+    pub failed: Vec<Skipped>,
+}
+
+impl BatchReport {
+    /// One sentence: all went well (`Ok`), or what failed and why (the first few).
+    pub fn summary(&self, done_sentence: &str) -> Result<String, AwsError> {
+        if self.failed.is_empty() {
+            return Ok(done_sentence.to_owned());
+        }
+        let listed: Vec<String> = self
+            .failed
+            .iter()
+            .take(3)
+            .map(|s| format!("{}: {}", s.name, s.reason))
+            .collect();
+        let more = self.failed.len().saturating_sub(3);
+        let more = if more > 0 {
+            format!("; and {more} more")
+        } else {
+            String::new()
+        };
+        Err(AwsError::new(
+            ErrorKind::Other,
+            format!(
+                "{done_sentence}; {} left out: {}{more}",
+                self.failed.len(),
+                listed.join("; ")
+            ),
+        ))
+    }
+}
+
+/// Adds each file's progress into one total for the batch.
+#[derive(Clone)]
+struct Tally {
+    total: Arc<AtomicU64>,
+    progress: Progress,
+}
+
+impl Tally {
+    /// A progress for one file: its reports (bytes of that file) become increments of the total.
+    fn for_file(&self) -> Progress {
+        let (total, progress) = (Arc::clone(&self.total), Arc::clone(&self.progress));
+        let last = AtomicU64::new(0);
+        Arc::new(move |done| {
+            let before = last.swap(done, Ordering::SeqCst);
+            let now = total.fetch_add(done.saturating_sub(before), Ordering::SeqCst)
+                + done.saturating_sub(before);
+            progress(now);
+        })
+    }
+}
+
+/// Runs `run` on every file, [`FILES_AT_ONCE`] at a time; a failure is the file's own and the
+/// others go on. The files run inside this one future (not as spawned tasks), so dropping it
+/// stops and cleans up every file before the drop returns: a cancelled batch leaves no partial
+/// file by the time its stop is reported.
+async fn in_parallel<F, Fut>(files: Vec<PlannedFile>, run: F) -> BatchReport
+where
+    F: Fn(PlannedFile) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<u64, AwsError>> + Send + 'static,
+{
+    let queue = Arc::new(Mutex::new(VecDeque::from(files)));
+    let mut workers: Vec<std::pin::Pin<Box<dyn Future<Output = BatchReport> + Send>>> = (0
+        ..FILES_AT_ONCE)
+        .map(|_| {
+            let (queue, run) = (Arc::clone(&queue), run.clone());
+            let worker = async move {
+                let mut report = BatchReport::default();
+                loop {
+                    let next = queue
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .pop_front();
+                    let Some(file) = next else { return report };
+                    let name = file.key.clone();
+                    match run(file).await {
+                        Ok(n) => {
+                            report.done += 1;
+                            report.bytes += n;
+                        }
+                        Err(e) => report.failed.push(Skipped {
+                            name,
+                            reason: e.message,
+                        }),
+                    }
+                }
+            };
+            Box::pin(worker) as std::pin::Pin<Box<dyn Future<Output = BatchReport> + Send>>
+        })
+        .collect();
+    let mut all = BatchReport::default();
+    std::future::poll_fn(|cx| {
+        workers.retain_mut(|w| match w.as_mut().poll(cx) {
+            std::task::Poll::Ready(r) => {
+                all.done += r.done;
+                all.bytes += r.bytes;
+                all.failed.extend(r.failed);
+                false
+            }
+            std::task::Poll::Pending => true,
+        });
+        if workers.is_empty() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    all
+}
+
+/// Makes the folders of `rel` under `root`, refusing any that exists as something other than a
+/// real folder (a symbolic link would lead outside `root`).
+fn make_dirs(root: &Path, rel: &Path) -> Result<(), String> {
+    let mut at = root.to_owned();
+    for part in rel.components() {
+        at.push(part);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(format!(
+                    "{} is in the way (not a folder, or a link keyfob does not follow)",
+                    at.display()
+                ));
+            }
+            Err(_) => match std::fs::create_dir(&at) {
+                Ok(()) => {}
+                // Made meanwhile by another file of the batch: checked again.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if !std::fs::symlink_metadata(&at).is_ok_and(|m| m.is_dir()) {
+                        return Err(format!("{} is in the way", at.display()));
+                    }
+                }
+                Err(e) => return Err(format!("cannot create {}: {e}", at.display())),
+            },
+        }
+    }
+    Ok(())
+}
+
+/// Downloads a plan into the folder `into` (which must exist): its folders, then its files, each
+/// checked and atomic, never replacing a file. Returns how it went; the plan's skipped names are
+/// reported as failed.
+pub async fn download_plan(
+    client: &Client,
+    bucket: &str,
+    plan: Plan,
+    into: &Path,
+    progress: Progress,
+) -> BatchReport {
+    let tally = Tally {
+        total: Arc::default(),
+        progress,
+    };
+    let mut failed = plan.skipped;
+    let mut made = 0;
+    for f in &plan.folders {
+        match make_dirs(into, &f.path) {
+            Ok(()) => made += 1,
+            Err(reason) => failed.push(Skipped {
+                name: f.key.clone(),
+                reason,
+            }),
+        }
+    }
+    let (client, bucket, into) = (client.clone(), bucket.to_owned(), into.to_owned());
+    let mut report = in_parallel(plan.files, move |f: PlannedFile| {
+        let (client, bucket, into, progress) = (
+            client.clone(),
+            bucket.clone(),
+            into.clone(),
+            tally.for_file(),
+        );
+        async move {
+            if let Some(parent) = f.path.parent() {
+                make_dirs(&into, parent).map_err(|r| AwsError::new(ErrorKind::Invalid, r))?;
+            }
+            let dest = into.join(&f.path);
+            download(&client, &bucket, &f.key, &dest, Existing::Refuse, progress).await
+        }
+    })
+    .await;
+    report.done += made;
+    failed.append(&mut report.failed);
+    report.failed = failed;
+    report
+}
+
+/// Uploads a plan: its empty folders as markers, then its files (multipart when large). Returns
+/// how it went; the plan's skipped names are reported as failed.
+pub async fn upload_plan(
+    client: &Client,
+    bucket: &str,
+    plan: Plan,
+    progress: Progress,
+) -> BatchReport {
+    let tally = Tally {
+        total: Arc::default(),
+        progress,
+    };
+    let mut failed = plan.skipped;
+    let mut made = 0;
+    for f in &plan.folders {
+        let put = client
+            .put_object()
+            .bucket(bucket)
+            .key(&f.key)
+            .body(Vec::new().into())
+            .send()
+            .await;
+        match put {
+            Ok(_) => made += 1,
+            Err(e) => failed.push(Skipped {
+                name: f.key.clone(),
+                reason: AwsError::from_sdk("Creating the folder", &e).message,
+            }),
+        }
+    }
+    let (client, bucket) = (client.clone(), bucket.to_owned());
+    let mut report = in_parallel(plan.files, move |f: PlannedFile| {
+        let (client, bucket, progress) = (client.clone(), bucket.clone(), tally.for_file());
+        async move { upload(&client, &bucket, &f.key, &f.path, progress).await }
+    })
+    .await;
+    report.done += made;
+    failed.append(&mut report.failed);
+    report.failed = failed;
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_names_are_refused_with_a_reason() {
+        assert_eq!(
+            safe_relative("a/b c/d.txt"),
+            Ok(PathBuf::from("a/b c/d.txt"))
+        );
+        assert_eq!(safe_relative("ünï ✓.txt"), Ok(PathBuf::from("ünï ✓.txt")));
+        for (bad, why) in [
+            ("", "empty"),
+            ("../up.txt", ".."),
+            ("a/../../up.txt", ".."),
+            ("/etc/passwd", "starts with /"),
+            ("a//b", "empty part"),
+            ("./a", ". part"),
+            ("nul\0byte", "NUL"),
+        ] {
+            let reason = safe_relative(bad).expect_err(bad);
+            assert!(reason.contains(why), "{bad:?}: {reason}");
+        }
+        let long = "x".repeat(256);
+        assert!(safe_relative(&long).is_err_and(|r| r.contains("255")));
+        let deep = vec!["d"; 2100].join("/");
+        assert!(safe_relative(&deep).is_err_and(|r| r.contains("4,096")));
+    }
+
+    #[test]
+    fn an_upload_plan_keeps_the_tree_and_skips_links() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("site");
+        std::fs::create_dir_all(root.join("css/empty")).expect("dirs");
+        std::fs::write(root.join("index.html"), "<p>hi</p>").expect("write");
+        std::fs::write(root.join("css/a.css"), "").expect("write");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/etc", root.join("link")).expect("symlink");
+        let plan = plan_upload(&[root], "up/");
+        let keys: Vec<&str> = plan.files.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["up/site/css/a.css", "up/site/index.html"]);
+        assert_eq!(plan.bytes, 9);
+        assert_eq!(plan.folders.len(), 1);
+        assert_eq!(
+            plan.folders.first().map(|f| f.key.as_str()),
+            Some("up/site/css/empty/")
+        );
+        #[cfg(unix)]
+        assert!(
+            plan.skipped
+                .iter()
+                .any(|s| s.name.ends_with("link") && s.reason.contains("symbolic link")),
+            "{:?}",
+            plan.skipped
+        );
+    }
+
+    #[test]
+    fn folders_on_the_way_must_be_real_folders() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        make_dirs(dir.path(), Path::new("a/b")).expect("made");
+        assert!(dir.path().join("a/b").is_dir());
+        std::fs::write(dir.path().join("f"), "").expect("write");
+        assert!(make_dirs(dir.path(), Path::new("f/g")).is_err());
+        #[cfg(unix)]
+        {
+            let outside = tempfile::tempdir().expect("tempdir");
+            std::os::unix::fs::symlink(outside.path(), dir.path().join("out")).expect("symlink");
+            let err = make_dirs(dir.path(), Path::new("out/x")).expect_err("a link is refused");
+            assert!(err.contains("link"), "{err}");
+            assert!(!outside.path().join("x").exists());
+        }
+    }
+}

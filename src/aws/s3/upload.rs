@@ -1,0 +1,263 @@
+//! Uploads: one PutObject for a small file, else a multipart upload whose parts go up in parallel
+//! and which is aborted if anything fails or the task is cancelled. File data held in memory is
+//! bounded for the whole process, however many uploads run (see [`BUFFER_BUDGET`]).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+use super::Progress;
+use super::download::io_error;
+use super::query::head_object;
+use crate::aws::errors::{AwsError, ErrorKind};
+
+/// Uploads larger than this go in parts.
+pub const MULTIPART_THRESHOLD: u64 = 8 * 1024 * 1024;
+/// The size of each uploaded part (S3's minimum is 5 MiB).
+pub const PART_SIZE: u64 = 8 * 1024 * 1024;
+/// Parts in flight for one file.
+pub const PARALLEL_PARTS: usize = 4;
+/// At most this many bytes of file data are held in memory for uploads at any time, in the whole
+/// process: six parts' worth.
+pub const BUFFER_BUDGET: u64 = 6 * PART_SIZE;
+
+/// Budget units of 64 KiB (a semaphore counts in u32 permits).
+const UNIT: u64 = 64 * 1024;
+#[allow(clippy::cast_possible_truncation)] // 768
+static BUFFERS: Semaphore = Semaphore::const_new((BUFFER_BUDGET / UNIT) as usize);
+
+/// Waits until `len` bytes of buffer may be held; the permit gives them back when dropped.
+async fn reserve(len: u64) -> SemaphorePermit<'static> {
+    let units = u32::try_from(len.div_ceil(UNIT).clamp(1, BUFFER_BUDGET / UNIT)).unwrap_or(1);
+    // The semaphore is never closed.
+    BUFFERS
+        .acquire_many(units)
+        .await
+        .unwrap_or_else(|_| unreachable!("the upload budget is never closed"))
+}
+
+/// Reads `len` bytes of `path` from `offset` into a buffer counted against the budget.
+async fn read_chunk(
+    path: &Path,
+    offset: u64,
+    len: u64,
+) -> Result<(Vec<u8>, SemaphorePermit<'static>), AwsError> {
+    let permit = reserve(len).await;
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| io_error("Cannot read", path, &e))?;
+    if offset > 0 {
+        file.seek(std::io::SeekFrom::Start(offset))
+            .await
+            .map_err(|e| io_error("Cannot read", path, &e))?;
+    }
+    let mut buf = vec![0u8; usize::try_from(len).unwrap_or(0)];
+    file.read_exact(&mut buf)
+        .await
+        .map_err(|e| io_error("Cannot read", path, &e))?;
+    Ok((buf, permit))
+}
+
+/// Uploads the file at `path` as `key`: one PutObject up to [`MULTIPART_THRESHOLD`], else a
+/// multipart upload in [`PART_SIZE`] parts, [`PARALLEL_PARTS`] at a time, that is aborted if
+/// anything fails or the task is cancelled. Returns the bytes sent.
+pub async fn upload(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    path: &Path,
+    progress: Progress,
+) -> Result<u64, AwsError> {
+    let size = tokio::fs::metadata(path)
+        .await
+        .map_err(|e| io_error("Cannot read", path, &e))?
+        .len();
+    if size <= MULTIPART_THRESHOLD {
+        let (buf, _permit) = read_chunk(path, 0, size).await?;
+        client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(buf.into())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("Uploading", &e))?;
+        progress(size);
+        return Ok(size);
+    }
+    let mut pending = PendingUpload::start(client, bucket, key).await?;
+    let parts = pending.send_parts(path, size, &progress).await?;
+    pending.complete(parts, size).await?;
+    pending.upload_id = None;
+    Ok(size)
+}
+
+/// A multipart upload under way: aborted when dropped unless disarmed (failure or cancel).
+struct PendingUpload {
+    client: Client,
+    bucket: String,
+    key: String,
+    upload_id: Option<String>,
+}
+
+impl Drop for PendingUpload {
+    fn drop(&mut self) {
+        let Some(id) = self.upload_id.take() else {
+            return;
+        };
+        let (client, bucket, key) = (self.client.clone(), self.bucket.clone(), self.key.clone());
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                let r = client
+                    .abort_multipart_upload()
+                    .bucket(bucket)
+                    .key(key)
+                    .upload_id(id)
+                    .send()
+                    .await;
+                if let Err(e) = r {
+                    tracing::warn!(
+                        "aborting a multipart upload failed: {}",
+                        AwsError::from_sdk("Aborting", &e)
+                    );
+                }
+            });
+        }
+    }
+}
+
+impl PendingUpload {
+    /// Creates the multipart upload, armed to be aborted.
+    async fn start(client: &Client, bucket: &str, key: &str) -> Result<Self, AwsError> {
+        let created = client
+            .create_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("Starting the upload", &e))?;
+        let upload_id = created
+            .upload_id()
+            .ok_or_else(|| AwsError::new(ErrorKind::Other, "S3 gave no upload id"))?
+            .to_owned();
+        Ok(Self {
+            client: client.clone(),
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            upload_id: Some(upload_id),
+        })
+    }
+
+    fn id(&self) -> String {
+        self.upload_id.clone().unwrap_or_default()
+    }
+
+    /// Sends the file in [`PART_SIZE`] parts, [`PARALLEL_PARTS`] tasks each taking the next part
+    /// until none is left; progress after each part. The parts, in order.
+    async fn send_parts(
+        &self,
+        path: &Path,
+        size: u64,
+        progress: &Progress,
+    ) -> Result<Vec<CompletedPart>, AwsError> {
+        let count = i32::try_from(size.div_ceil(PART_SIZE))
+            .ok()
+            .filter(|&n| n <= 10_000)
+            .ok_or_else(|| {
+                AwsError::new(
+                    ErrorKind::Invalid,
+                    "The file is too large for S3 (more than 10,000 parts)",
+                )
+            })?;
+        let next = Arc::new(AtomicI32::new(1));
+        let sent = Arc::new(AtomicU64::new(0));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..PARALLEL_PARTS {
+            let (client, next, sent, progress) = (
+                self.client.clone(),
+                Arc::clone(&next),
+                Arc::clone(&sent),
+                Arc::clone(progress),
+            );
+            let (bucket, key, id, path) = (
+                self.bucket.clone(),
+                self.key.clone(),
+                self.id(),
+                path.to_owned(),
+            );
+            tasks.spawn(async move {
+                let mut done = Vec::new();
+                loop {
+                    let number = next.fetch_add(1, Ordering::SeqCst);
+                    if number > count {
+                        return Ok::<_, AwsError>(done);
+                    }
+                    let offset = u64::try_from(number - 1).unwrap_or(0) * PART_SIZE;
+                    let len = PART_SIZE.min(size - offset);
+                    let (buf, permit) = read_chunk(&path, offset, len).await?;
+                    let part = client
+                        .upload_part()
+                        .bucket(&bucket)
+                        .key(&key)
+                        .upload_id(&id)
+                        .part_number(number)
+                        .body(buf.into())
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::from_sdk("Uploading a part", &e))?;
+                    drop(permit);
+                    done.push(
+                        CompletedPart::builder()
+                            .part_number(number)
+                            .set_e_tag(part.e_tag().map(str::to_owned))
+                            .build(),
+                    );
+                    progress(sent.fetch_add(len, Ordering::SeqCst) + len);
+                }
+            });
+        }
+        let mut parts = Vec::new();
+        // The first failure ends the upload; dropping the set aborts the other tasks.
+        while let Some(joined) = tasks.join_next().await {
+            parts.extend(joined.map_err(|e| {
+                AwsError::new(ErrorKind::Other, format!("An upload task failed: {e}"))
+            })??);
+        }
+        parts.sort_by_key(CompletedPart::part_number);
+        Ok(parts)
+    }
+
+    async fn complete(&self, parts: Vec<CompletedPart>, size: u64) -> Result<(), AwsError> {
+        let done = self
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(&self.key)
+            .upload_id(self.id())
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await;
+        if let Err(e) = done {
+            // Some S3-compatible servers (moto among them) answer 200 with a body the SDK will not
+            // read; the object is then there, which HeadObject settles.
+            let ok_status = e.raw_response().is_some_and(|r| r.status().as_u16() == 200);
+            let there = ok_status
+                && head_object(&self.client, &self.bucket, &self.key)
+                    .await
+                    .is_ok_and(|d| d.size == size);
+            if !there {
+                return Err(AwsError::from_sdk("Finishing the upload", &e));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,354 @@
+//! The bucket jobs beyond browsing: counting plans (a folder listed to the bottom, local folders
+//! walked on a blocking thread), running them as one transfer, deleting, making folders, listing
+//! versions and reading previews. Each is a cancellable job of its session, answering under the
+//! command's id.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::transfer::{file_name_of, start_transfer};
+use super::{At, Task, expired};
+use crate::aws::errors::{AwsError, ErrorKind};
+use crate::aws::s3::{self, Object, Picked, Plan};
+use crate::listing::human_size;
+use crate::message::{BrowseEvent, BucketJob, Event, Purpose, RequestId, TransferUpdate};
+use crate::worker::jobs::{JobKind, Stop};
+use crate::worker::ports::Send_;
+
+/// Counting reports at most this often.
+const COUNT_EVERY: Duration = Duration::from_millis(200);
+
+/// The events that answer `job` with `error` (the job refused or failed before it began): a
+/// transfer's start and end, or the one event its success would have been.
+pub(super) fn refusal(id: RequestId, job: &BucketJob, error: AwsError) -> Vec<BrowseEvent> {
+    let label = match job {
+        BucketJob::Download { plan, .. } => plan_label("Downloading", plan),
+        BucketJob::Upload { plan } => plan_label("Uploading", plan),
+        BucketJob::DownloadVersion { key, .. } => format!("Downloading {}", file_name_of(key)),
+        _ => return vec![answer(id, job, error)],
+    };
+    vec![
+        BrowseEvent::Transfer {
+            id,
+            update: TransferUpdate::Started { label, total: None },
+        },
+        BrowseEvent::Transfer {
+            id,
+            update: TransferUpdate::Finished(Err(error)),
+        },
+    ]
+}
+
+/// The one event a job that is not a transfer answers with, holding `error`.
+fn answer(id: RequestId, job: &BucketJob, error: AwsError) -> BrowseEvent {
+    match job {
+        BucketJob::Plan { .. } | BucketJob::PlanUpload { .. } => BrowseEvent::Planned {
+            id,
+            result: Err(error),
+        },
+        BucketJob::Download { .. }
+        | BucketJob::Upload { .. }
+        | BucketJob::DownloadVersion { .. } => BrowseEvent::Transfer {
+            id,
+            update: TransferUpdate::Finished(Err(error)),
+        },
+        BucketJob::Delete { .. } => BrowseEvent::Deleted {
+            id,
+            result: Err(error),
+        },
+        BucketJob::NewFolder { .. } => BrowseEvent::FolderMade {
+            id,
+            result: Err(error),
+        },
+        BucketJob::Versions { .. } => BrowseEvent::Versions {
+            id,
+            result: Err(error),
+        },
+        BucketJob::Preview { .. } => BrowseEvent::Preview {
+            id,
+            result: Err(error),
+        },
+    }
+}
+
+/// Starts `job` as a cancellable job of its session.
+pub(super) fn start(t: Task, id: RequestId, at: At, job: BucketJob) {
+    let Ok(rt) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let (send, jobs) = (Arc::clone(&t.send), t.jobs.clone());
+    let session = Some(at.creds.session.clone());
+    match job {
+        BucketJob::Download { plan, target } => download(t, id, at, plan, target),
+        BucketJob::Upload { plan } => upload(t, id, at, plan),
+        BucketJob::DownloadVersion {
+            key,
+            version,
+            size,
+            target,
+        } => download_version(t, id, at, key, version, size, target),
+        job => {
+            // What a stop answers: nothing for the user's own Cancel, the refusal for an end.
+            let ended = answer(id, &job, expired());
+            let on_stop = move |why| {
+                if why == Stop::Expired {
+                    send(Event::Browse(ended));
+                }
+            };
+            let task = async move {
+                let event = match run(&t, id, &at, job).await {
+                    Ok(event) => event,
+                    Err((job, error)) => answer(id, &job, error),
+                };
+                (t.send)(Event::Browse(event));
+            };
+            jobs.spawn(&rt, id, JobKind::Listing, session, task, on_stop);
+        }
+    }
+}
+
+/// Runs a job that answers with one event; on failure, the job back with the error.
+async fn run(
+    t: &Task,
+    id: RequestId,
+    at: &At,
+    job: BucketJob,
+) -> Result<BrowseEvent, (BucketJob, AwsError)> {
+    let client = match t.client(at).await {
+        Ok(c) => c,
+        Err(e) => return Err((job, e)),
+    };
+    let b = at.bucket.as_str();
+    Ok(match job {
+        BucketJob::Plan {
+            base,
+            picked,
+            purpose,
+        } => BrowseEvent::Planned {
+            id,
+            result: plan(t, id, &client, b, &base, &picked, purpose).await,
+        },
+        BucketJob::PlanUpload { prefix, paths } => {
+            let paths = match paths {
+                Some(p) => p,
+                None => match t.dialogs.pick_upload_folder().await {
+                    Some(dir) => vec![dir],
+                    // The dialog was closed: the counting ends with nothing to ask.
+                    None => Vec::new(),
+                },
+            };
+            let counted = tokio::task::spawn_blocking(move || s3::plan_upload(&paths, &prefix))
+                .await
+                .map_err(|e| AwsError::new(ErrorKind::Other, format!("Counting stopped: {e}")));
+            BrowseEvent::Planned {
+                id,
+                result: counted.map(|p| (p, None)),
+            }
+        }
+        BucketJob::Delete { keys } => {
+            let result = s3::delete_keys(&client, b, &keys, &|_| {}).await;
+            BrowseEvent::Deleted { id, result }
+        }
+        BucketJob::NewFolder { prefix, name } => BrowseEvent::FolderMade {
+            id,
+            result: s3::create_folder(&client, b, &prefix, &name).await,
+        },
+        BucketJob::Versions { key } => BrowseEvent::Versions {
+            id,
+            result: s3::list_versions(&client, b, &key, 200).await,
+        },
+        BucketJob::Preview {
+            key,
+            version,
+            size,
+            kind,
+        } => {
+            let obj = Object {
+                bucket: b,
+                key: &key,
+                version: version.as_deref(),
+            };
+            BrowseEvent::Preview {
+                id,
+                result: s3::preview(&client, obj, size, kind).await,
+            }
+        }
+        job @ (BucketJob::Download { .. }
+        | BucketJob::Upload { .. }
+        | BucketJob::DownloadVersion { .. }) => {
+            return Err((job, AwsError::new(ErrorKind::Other, "not a one-answer job")));
+        }
+    })
+}
+
+/// Counts a download or deletion; a deletion also asks whether the bucket keeps versions.
+async fn plan(
+    t: &Task,
+    id: RequestId,
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    base: &str,
+    picked: &[Picked],
+    purpose: Purpose,
+) -> Result<(Plan, Option<bool>), AwsError> {
+    let send = Arc::clone(&t.send);
+    let last = std::sync::Mutex::new(None::<Instant>);
+    let counted = move |files: usize, bytes: u64| {
+        let mut at = last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if at.is_none_or(|t| t.elapsed() >= COUNT_EVERY) {
+            *at = Some(Instant::now());
+            send(Event::Browse(BrowseEvent::Counting { id, files, bytes }));
+        }
+    };
+    if purpose == Purpose::Delete {
+        let plan = s3::plan_delete(client, bucket, picked, &counted).await?;
+        // Not knowing (no permission to read it) is said as such, not guessed.
+        let versioned = s3::bucket_versioned(client, bucket).await.ok();
+        Ok((plan, versioned))
+    } else {
+        let plan = s3::plan_download(client, bucket, base, picked, &counted).await?;
+        Ok((plan, None))
+    }
+}
+
+fn fail(send: &Send_, events: Vec<BrowseEvent>) {
+    for e in events {
+        send(Event::Browse(e));
+    }
+}
+
+fn plan_label(verb: &str, plan: &Plan) -> String {
+    let n = plan.files.len();
+    format!(
+        "{verb} {n} file{} ({})",
+        if n == 1 { "" } else { "s" },
+        human_size(plan.bytes)
+    )
+}
+
+/// Runs a counted download as one transfer, into `target` or a folder the dialog asks for.
+fn download(t: Task, id: RequestId, at: At, plan: Plan, target: Option<PathBuf>) {
+    let label = plan_label("Downloading", &plan);
+    let total = Some(plan.bytes);
+    let (jobs, send) = (t.jobs.clone(), Arc::clone(&t.send));
+    let session = at.creds.session.clone();
+    tokio::spawn(async move {
+        let into = match target {
+            Some(dir) => dir,
+            None => match t.dialogs.pick_folder().await {
+                Some(dir) => dir,
+                None => return, // the dialog was closed
+            },
+        };
+        // `client` refuses a session that ended while the dialog was open.
+        let client = match t.client(&at).await {
+            Ok(c) => c,
+            Err(e) => return fail(&t.send, refusal(id, &BucketJob::Upload { plan }, e)),
+        };
+        start_transfer(
+            &jobs,
+            id,
+            &session,
+            &send,
+            label,
+            total,
+            move |progress| async move {
+                let report = s3::download_plan(&client, &at.bucket, plan, &into, progress).await;
+                report.summary(&format!(
+                    "Saved {} file{} ({}) into {}",
+                    report.done,
+                    if report.done == 1 { "" } else { "s" },
+                    human_size(report.bytes),
+                    into.display()
+                ))
+            },
+        );
+    });
+}
+
+/// Runs a counted upload as one transfer.
+fn upload(t: Task, id: RequestId, at: At, plan: Plan) {
+    let label = plan_label("Uploading", &plan);
+    let total = Some(plan.bytes);
+    tokio::spawn(async move {
+        let client = match t.client(&at).await {
+            Ok(c) => c,
+            Err(e) => return fail(&t.send, refusal(id, &BucketJob::Upload { plan }, e)),
+        };
+        let bucket = at.bucket.clone();
+        start_transfer(
+            &t.jobs,
+            id,
+            &at.creds.session,
+            &t.send,
+            label,
+            total,
+            move |progress| async move {
+                let report = s3::upload_plan(&client, &bucket, plan, progress).await;
+                report.summary(&format!(
+                    "Uploaded {} file{} ({}) to {bucket}",
+                    report.done,
+                    if report.done == 1 { "" } else { "s" },
+                    human_size(report.bytes)
+                ))
+            },
+        );
+    });
+}
+
+/// Downloads one version of an object, where the save dialog says.
+#[allow(clippy::too_many_arguments)] // a job's fields, passed on
+fn download_version(
+    t: Task,
+    id: RequestId,
+    at: At,
+    key: String,
+    version: String,
+    size: u64,
+    target: Option<PathBuf>,
+) {
+    tokio::spawn(async move {
+        let (dest, existing) = match target {
+            Some(p) => (p, s3::Existing::Refuse),
+            None => match t.dialogs.save_file(file_name_of(&key)).await {
+                Some(p) => (p, s3::Existing::Replace),
+                None => return,
+            },
+        };
+        let client = match t.client(&at).await {
+            Ok(c) => c,
+            Err(e) => {
+                let job = BucketJob::DownloadVersion {
+                    key,
+                    version,
+                    size,
+                    target: None,
+                };
+                return fail(&t.send, refusal(id, &job, e));
+            }
+        };
+        let label = format!("Downloading {} (version {version})", file_name_of(&key));
+        let bucket = at.bucket.clone();
+        start_transfer(
+            &t.jobs,
+            id,
+            &at.creds.session,
+            &t.send,
+            label,
+            Some(size),
+            move |progress| async move {
+                let obj = Object {
+                    bucket: &bucket,
+                    key: &key,
+                    version: Some(&version),
+                };
+                s3::download_object(&client, obj, &dest, existing, progress)
+                    .await
+                    .map(|n| format!("Saved {} ({n} bytes, checked)", dest.display()))
+            },
+        );
+    });
+}
