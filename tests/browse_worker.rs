@@ -1,7 +1,8 @@
 //! The browser's commands through the real worker against moto_server: a folder streams in many
 //! pages (first page first, then the rest under the same id), a bucket's unknown region is found
 //! and reported, Stop ends a listing, a download and a multipart upload report progress and
-//! finish, and cancelling a transfer leaves nothing behind.
+//! finish, and cancelling a transfer leaves nothing behind; a folder is counted, downloaded as one
+//! transfer (an unsafe key named with its reason), previewed and deleted.
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,
@@ -17,8 +18,12 @@ use std::time::Duration;
 
 use common::{BUCKETS, Moto, seed};
 use keyfob::aws::s3;
+use keyfob::aws::s3::Picked;
 use keyfob::keystore::KeystoreError;
-use keyfob::message::{BrowseCommand, BrowseEvent, Command, Event, TransferUpdate, next_id};
+use keyfob::message::{
+    BrowseCommand, BrowseEvent, BucketAt, BucketJob, Command, Event, Purpose, TransferUpdate,
+    next_id,
+};
 use keyfob::session::{Credentials, SessionCreds};
 use keyfob::worker::Channels;
 
@@ -231,4 +236,140 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
         !names.iter().any(|n| n.contains("keyfob-part")),
         "no temp file: {names:?}"
     );
+}
+
+/// Sends a bucket job on the first bucket.
+fn job(ch: &Channels, creds: &SessionCreds, job: BucketJob) -> u64 {
+    let id = next_id();
+    let at = BucketAt {
+        creds: creds.clone(),
+        bucket: BUCKETS[0].into(),
+        region: Some("us-east-1".into()),
+    };
+    ch.commands
+        .send(Command::Browse(BrowseCommand::Bucket { id, at, job }))
+        .unwrap();
+    id
+}
+
+/// The first event for request `id` other than counting and progress.
+fn answer(events: &Receiver<Event>, id: u64) -> BrowseEvent {
+    loop {
+        match next(events) {
+            BrowseEvent::Counting { .. }
+            | BrowseEvent::Transfer {
+                update: TransferUpdate::Started { .. } | TransferUpdate::Progress(_),
+                ..
+            } => {}
+            e @ (BrowseEvent::Planned { id: i, .. }
+            | BrowseEvent::Deleted { id: i, .. }
+            | BrowseEvent::FolderMade { id: i, .. }
+            | BrowseEvent::Preview { id: i, .. }
+            | BrowseEvent::Transfer { id: i, .. })
+                if i == id =>
+            {
+                return e;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_folder_is_counted_downloaded_as_one_transfer_previewed_and_deleted() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let moto = Moto::start();
+    let seed = rt.block_on(seed(&moto));
+    let client = rt.block_on(s3::client(&moto.env(), &seed.alice, Some("us-east-1")));
+    let creds = live(&seed.alice);
+    rt.block_on(async {
+        for key in [
+            "docs/a.txt",
+            "docs/sub/b.txt",
+            "docs/../evil.txt",
+            "docs/empty/",
+        ] {
+            client
+                .put_object()
+                .bucket(BUCKETS[0])
+                .key(key)
+                .body(key.as_bytes().to_vec().into())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let ch = keyfob::worker::spawn(
+        moto.env(),
+        Err(KeystoreError::Unavailable("not used here".into())),
+        keyfob::worker::Ports::headless(),
+    )
+    .unwrap();
+    let docs = Picked {
+        key: "docs/".into(),
+        folder: true,
+        size: 0,
+    };
+    let plan_of = |purpose| BucketJob::Plan {
+        base: String::new(),
+        picked: vec![docs.clone()],
+        purpose,
+    };
+    let id = job(&ch, &creds, plan_of(Purpose::Download));
+    let BrowseEvent::Planned { result, .. } = answer(&ch.events, id) else {
+        panic!("a plan");
+    };
+    let (plan, _) = result.unwrap();
+    assert_eq!(
+        (plan.files.len(), plan.folders.len(), plan.skipped.len()),
+        (2, 1, 1)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let target = Some(dir.path().to_owned());
+    let id = job(&ch, &creds, BucketJob::Download { plan, target });
+    let BrowseEvent::Transfer {
+        update: TransferUpdate::Finished(result),
+        ..
+    } = answer(&ch.events, id)
+    else {
+        panic!("the transfer's end");
+    };
+    let e = result.unwrap_err();
+    assert!(
+        e.message.starts_with("Saved 2 files") && e.message.contains("docs/../evil.txt: a .."),
+        "the unsafe key is named with its reason: {e:?}"
+    );
+    let b = std::fs::read_to_string(dir.path().join("docs/sub/b.txt")).unwrap();
+    assert_eq!(b, "docs/sub/b.txt");
+    assert!(dir.path().join("docs/empty").is_dir());
+
+    let preview = BucketJob::Preview {
+        key: "docs/a.txt".into(),
+        version: None,
+        size: 10,
+        kind: s3::PreviewKind::Text,
+    };
+    let id = job(&ch, &creds, preview);
+    let BrowseEvent::Preview { result, .. } = answer(&ch.events, id) else {
+        panic!("a preview");
+    };
+    assert!(matches!(result.unwrap(), s3::Preview::Text { text, .. } if text == "docs/a.txt"));
+
+    let id = job(&ch, &creds, plan_of(Purpose::Delete));
+    let BrowseEvent::Planned { result, .. } = answer(&ch.events, id) else {
+        panic!("a plan");
+    };
+    let (plan, versioned) = result.unwrap();
+    assert_eq!((plan.files.len(), versioned), (4, Some(false)));
+    let keys = plan.files.into_iter().map(|f| f.key).collect();
+    let id = job(&ch, &creds, BucketJob::Delete { keys });
+    let BrowseEvent::Deleted { result, .. } = answer(&ch.events, id) else {
+        panic!("a deletion");
+    };
+    assert_eq!(result.unwrap().deleted, 4);
+    let left = rt.block_on(s3::list_page(
+        &client, BUCKETS[0], "docs/", false, None, None,
+    ));
+    assert!(left.unwrap().objects.is_empty());
 }

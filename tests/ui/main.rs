@@ -13,6 +13,7 @@ mod common;
 mod rig;
 
 mod browser;
+mod bucket;
 mod console;
 mod keyring;
 mod renewal;

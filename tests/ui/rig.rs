@@ -263,8 +263,15 @@ impl Rig {
         self.h.run_steps(2);
         let st = self.state();
         let b = &st.browser;
+        let waiting = b
+            .confirm
+            .as_ref()
+            .is_some_and(|c| c.plan.is_none() && c.error.is_none())
+            || b.preview.as_ref().is_some_and(|p| p.result.is_none())
+            || b.versions.as_ref().is_some_and(|v| v.result.is_none())
+            || b.new_folder.as_ref().is_some_and(|n| n.id.is_some());
         let busy = st.sign_in.pending.is_some()
-            || (b.shown && (b.buckets_id.is_some() || b.list_id.is_some()));
+            || (b.shown && (b.buckets_id.is_some() || b.list_id.is_some() || waiting));
         if !busy {
             self.h.run();
         }

@@ -265,7 +265,7 @@ fn add_local(plan: &mut Plan, path: &Path, prefix: &str) {
 /// How a batch went.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BatchReport {
-    /// Files (and folders) done.
+    /// Files done (folders made are not counted).
     pub done: usize,
     /// Bytes moved.
     pub bytes: u64,
@@ -426,14 +426,12 @@ pub async fn download_plan(
         progress,
     };
     let mut failed = plan.skipped;
-    let mut made = 0;
     for f in &plan.folders {
-        match make_dirs(into, &f.path) {
-            Ok(()) => made += 1,
-            Err(reason) => failed.push(Skipped {
+        if let Err(reason) = make_dirs(into, &f.path) {
+            failed.push(Skipped {
                 name: f.key.clone(),
                 reason,
-            }),
+            });
         }
     }
     let (client, bucket, into) = (client.clone(), bucket.to_owned(), into.to_owned());
@@ -453,7 +451,6 @@ pub async fn download_plan(
         }
     })
     .await;
-    report.done += made;
     failed.append(&mut report.failed);
     report.failed = failed;
     report
@@ -472,7 +469,6 @@ pub async fn upload_plan(
         progress,
     };
     let mut failed = plan.skipped;
-    let mut made = 0;
     for f in &plan.folders {
         let put = client
             .put_object()
@@ -481,12 +477,11 @@ pub async fn upload_plan(
             .body(Vec::new().into())
             .send()
             .await;
-        match put {
-            Ok(_) => made += 1,
-            Err(e) => failed.push(Skipped {
+        if let Err(e) = put {
+            failed.push(Skipped {
                 name: f.key.clone(),
                 reason: AwsError::from_sdk("Creating the folder", &e).message,
-            }),
+            });
         }
     }
     let (client, bucket) = (client.clone(), bucket.to_owned());
@@ -495,7 +490,6 @@ pub async fn upload_plan(
         async move { upload(&client, &bucket, &f.key, &f.path, progress).await }
     })
     .await;
-    report.done += made;
     failed.append(&mut report.failed);
     report.failed = failed;
     report

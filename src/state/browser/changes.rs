@@ -258,7 +258,8 @@ impl Browser {
                     .collect(),
             },
         };
-        if self.send_job(out, id, job) {
+        // A download changes nothing in the bucket; the others have the folder listed again.
+        if self.send_job(out, id, job) && c.purpose != Purpose::Download {
             self.changes.insert(id, c.at);
         }
     }

@@ -43,7 +43,7 @@ pub(super) fn confirm_ui(ctx: &egui::Context, state: &mut AppState) {
         }
         ui.horizontal(|ui| {
             let action = match c.purpose {
-                Purpose::Download => "Download…",
+                Purpose::Download => "Download",
                 Purpose::Upload => "Upload",
                 Purpose::Delete => "Delete",
             };
