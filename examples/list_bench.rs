@@ -1,31 +1,43 @@
-//! Benchmark helper: lists every key under a prefix with keyfob's own listing code (the module the
-//! browser uses), and prints the time to the first page, the wall time, the process CPU time and
-//! the rows. Usage: `list_bench BUCKET PREFIX` with the AWS environment (AWS_ENDPOINT_URL,
-//! AWS_ACCESS_KEY_ID …) pointing at the server.
+//! Benchmark helper: lists every key under a prefix with keyfob's own listing code (the `aws::s3`
+//! and `listing` modules the browser uses) and exits. `scripts/bench-s3` times the whole process
+//! from outside (hyperfine), as it times the AWS CLI. Usage:
+//!
+//! `list_bench BUCKET PREFIX [--first-page] [--expect ROWS]` with the AWS environment
+//! (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID …) pointing at the server. `--first-page` stops after one
+//! request (as the CLI's `--no-paginate`); `--expect ROWS` fails unless that many rows were
+//! listed, so a benchmark never times a short listing. Prints `rows N pages M`.
+//!
+//! Seeding mode: with `KEYFOB_BENCH_SEED=N` it creates the bucket and N small objects under the
+//! prefix instead, 64 requests at a time.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
-
-use std::time::Instant;
 
 use keyfob::aws::{AwsEnv, SourceCredentials, s3};
 use keyfob::listing::Listing;
 
-/// User + system CPU seconds of this process so far (Linux).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit(") ").next().unwrap_or("").split(' ').collect();
-    let ticks: f64 = [11, 12]
-        .iter()
-        .filter_map(|i| fields.get(*i).and_then(|v| v.parse::<f64>().ok()))
-        .sum();
-    ticks / 100.0
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
+    let mut bucket = None;
+    let mut prefix = None;
+    let mut first_page = false;
+    let mut expect = None;
     let mut args = std::env::args().skip(1);
-    let bucket = args.next().unwrap_or_default();
-    let prefix = args.next().unwrap_or_default();
-    let start = Instant::now();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--first-page" => first_page = true,
+            "--expect" => {
+                let n = args
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("--expect needs a number"))?;
+                expect = Some(n.parse::<usize>()?);
+            }
+            _ if bucket.is_none() => bucket = Some(a),
+            _ if prefix.is_none() => prefix = Some(a),
+            _ => anyhow::bail!("unexpected argument {a:?}"),
+        }
+    }
+    let (Some(bucket), Some(prefix)) = (bucket, prefix) else {
+        anyhow::bail!("usage: list_bench BUCKET PREFIX [--first-page] [--expect ROWS]");
+    };
     let env = AwsEnv::default();
     let conf = env.sdk_config(&SourceCredentials::DefaultChain, None).await;
     let creds = {
@@ -78,7 +90,6 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut listing = Listing::default();
     let mut token = None;
-    let mut first = None;
     let mut pages = 0;
     loop {
         let page = s3::list_page(&client, &bucket, &prefix, true, token.take(), None).await?;
@@ -89,19 +100,16 @@ async fn main() -> anyhow::Result<()> {
             listing.push_object(&o.key, o.size, o.modified, o.class);
         }
         pages += 1;
-        first.get_or_insert_with(|| start.elapsed());
         token = page.next;
-        if token.is_none() {
+        if token.is_none() || first_page {
             break;
         }
     }
-    println!(
-        "rows {} pages {} first_page_ms {:.1} wall_ms {:.1} cpu_ms {:.1}",
-        listing.len(),
-        pages,
-        first.unwrap_or_default().as_secs_f64() * 1000.0,
-        start.elapsed().as_secs_f64() * 1000.0,
-        cpu_seconds() * 1000.0
-    );
+    println!("rows {} pages {pages}", listing.len());
+    if let Some(n) = expect
+        && listing.len() != n
+    {
+        anyhow::bail!("listed {} rows, expected {n}", listing.len());
+    }
     Ok(())
 }
