@@ -3,6 +3,7 @@
 //! parallel ranges, multipart uploads in parallel parts) and whole trees of them, each reporting
 //! progress.
 
+mod batch;
 mod change;
 mod download;
 mod preview;
@@ -10,6 +11,7 @@ mod query;
 mod tree;
 mod upload;
 
+pub use batch::{BatchReport, FILES_AT_ONCE, download_plan, upload_plan};
 pub use change::{
     DELETE_BATCH, DeleteReport, VersionInfo, bucket_versioned, create_folder, delete_keys,
     list_versions,
@@ -23,8 +25,7 @@ pub use query::{
     head_object, list_buckets, list_page, presign_get,
 };
 pub use tree::{
-    BatchReport, FILES_AT_ONCE, Picked, Plan, PlannedFile, Skipped, download_plan, plan_delete,
-    plan_download, plan_upload, safe_relative, upload_plan,
+    Picked, Plan, PlannedFile, Skipped, plan_delete, plan_download, plan_upload, safe_relative,
 };
 pub use upload::{BUFFER_BUDGET, MULTIPART_THRESHOLD, PARALLEL_PARTS, PART_SIZE, upload};
 

@@ -1,11 +1,12 @@
-//! Recent folder listings, so Back, Up and the breadcrumbs show a folder at once (and refresh it
-//! in the background). Bounded: at most [`MAX_FOLDERS`] folders and [`MAX_BYTES`] of listings,
-//! the least recently used going first.
+//! Recent folder listings, so Back, Up and the breadcrumbs show a folder at once, and the
+//! background refresh that then lists it again. Bounded: at most [`MAX_FOLDERS`] folders and
+//! [`MAX_BYTES`] of listings, the least recently used going first.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
-use super::Location;
+use super::{Browser, Location};
 use crate::listing::Listing;
+use crate::message::{BrowseCommand, Command, Outbox, next_id};
 
 /// Folders kept.
 pub const MAX_FOLDERS: usize = 16;
@@ -76,6 +77,106 @@ impl ListingCache {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+impl Browser {
+    /// Shows `loc`: at once from the cache (then listed again in the background), else listed.
+    /// The folder left is kept in the cache.
+    pub(super) fn show(&mut self, out: &mut Outbox, loc: Location) {
+        if let Some(cur) = self.location.clone().filter(|c| *c != loc || self.search) {
+            let cached = Cached {
+                listing: std::mem::take(&mut self.listing),
+                complete: self.complete,
+                next_token: self.next_token.take(),
+            };
+            // A folder half listed is kept too: Continue goes on from its token.
+            if !cached.listing.is_empty() && self.fresh.is_none() {
+                self.cache.keep(cur, self.search, cached);
+            }
+        }
+        self.search = false;
+        self.filter.clear();
+        match self.cache.take(&loc, false) {
+            Some(c) => {
+                if let Some(old) = self.list_id.take() {
+                    out.send(Command::Cancel { id: old });
+                }
+                self.fresh = None;
+                self.forget_selection();
+                self.error = None;
+                self.listing = c.listing;
+                self.complete = c.complete;
+                self.next_token = c.next_token;
+                self.location = Some(loc);
+                self.refilter();
+                self.revalidate(out);
+            }
+            None => self.list(out, loc, None),
+        }
+    }
+
+    pub(super) fn forget_selection(&mut self) {
+        self.selected.clear();
+        self.cursor = None;
+        self.details = None;
+        self.presigned = None;
+        self.preview = None;
+        self.versions = None;
+    }
+
+    /// Lists the shown folder again from the start while its rows stay on screen; the new rows
+    /// replace them when every page has arrived (the selection and cursor kept by key).
+    pub fn revalidate(&mut self, out: &mut Outbox) {
+        let Some(loc) = self.location.clone() else {
+            return;
+        };
+        if let Some(old) = self.list_id.take() {
+            out.send(Command::Cancel { id: old });
+        }
+        let id = next_id();
+        let (region, delimiter, page_size) =
+            (self.region_of(&loc.bucket), !self.search, self.page_size);
+        let sent = self.send(out, |creds| BrowseCommand::ListObjects {
+            id,
+            creds,
+            bucket: loc.bucket,
+            region,
+            prefix: loc.prefix,
+            delimiter,
+            token: None,
+            page_size,
+        });
+        if sent {
+            self.list_id = Some(id);
+            self.fresh = Some(Listing::default());
+        }
+    }
+
+    /// The fresh listing is complete: it replaces the rows shown.
+    pub(super) fn swap_in_fresh(&mut self, fresh: Listing) {
+        let selected: HashSet<String> = self
+            .selected
+            .iter()
+            .map(|&r| self.listing.key(r).to_owned())
+            .collect();
+        let cursor: Option<String> = self
+            .cursor
+            .and_then(|c| self.view.get(c))
+            .map(|&r| self.listing.key(r).to_owned());
+        self.listing = fresh;
+        self.complete = true;
+        self.next_token = None;
+        self.selected = (0..u32::try_from(self.listing.len()).unwrap_or(u32::MAX))
+            .filter(|&r| selected.contains(self.listing.key(r)))
+            .collect();
+        let had_cursor = self.cursor.is_some();
+        self.refilter();
+        self.cursor = self
+            .view
+            .iter()
+            .position(|&r| cursor.as_deref() == Some(self.listing.key(r)))
+            .filter(|_| had_cursor);
     }
 }
 
