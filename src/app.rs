@@ -85,6 +85,10 @@ impl KeyfobApp {
     /// Backspace goes up; files dropped on the window are uploaded into the folder.
     fn browser_keys(&mut self, ctx: &egui::Context) {
         let (b, out) = (&mut self.state.browser, &mut self.state.outbox);
+        // The confirmation dialog is modal: the folder behind it takes no keys and no drops.
+        if b.confirm.is_some() {
+            return;
+        }
         let dropped: Vec<std::path::PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files

@@ -87,6 +87,9 @@ fn a_folder_download_is_counted_and_confirmed() {
         [("2026/", true)]
     );
     rig.shows("Counting… 0 files so far");
+    // The dialog is modal: the folder behind it takes no keys.
+    rig.press(Key::ArrowDown);
+    rig.expect_nothing_sent("the keys went to the folder behind the dialog");
     rig.reply(Event::Browse(BrowseEvent::Counting {
         id,
         files: 700,
@@ -162,6 +165,7 @@ fn a_large_deletion_asks_for_the_count_and_says_versions_stay() {
     assert!(rig.button_disabled("Delete"), "the wrong count");
     rig.type_into("Type 2,500 to confirm", "2500");
     rig.click("Delete");
+    rig.shows("Deleting 2,500 objects…");
     let (del, job) = take_job(&mut rig);
     let BucketJob::Delete { keys } = job else {
         panic!("{job:?}")
@@ -202,6 +206,9 @@ fn a_large_deletion_asks_for_the_count_and_says_versions_stay() {
     rig.hides("delete marker");
     rig.click("Delete");
     let (del, _) = take_job(&mut rig);
+    rig.click("Stop deleting");
+    expect_command!(rig, Command::Cancel { id }, Command::Browse(ListObjects { .. }) if *id == del);
+    rig.shows("Deletion stopped: what was already deleted is gone");
     let denied = AwsError::new(ErrorKind::AccessDenied, "Access denied: Access Denied");
     rig.reply(Event::Browse(BrowseEvent::Deleted {
         id: del,
@@ -328,4 +335,27 @@ fn back_shows_the_folder_at_once_and_lists_it_again() {
     rig.shows("new.txt");
     rig.hides("chart.png");
     rig.shows("All 2 objects and 1 folder loaded");
+}
+
+#[test]
+fn in_a_server_search_new_folders_go_in_the_folder_searched() {
+    let mut rig = in_reports();
+    rig.type_into("Filter", "no");
+    rig.click("Search this prefix on the server");
+    let (id, prefix) = find_command!(rig, Command::Browse(ListObjects { id, prefix, .. }) => (*id, prefix.clone()));
+    assert_eq!(prefix, "no");
+    let page = keyfob::aws::s3::Page {
+        folders: vec![],
+        objects: vec![obj("notes.txt", 5000)],
+        next: None,
+    };
+    rig.reply(Event::Browse(BrowseEvent::Page { id, page }));
+    rig.click("New folder…");
+    rig.type_into("Folder name", "q4");
+    rig.click("Create folder");
+    let (_, job) = take_job(&mut rig);
+    assert!(
+        matches!(&job, BucketJob::NewFolder { prefix, name } if prefix.is_empty() && name == "q4"),
+        "in the bucket's top, not under the search text: {job:?}"
+    );
 }

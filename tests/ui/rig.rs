@@ -269,7 +269,8 @@ impl Rig {
             .is_some_and(|c| c.plan.is_none() && c.error.is_none())
             || b.preview.as_ref().is_some_and(|p| p.result.is_none())
             || b.versions.as_ref().is_some_and(|v| v.result.is_none())
-            || b.new_folder.as_ref().is_some_and(|n| n.id.is_some());
+            || b.new_folder.as_ref().is_some_and(|n| n.id.is_some())
+            || b.deleting.is_some();
         let busy = st.sign_in.pending.is_some()
             || (b.shown && (b.buckets_id.is_some() || b.list_id.is_some() || waiting));
         if !busy {

@@ -62,7 +62,7 @@ pub async fn delete_keys(
                 ),
             })
             .collect();
-        report.deleted += batch.len() - refused.len();
+        report.deleted += batch.len().saturating_sub(refused.len());
         report.failed.extend(refused);
         progress(report.deleted + report.failed.len());
     }

@@ -114,13 +114,17 @@ pub async fn download_object(
     .map_err(AwsError::from)?;
     let expected = Expected::of(&first);
     let tmp_path = temp_path_for(dest);
-    let mut guard = TempFile(Some(tmp_path.clone()));
-    let file = tokio::fs::OpenOptions::new()
+    // Created with a plain open(2) on this worker thread, with no await before the guard is
+    // armed: a download cancelled while an open ran on a blocking thread could otherwise leave a
+    // file no guard knows about. Armed only once the file is ours (the name is unique, see
+    // `temp_path_for`), so a failed open removes nothing.
+    let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&tmp_path)
-        .await
+        .map(tokio::fs::File::from_std)
         .map_err(|e| io_error("Cannot create", &tmp_path, &e))?;
+    let mut guard = TempFile(Some(tmp_path.clone()));
     let done = Arc::new(AtomicU64::new(0));
     let whole = expected.length.is_none_or(|n| n <= RANGE_SIZE);
     let sum = if whole {
@@ -270,17 +274,16 @@ impl Ranges<'_> {
     }
 }
 
-/// A hidden file next to `dest`, named after it and this process.
+/// A hidden file next to `dest`, unique to this process and this download, and short (a name of
+/// 255 bytes must still get one).
 fn temp_path_for(dest: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = dest
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = dest.file_name().map_or_else(
-        || "download".to_owned(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    dir.join(format!(".{name}.keyfob-part-{}", std::process::id()))
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!(".keyfob-part-{}-{n}", std::process::id()))
 }
 
 /// Streams a body into `file` from `offset`, flushed to disk, adding to `done` and reporting it;
@@ -394,5 +397,20 @@ async fn md5_of_file(path: &Path) -> Result<Md5, AwsError> {
             return Ok(md5);
         };
         md5.update(chunk);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_names_are_unique_and_short() {
+        let dest = Path::new("/d").join("x".repeat(255));
+        let (a, b) = (temp_path_for(&dest), temp_path_for(&dest));
+        assert_ne!(a, b, "two downloads to one place get two files");
+        assert_eq!(a.parent(), Some(Path::new("/d")), "beside the target");
+        let len = a.file_name().map_or(0, std::ffi::OsStr::len);
+        assert!(len < 40, "a 255-byte name still gets one: {a:?}");
     }
 }

@@ -135,7 +135,8 @@ async fn image(client: &Client, obj: Object<'_>, size: u64) -> Result<Preview, A
             "Images over 10 MB are not previewed: download it to view it",
         ));
     }
-    let bytes = fetch(client, obj, None).await?;
+    // Bounded even if the object grew since it was listed: a larger one then fails to decode.
+    let bytes = fetch(client, obj, Some(format!("bytes=0-{}", IMAGE_MAX - 1))).await?;
     tokio::task::spawn_blocking(move || decode(&bytes))
         .await
         .map_err(|e| AwsError::new(ErrorKind::Other, format!("Decoding stopped: {e}")))?

@@ -155,9 +155,9 @@ pub async fn plan_download(
         if p.folder {
             each_key(client, bucket, &p.key, |key, size| {
                 add(&mut plan, key, size);
+                counted(plan.files.len(), plan.bytes);
             })
             .await?;
-            counted(plan.files.len(), plan.bytes);
         } else {
             add(&mut plan, p.key.clone(), p.size);
         }
@@ -181,9 +181,9 @@ pub async fn plan_delete(
                     path: PathBuf::new(),
                     size,
                 });
+                counted(plan.files.len(), plan.bytes);
             })
             .await?;
-            counted(plan.files.len(), plan.bytes);
         } else {
             plan.add_file(PlannedFile {
                 key: p.key.clone(),

@@ -233,6 +233,8 @@ impl PendingUpload {
     }
 
     async fn complete(&self, parts: Vec<CompletedPart>, size: u64) -> Result<(), AwsError> {
+        // A multipart object's ETag ends in "-N", N its parts.
+        let multipart_tag = format!("-{}", parts.len());
         let done = self
             .client
             .complete_multipart_upload()
@@ -250,10 +252,14 @@ impl PendingUpload {
             // Some S3-compatible servers (moto among them) answer 200 with a body the SDK will not
             // read; the object is then there, which HeadObject settles.
             let ok_status = e.raw_response().is_some_and(|r| r.status().as_u16() == 200);
+            // An object of the same size that was there before is not enough: it must be the one
+            // made of these parts.
             let there = ok_status
                 && head_object(&self.client, &self.bucket, &self.key)
                     .await
-                    .is_ok_and(|d| d.size == size);
+                    .is_ok_and(|d| {
+                        d.size == size && d.etag.is_some_and(|t| t.ends_with(&multipart_tag))
+                    });
             if !there {
                 return Err(AwsError::from_sdk("Finishing the upload", &e));
             }

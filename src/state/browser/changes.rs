@@ -55,6 +55,12 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
+/// "1 object", "2,500 objects".
+#[must_use]
+pub fn objects(n: usize) -> String {
+    plural(n, "object", "objects")
+}
+
 impl Confirm {
     /// Everything the plan covers (files and folders).
     #[must_use]
@@ -129,6 +135,17 @@ pub struct NewFolder {
 }
 
 impl Browser {
+    /// Where the user is, as a folder: in a server search (whose prefix ends in the text typed),
+    /// the folder the search started from. Downloads, uploads and new folders work from here.
+    #[must_use]
+    pub fn here(&self) -> Option<Location> {
+        let mut loc = self.location.clone()?;
+        if self.search && !loc.prefix.is_empty() && !loc.prefix.ends_with('/') {
+            loc.prefix = crate::listing::parent(&loc.prefix).to_owned();
+        }
+        Some(loc)
+    }
+
     /// Sends a bucket job for the current bucket; false without a session or a bucket.
     pub(super) fn send_job(&self, out: &mut Outbox, id: RequestId, job: BucketJob) -> bool {
         let Some(loc) = &self.location else {
@@ -165,9 +182,11 @@ impl Browser {
 
     /// Counts `purpose` for the selection (download, delete) or `paths` (upload), then asks.
     fn ask(&mut self, out: &mut Outbox, purpose: Purpose, job: BucketJob) {
-        let Some(at) = self.location.clone() else {
+        let Some(at) = self.here() else {
             return;
         };
+        // One question at a time: a count still running for an earlier one stops.
+        self.dismiss(out);
         let id = next_id();
         if self.send_job(out, id, job) {
             self.confirm = Some(Confirm {
@@ -196,11 +215,7 @@ impl Browser {
         {
             return self.download_one(out, (one.key.clone(), one.size));
         }
-        let base = self
-            .location
-            .as_ref()
-            .map(|l| l.prefix.clone())
-            .unwrap_or_default();
+        let base = self.here().map(|l| l.prefix).unwrap_or_default();
         let job = BucketJob::Plan {
             base,
             picked,
@@ -212,7 +227,7 @@ impl Browser {
     /// Uploads local files and folders (dropped on the window), or a folder chosen in a dialog
     /// (`None`), into the current folder, counted and asked first.
     pub fn upload_tree(&mut self, out: &mut Outbox, paths: Option<Vec<PathBuf>>) {
-        let Some(loc) = self.location.clone() else {
+        let Some(loc) = self.here() else {
             self.note = Some(Notice::info("Open a bucket first, then upload into it"));
             return;
         };
@@ -243,6 +258,7 @@ impl Browser {
         let Some(c) = self.confirm.take_if(|c| c.ready()) else {
             return;
         };
+        let count = c.count();
         let (Some(plan), id) = (c.plan, next_id()) else {
             return;
         };
@@ -261,6 +277,9 @@ impl Browser {
         // A download changes nothing in the bucket; the others have the folder listed again.
         if self.send_job(out, id, job) && c.purpose != Purpose::Download {
             self.changes.insert(id, c.at);
+            if c.purpose == Purpose::Delete {
+                self.deleting = Some((id, count));
+            }
         }
     }
 
@@ -275,7 +294,7 @@ impl Browser {
 
     /// Makes the folder named in [`NewFolder`] inside the current folder.
     pub fn create_folder(&mut self, out: &mut Outbox) {
-        let (Some(loc), Some(nf)) = (self.location.clone(), self.new_folder.as_mut()) else {
+        let (Some(loc), Some(nf)) = (self.here(), self.new_folder.as_mut()) else {
             return;
         };
         let name = nf.name.trim().to_owned();
@@ -324,12 +343,26 @@ impl Browser {
         }
     }
 
+    /// Stops the deletion under way; what was deleted is gone, the folder is listed again.
+    pub fn stop_deleting(&mut self, out: &mut Outbox) {
+        if let Some((id, _)) = self.deleting.take() {
+            out.send(Command::Cancel { id });
+            self.note = Some(Notice::warning(
+                "Deletion stopped: what was already deleted is gone",
+            ));
+            self.changed(id, out);
+        }
+    }
+
     pub(super) fn deleted(
         &mut self,
         id: RequestId,
         result: Result<DeleteReport, AwsError>,
         out: &mut Outbox,
     ) {
+        if self.deleting.is_some_and(|(d, _)| d == id) {
+            self.deleting = None;
+        }
         self.changed(id, out);
         self.note = Some(match result {
             Ok(r) if r.failed.is_empty() => Notice::success(format!(
@@ -380,7 +413,7 @@ impl Browser {
     /// A change `id` ended: the folder it changed is listed again, in the background, when shown.
     pub(super) fn changed(&mut self, id: RequestId, out: &mut Outbox) {
         if let Some(at) = self.changes.remove(&id)
-            && self.location.as_ref() == Some(&at)
+            && self.here().as_ref() == Some(&at)
         {
             self.revalidate(out);
         }

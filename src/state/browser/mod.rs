@@ -15,7 +15,7 @@ mod selection;
 mod transfers;
 
 pub use cache::{Cached, ListingCache};
-pub use changes::{Confirm, NewFolder, TYPE_COUNT_ABOVE, thousands};
+pub use changes::{Confirm, NewFolder, TYPE_COUNT_ABOVE, objects, thousands};
 pub use inspect::Inspect;
 pub use selection::Presigned;
 pub use transfers::Transfer;
@@ -105,6 +105,8 @@ pub struct Browser {
     pub new_folder: Option<NewFolder>,
     /// Changes under way (transfers, deletions, new folders) and the folder each changes.
     pub changes: HashMap<RequestId, Location>,
+    /// A deletion under way: its id and how many objects it deletes.
+    pub deleting: Option<(RequestId, usize)>,
     pub preview: Option<Inspect<Preview>>,
     pub versions: Option<Inspect<Vec<VersionInfo>>>,
 }

@@ -76,7 +76,7 @@ impl Browser {
     /// Uploads `files` (dropped on the window: `Some`) into the current folder; `None` asks with
     /// a file dialog first.
     pub fn upload(&mut self, out: &mut Outbox, files: Option<Vec<PathBuf>>) {
-        let Some(loc) = self.location.clone() else {
+        let Some(loc) = self.here() else {
             self.note = Some(Notice::info("Open a bucket first, then upload into it"));
             return;
         };

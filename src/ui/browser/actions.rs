@@ -13,6 +13,19 @@ use crate::validate::human_duration;
 pub(super) fn actions_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     ui.horizontal_wrapped(|ui| buttons_ui(ui, state, now));
     super::confirm::new_folder_ui(ui, state);
+    if let Some((_, n)) = state.browser.deleting {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!("Deleting {}…", crate::state::browser::objects(n)));
+            if ui
+                .button("Stop deleting")
+                .on_hover_text("Stop; what was already deleted is gone")
+                .clicked()
+            {
+                state.browser.stop_deleting(&mut state.outbox);
+            }
+        });
+    }
     let b = &state.browser;
     if let Some(p) = &b.presigned {
         let valid = human_duration(p.valid.as_secs());

@@ -11,6 +11,8 @@ use crate::ui::theme::{Size, notice_ui};
 
 /// The preview's height on screen.
 const PREVIEW_HEIGHT: f32 = 240.0;
+/// Characters of one line shown in a text preview.
+const LINE_MAX: usize = 2000;
 
 pub(super) fn preview_ui(ui: &mut egui::Ui, state: &AppState) {
     let Some(p) = &state.browser.preview else {
@@ -48,18 +50,24 @@ pub(super) fn preview_ui(ui: &mut egui::Ui, state: &AppState) {
             rgba,
             original,
         })) => {
-            let id = egui::Id::unique(("preview_texture", p.id));
-            let tex: egui::TextureHandle = ui.data(|d| d.get_temp(id)).unwrap_or_else(|| {
-                let size = [*width as usize, *height as usize];
-                let image = egui::ColorImage::from_rgba_unmultiplied(size, rgba);
-                let tex = ui.ctx().load_texture(
-                    format!("preview-{}", p.id),
-                    image,
-                    egui::TextureOptions::LINEAR,
-                );
-                ui.data_mut(|d| d.insert_temp(id, tex.clone()));
-                tex
-            });
+            // One texture at a time, tagged with its preview: a new preview replaces (and frees)
+            // the last one.
+            let slot = egui::Id::unique("preview_texture");
+            let kept: Option<(u64, egui::TextureHandle)> = ui.data(|d| d.get_temp(slot));
+            let tex = match kept {
+                Some((id, tex)) if id == p.id => tex,
+                _ => {
+                    let size = [*width as usize, *height as usize];
+                    let image = egui::ColorImage::from_rgba_unmultiplied(size, rgba);
+                    let tex = ui.ctx().load_texture(
+                        format!("preview-{}", p.id),
+                        image,
+                        egui::TextureOptions::LINEAR,
+                    );
+                    ui.data_mut(|d| d.insert_temp(slot, (p.id, tex.clone())));
+                    tex
+                }
+            };
             ui.label(RichText::new(format!("{} × {} pixels", original.0, original.1)).weak());
             ui.add(
                 egui::Image::new(&tex)
@@ -81,8 +89,14 @@ fn text_ui(ui: &mut egui::Ui, text: &str) {
         .auto_shrink([false, true])
         .show_rows(ui, row, lines, |ui, range| {
             for line in text.lines().skip(range.start).take(range.len()) {
+                // A very long line (minified JSON) is cut: laying out a MiB every frame would not
+                // keep the window fluid.
+                let shown = match line.char_indices().nth(LINE_MAX) {
+                    Some((at, _)) => format!("{}…", line.get(..at).unwrap_or(line)),
+                    None => line.to_owned(),
+                };
                 ui.add(
-                    egui::Label::new(RichText::new(line).monospace())
+                    egui::Label::new(RichText::new(shown).monospace())
                         .wrap_mode(egui::TextWrapMode::Extend),
                 );
             }

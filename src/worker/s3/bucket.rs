@@ -246,7 +246,10 @@ fn download(t: Task, id: RequestId, at: At, plan: Plan, target: Option<PathBuf>)
         // `client` refuses a session that ended while the dialog was open.
         let client = match t.client(&at).await {
             Ok(c) => c,
-            Err(e) => return fail(&t.send, refusal(id, &BucketJob::Upload { plan }, e)),
+            Err(e) => {
+                let job = BucketJob::Download { plan, target: None };
+                return fail(&t.send, refusal(id, &job, e));
+            }
         };
         start_transfer(
             &jobs,

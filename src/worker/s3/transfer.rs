@@ -174,9 +174,10 @@ pub(super) fn start_transfer<F, Fut>(
     let on_stop = move |why| {
         let error = match why {
             Stop::Expired => expired(),
-            Stop::Cancelled | Stop::Replaced => {
-                AwsError::new(ErrorKind::Other, "Cancelled: nothing was left behind")
-            }
+            Stop::Cancelled | Stop::Replaced => AwsError::new(
+                ErrorKind::Other,
+                "Cancelled: no partial file was left behind",
+            ),
         };
         stopped(Event::Browse(BrowseEvent::Transfer {
             id,
