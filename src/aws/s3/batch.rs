@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use aws_sdk_s3::Client;
 
 use super::Progress;
+use super::change::put_marker;
 use super::download::{Existing, download};
 use super::tree::{Plan, PlannedFile, Skipped};
 use super::upload::upload;
@@ -67,6 +68,13 @@ struct Tally {
 }
 
 impl Tally {
+    fn new(progress: Progress) -> Self {
+        Self {
+            total: Arc::default(),
+            progress,
+        }
+    }
+
     /// A progress for one file: its reports (bytes of that file) become increments of the total.
     fn for_file(&self) -> Progress {
         let (total, progress) = (Arc::clone(&self.total), Arc::clone(&self.progress));
@@ -84,7 +92,8 @@ impl Tally {
 /// others go on. The files run inside this one future (not as spawned tasks), so dropping it
 /// stops and cleans up every file before the drop returns: a cancelled batch leaves no partial
 /// file by the time its stop is reported.
-async fn in_parallel<F, Fut>(files: Vec<PlannedFile>, run: F) -> BatchReport
+/// `failed` holds what failed before the files ran (skipped names, folders); it is reported first.
+async fn in_parallel<F, Fut>(files: Vec<PlannedFile>, failed: Vec<Skipped>, run: F) -> BatchReport
 where
     F: Fn(PlannedFile) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = Result<u64, AwsError>> + Send + 'static,
@@ -118,7 +127,10 @@ where
             Box::pin(worker) as std::pin::Pin<Box<dyn Future<Output = BatchReport> + Send>>
         })
         .collect();
-    let mut all = BatchReport::default();
+    let mut all = BatchReport {
+        failed,
+        ..BatchReport::default()
+    };
     std::future::poll_fn(|cx| {
         workers.retain_mut(|w| match w.as_mut().poll(cx) {
             std::task::Poll::Ready(r) => {
@@ -178,10 +190,7 @@ pub async fn download_plan(
     into: &Path,
     progress: Progress,
 ) -> BatchReport {
-    let tally = Tally {
-        total: Arc::default(),
-        progress,
-    };
+    let tally = Tally::new(progress);
     let mut failed = plan.skipped;
     for f in &plan.folders {
         if let Err(reason) = make_dirs(into, &f.path) {
@@ -192,7 +201,7 @@ pub async fn download_plan(
         }
     }
     let (client, bucket, into) = (client.clone(), bucket.to_owned(), into.to_owned());
-    let mut report = in_parallel(plan.files, move |f: PlannedFile| {
+    in_parallel(plan.files, failed, move |f: PlannedFile| {
         let (client, bucket, into, progress) = (
             client.clone(),
             bucket.clone(),
@@ -207,10 +216,7 @@ pub async fn download_plan(
             download(&client, &bucket, &f.key, &dest, Existing::Refuse, progress).await
         }
     })
-    .await;
-    failed.append(&mut report.failed);
-    report.failed = failed;
-    report
+    .await
 }
 
 /// Uploads a plan: its empty folders as markers, then its files (multipart when large). Returns
@@ -221,35 +227,22 @@ pub async fn upload_plan(
     plan: Plan,
     progress: Progress,
 ) -> BatchReport {
-    let tally = Tally {
-        total: Arc::default(),
-        progress,
-    };
+    let tally = Tally::new(progress);
     let mut failed = plan.skipped;
     for f in &plan.folders {
-        let put = client
-            .put_object()
-            .bucket(bucket)
-            .key(&f.key)
-            .body(Vec::new().into())
-            .send()
-            .await;
-        if let Err(e) = put {
+        if let Err(e) = put_marker(client, bucket, &f.key).await {
             failed.push(Skipped {
                 name: f.key.clone(),
-                reason: AwsError::from_sdk("Creating the folder", &e).message,
+                reason: e.message,
             });
         }
     }
     let (client, bucket) = (client.clone(), bucket.to_owned());
-    let mut report = in_parallel(plan.files, move |f: PlannedFile| {
+    in_parallel(plan.files, failed, move |f: PlannedFile| {
         let (client, bucket, progress) = (client.clone(), bucket.clone(), tally.for_file());
         async move { upload(&client, &bucket, &f.key, &f.path, progress).await }
     })
-    .await;
-    failed.append(&mut report.failed);
-    report.failed = failed;
-    report
+    .await
 }
 
 #[cfg(test)]

@@ -103,15 +103,21 @@ pub async fn create_folder(
     if there.key_count().unwrap_or(0) > 0 {
         return bad(&format!("A folder named {name} already exists here"));
     }
+    put_marker(client, bucket, &key).await?;
+    Ok(key)
+}
+
+/// Puts the folder marker `key` (an empty object whose key ends in `/`).
+pub(super) async fn put_marker(client: &Client, bucket: &str, key: &str) -> Result<(), AwsError> {
     client
         .put_object()
         .bucket(bucket)
-        .key(&key)
+        .key(key)
         .body(Vec::new().into())
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("Creating the folder", &e))?;
-    Ok(key)
+    Ok(())
 }
 
 /// Whether the bucket keeps versions (versioning enabled or suspended: a delete then adds a
