@@ -546,21 +546,7 @@ async fn access_denied_is_readable_and_a_lost_server_is_reported() {
     // every S3 request the Rust SDK signs (SignatureDoesNotMatch, seen here on 5.2.1), so it
     // cannot deny one bucket while allowing another. (The browser keeping the other buckets is
     // a UI test.)
-    let server = FakeServer::start(Behaviour::Respond(
-        403,
-        "<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>r1</RequestId></Error>",
-    ))
-    .await;
-    let env = keyfob::aws::AwsEnv {
-        endpoint_url: Some(server.url.clone()),
-        ..keyfob::aws::AwsEnv::default()
-    };
-    let creds = Credentials {
-        access_key_id: "ASIAFAKEFAKEFAKEFAKE".into(),
-        secret_access_key: keyfob::secret::Secret::new("fake"),
-        session_token: Some(keyfob::secret::Secret::new("token")),
-    };
-    let fake = s3::client(&env, &creds, Some("us-east-1")).await;
+    let (_server, fake) = common::fake::denying_s3().await;
     let err = s3::list_page(&fake, "keyfob-secret", "", true, None, None)
         .await
         .unwrap_err();

@@ -19,7 +19,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_s3::Client;
-use common::fake::{Behaviour, FakeServer};
 use common::{Moto, seed};
 use keyfob::aws::errors::ErrorKind;
 use keyfob::aws::s3::{self, Object, Picked, Preview, PreviewKind};
@@ -354,21 +353,7 @@ async fn new_folders_and_their_refusals() {
     }
 
     // Access denied, as S3 says it: one readable sentence, for a new folder and a deletion.
-    let server = FakeServer::start(Behaviour::Respond(
-        403,
-        "<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>r1</RequestId></Error>",
-    ))
-    .await;
-    let env = keyfob::aws::AwsEnv {
-        endpoint_url: Some(server.url.clone()),
-        ..keyfob::aws::AwsEnv::default()
-    };
-    let creds = Credentials {
-        access_key_id: "ASIAFAKEFAKEFAKEFAKE".into(),
-        secret_access_key: keyfob::secret::Secret::new("fake"),
-        session_token: Some(keyfob::secret::Secret::new("token")),
-    };
-    let denied = s3::client(&env, &creds, Some("us-east-1")).await;
+    let (_server, denied) = common::fake::denying_s3().await;
     let e = s3::create_folder(&denied, BUCKET, "", "new")
         .await
         .unwrap_err();

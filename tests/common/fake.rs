@@ -124,3 +124,24 @@ impl FakeServer {
         self.requests.load(Ordering::SeqCst)
     }
 }
+
+/// A fake server that answers every request with S3's AccessDenied, and an S3 client (with a
+/// session's fake keys) pointed at it. The server stops when the first value is dropped.
+pub async fn denying_s3() -> (FakeServer, aws_sdk_s3::Client) {
+    let server = FakeServer::start(Behaviour::Respond(
+        403,
+        "<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>r1</RequestId></Error>",
+    ))
+    .await;
+    let env = keyfob::aws::AwsEnv {
+        endpoint_url: Some(server.url.clone()),
+        ..keyfob::aws::AwsEnv::default()
+    };
+    let creds = keyfob::session::Credentials {
+        access_key_id: "ASIAFAKEFAKEFAKEFAKE".into(),
+        secret_access_key: keyfob::secret::Secret::new("fake"),
+        session_token: Some(keyfob::secret::Secret::new("token")),
+    };
+    let client = keyfob::aws::s3::client(&env, &creds, Some("us-east-1")).await;
+    (server, client)
+}
