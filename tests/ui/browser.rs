@@ -6,7 +6,8 @@ use keyfob::secret::Secret;
 
 use crate::rig::*;
 
-fn obj(key: &str, size: u64) -> ObjectEntry {
+/// A listed object, modified a day before the rig's start.
+pub(crate) fn obj(key: &str, size: u64) -> ObjectEntry {
     ObjectEntry {
         key: key.into(),
         size,

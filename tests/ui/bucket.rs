@@ -4,22 +4,12 @@
 
 use std::path::PathBuf;
 
-use keyfob::aws::s3::{
-    DeleteReport, ObjectEntry, Plan, PlannedFile, Preview, PreviewKind, Skipped,
-};
+use keyfob::aws::s3::{DeleteReport, Plan, PlannedFile, Preview, PreviewKind, Skipped};
 use keyfob::message::BrowseCommand::{Bucket, ListObjects};
 use keyfob::message::{BucketJob, Purpose};
 
+use crate::browser::obj;
 use crate::rig::*;
-
-fn obj(key: &str, size: u64) -> ObjectEntry {
-    ObjectEntry {
-        key: key.into(),
-        size,
-        modified: (T0 - 86_400) as i64,
-        class: 1,
-    }
-}
 
 fn files(n: usize, prefix: &str) -> Vec<PlannedFile> {
     (0..n)
