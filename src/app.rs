@@ -49,6 +49,7 @@ impl KeyfobApp {
     /// Creates the app on a running worker, restoring saved preferences, and asks for the profiles.
     #[must_use]
     pub fn new(cc: &eframe::CreationContext<'_>, channels: Channels, clock: Clock) -> Self {
+        crate::ui::theme::install(&cc.egui_ctx);
         let prefs: Prefs = cc
             .storage
             .and_then(|s| eframe::get_value(s, PREFS_KEY))
@@ -205,16 +206,21 @@ impl eframe::App for KeyfobApp {
         let title = self.title.clone();
         ctx.accesskit_node_builder(egui::accesskit_root_id(), |root| root.set_label(title));
         self.shortcuts(&ctx, now);
-        egui::Panel::bottom("status").show(ui, |ui| crate::ui::status_bar_ui(ui, &self.state));
+        egui::Panel::bottom("status").show(ui, |ui| {
+            crate::ui::theme::name_panel(ui, "Status");
+            crate::ui::status_bar_ui(ui, &self.state);
+        });
         if self.state.browser.shown {
             if self.state.live_session(now).is_some() {
                 self.browser_keys(&ctx);
             }
             egui::CentralPanel::default().show(ui, |ui| {
+                crate::ui::theme::name_panel(ui, "S3 browser");
                 crate::ui::browser::browser_ui(ui, &mut self.state, now);
             });
         } else {
             egui::CentralPanel::default().show(ui, |ui| {
+                crate::ui::theme::name_panel(ui, "Sign in and sessions");
                 egui::ScrollArea::vertical()
                     .auto_shrink([false, false])
                     .show(ui, |ui| crate::ui::main_view_ui(ui, &mut self.state, now));

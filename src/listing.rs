@@ -303,6 +303,27 @@ pub fn short_time(secs: i64) -> String {
         .unwrap_or_default()
 }
 
+/// How long ago `secs` (seconds since 1970) was, in words: "just now", "5 min ago", "3 h ago",
+/// "yesterday", "12 days ago", then the date. In the future (a clock ahead): the date.
+#[must_use]
+pub fn relative_time(secs: i64, now: std::time::SystemTime) -> String {
+    let now = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .unwrap_or(0);
+    let ago = now - secs;
+    match ago {
+        i64::MIN..0 => short_time(secs).get(..10).unwrap_or_default().to_owned(),
+        0..60 => "just now".to_owned(),
+        60..3600 => format!("{} min ago", ago / 60),
+        3600..86_400 => format!("{} h ago", ago / 3600),
+        86_400..172_800 => "yesterday".to_owned(),
+        172_800..2_592_000 => format!("{} days ago", ago / 86_400),
+        _ => short_time(secs).get(..10).unwrap_or_default().to_owned(),
+    }
+}
+
 /// The parts of a prefix for breadcrumbs: `("a/", "a/"), ("b/", "a/b/")`.
 #[must_use]
 pub fn crumbs(prefix: &str) -> Vec<(&str, &str)> {
@@ -444,6 +465,24 @@ mod tests {
         assert_eq!(
             STORAGE_CLASSES[storage_class_code("NEW_CLASS") as usize],
             "OTHER"
+        );
+    }
+
+    #[test]
+    fn relative_times() {
+        let at = |s: i64| std::time::UNIX_EPOCH + std::time::Duration::from_secs(s.unsigned_abs());
+        let t0 = 1_795_348_800; // 2026-11-22T12:00:00Z
+        let now = at(t0);
+        assert_eq!(relative_time(t0 - 5, now), "just now");
+        assert_eq!(relative_time(t0 - 300, now), "5 min ago");
+        assert_eq!(relative_time(t0 - 3 * 3600, now), "3 h ago");
+        assert_eq!(relative_time(t0 - 30 * 3600, now), "yesterday");
+        assert_eq!(relative_time(t0 - 12 * 86_400, now), "12 days ago");
+        assert_eq!(relative_time(t0 - 90 * 86_400, now), "2026-08-24");
+        assert_eq!(
+            relative_time(t0 + 86_400, now),
+            "2026-11-23",
+            "a clock ahead: the date"
         );
     }
 }

@@ -12,7 +12,6 @@ use egui::{Key, RichText, TextEdit};
 
 use crate::cli::prompt::{PROMPT_CANCELLED, PROMPT_SIGNED_IN};
 use crate::cli::{Ctx, OK};
-use crate::ui::theme::RED;
 
 /// What the sign-in thread reports.
 #[derive(Debug)]
@@ -141,7 +140,7 @@ impl eframe::App for PromptApp {
             self.close(&ctx, PROMPT_CANCELLED);
         }
         egui::CentralPanel::default().show(ui, |ui| {
-            ui.heading(format!("A code for {}", self.profile));
+            crate::ui::theme::heading_ui(ui, &format!("A code for {}", self.profile));
             ui.label(format!("{} needs AWS credentials.", self.asker));
             if let Some(role) = &self.role {
                 ui.label(RichText::new(format!("Role: {role}")).weak());
@@ -149,7 +148,7 @@ impl eframe::App for PromptApp {
             ui.add_space(8.0);
             self.code_ui(ui);
             if let Some(e) = &self.error {
-                ui.label(RichText::new(e).color(RED));
+                ui.label(RichText::new(e).color(ui.visuals().error_fg_color));
             }
             ui.add_space(8.0);
             ui.horizontal(|ui| {

@@ -66,7 +66,7 @@ pub fn role_arn(input: &str) -> Result<String, String> {
 pub fn code(input: &str) -> Result<String, String> {
     let s = input.trim();
     if s.is_empty() {
-        return Err("Enter the 6-digit code from your MFA device".to_owned());
+        return Err("Enter the 6-digit code".to_owned());
     }
     if !s.chars().all(|c| c.is_ascii_digit()) {
         return Err("The code has digits only".to_owned());

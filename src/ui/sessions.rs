@@ -8,57 +8,70 @@ use egui::RichText;
 use crate::export::ExportFormat;
 use crate::session::{Session, Urgency, countdown_text};
 use crate::state::AppState;
-use crate::ui::theme::{tinted, urgency_color};
+use crate::ui::theme::{
+    card_ui, heading_ui, icon, icon_button, live, name, palette, space, tinted, urgency_color,
+};
 
-/// Draws the session panel (only when there is a session).
+/// A session card's width in the list.
+const CARD_WIDTH: f32 = 200.0;
+
+/// Draws the session panel (only when there is a session): the other live sessions as cards,
+/// then the shown one's card — who, the countdown with its band, the actions — and under it the
+/// tools that use it (export lines, the credentials file).
 pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     let Some(session) = state.current().cloned() else {
         return;
     };
-    ui.heading("Session");
-    ui.add_space(4.0);
     if state.sessions.list.len() > 1 {
+        heading_ui(ui, "Sessions");
+        ui.add_space(space::S);
         session_list_ui(ui, state, now);
-        ui.add_space(6.0);
+        ui.add_space(space::M);
     }
-    identity_ui(ui, &session);
-    ui.add_space(6.0);
-    let mfa = state.sessions.mfa_behind(&session).cloned();
-    countdown_ui(ui, &session, mfa.as_ref(), now);
-    if mfa.is_some() && !session.is_expired(now) {
-        renewal_ui(ui, state, mfa.as_ref(), now);
-    }
-    ui.add_space(6.0);
-    actions_ui(ui, state, &session, now);
+    card_ui(ui, "Session", true, |ui| {
+        heading_ui(ui, "Session");
+        ui.add_space(space::S);
+        identity_ui(ui, &session, now);
+        ui.add_space(space::M);
+        let mfa = state.sessions.mfa_behind(&session).cloned();
+        countdown_ui(ui, &session, mfa.as_ref(), now);
+        if mfa.is_some() && !session.is_expired(now) {
+            renewal_ui(ui, state, mfa.as_ref(), now);
+        }
+        ui.add_space(space::M);
+        actions_ui(ui, state, &session, now);
+    });
     if state.current().map(|s| &s.name) != Some(&session.name) {
         return;
     }
-    export_ui(ui, state, &session, now);
-    if !session.is_expired(now) {
-        ui.add_space(8.0);
-        crate::ui::cred_write::cred_write_ui(ui, state, now);
-    }
+    ui.add_space(space::M);
+    card_ui(ui, "Use the session", false, |ui| {
+        heading_ui(ui, "Use the session");
+        ui.add_space(space::S);
+        export_ui(ui, state, &session, now);
+        if !session.is_expired(now) {
+            ui.add_space(space::S);
+            crate::ui::cred_write::cred_write_ui(ui, state, now);
+        }
+    });
 }
 
 /// Renew, Sign out, Browse S3 and Open AWS console.
 fn actions_ui(ui: &mut egui::Ui, state: &mut AppState, session: &Session, now: SystemTime) {
     let expired = session.is_expired(now);
     ui.horizontal(|ui| {
-        let renew = ui
-            .button("Renew")
+        let renew = icon_button(ui, true, icon::ICON_REFRESH, "Renew")
             .on_hover_text("Sign in again with a new code; every field is kept");
         if renew.clicked() {
             state.renew();
         }
-        if ui
-            .button("Sign out")
+        if icon_button(ui, true, icon::ICON_LOGOUT, "Sign out")
             .on_hover_text("Forget this session, here and in the keyring")
             .clicked()
         {
             state.sign_out(now);
         }
-        let browse = ui
-            .add_enabled(!expired, egui::Button::new("Browse S3"))
+        let browse = icon_button(ui, !expired, icon::ICON_FOLDER_OPEN, "Browse S3")
             .on_hover_text("Buckets, folders and objects with this session")
             .on_disabled_hover_text("The session has expired: renew it first");
         if browse.clicked() {
@@ -69,12 +82,14 @@ fn actions_ui(ui: &mut egui::Ui, state: &mut AppState, session: &Session, now: S
         } else {
             crate::aws::console::why_not(session)
         };
-        let console = ui
-            .add_enabled(why_not.is_none(), egui::Button::new("Open AWS console"))
-            .on_hover_text(
-                "Sign in to the AWS Management Console in your browser with this session",
-            )
-            .on_disabled_hover_text(why_not.unwrap_or_default());
+        let console = icon_button(
+            ui,
+            why_not.is_none(),
+            icon::ICON_OPEN_IN_NEW,
+            "Open AWS console",
+        )
+        .on_hover_text("Sign in to the AWS Management Console in your browser with this session")
+        .on_disabled_hover_text(why_not.unwrap_or_default());
         if console.clicked() {
             state.open_console(now);
         }
@@ -84,9 +99,7 @@ fn actions_ui(ui: &mut egui::Ui, state: &mut AppState, session: &Session, now: S
 /// "Use the session in a terminal": the format, Copy, the clipboard delay and a masked preview.
 fn export_ui(ui: &mut egui::Ui, state: &mut AppState, session: &Session, now: SystemTime) {
     let expired = session.is_expired(now);
-    ui.add_space(8.0);
-    ui.separator();
-    ui.label(RichText::new("Use the session in a terminal").strong());
+    ui.label(RichText::new("Export lines for a terminal").strong());
     ui.horizontal(|ui| {
         let label = ui.label("Format");
         egui::ComboBox::from_id_salt("export_format")
@@ -99,8 +112,7 @@ fn export_ui(ui: &mut egui::Ui, state: &mut AppState, session: &Session, now: Sy
             .response
             .labelled_by(label.id)
             .on_hover_text("The shell (or .env file) the lines are for");
-        let copy = ui
-            .add_enabled(!expired, egui::Button::new("Copy export lines"))
+        let copy = icon_button(ui, !expired, icon::ICON_CONTENT_COPY, "Copy export lines")
             .on_hover_text("Copy the lines to the clipboard (Ctrl+Shift+C)")
             .on_disabled_hover_text("The session has expired: renew it first");
         if copy.clicked() {
@@ -120,83 +132,162 @@ fn export_ui(ui: &mut egui::Ui, state: &mut AppState, session: &Session, now: Sy
     } else {
         session.export_preview(state.sessions.export_format)
     };
-    egui::Frame::group(ui.style()).show(ui, |ui| {
-        ui.label(RichText::new(preview).monospace().size(11.0));
-    });
+    egui::Frame::new()
+        .fill(ui.visuals().extreme_bg_color)
+        .corner_radius(6)
+        .inner_margin(space::S)
+        .show(ui, |ui| {
+            ui.set_min_width(ui.available_width());
+            ui.label(RichText::new(preview).monospace().size(11.5));
+        });
 }
 
-/// Every session with its own countdown; a click shows it.
+/// Every live session as a card — name, role or kind, account, time left in its band's colour
+/// and a bar — the shown one outlined; a click on the name shows it.
 fn session_list_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     let mut pick = None;
-    egui::Grid::new("sessions")
-        .num_columns(3)
-        .spacing([12.0, 2.0])
-        .show(ui, |ui| {
-            for s in &state.sessions.list {
-                let selected = state.current().is_some_and(|c| c.name == s.name);
+    ui.horizontal_wrapped(|ui| {
+        for s in &state.sessions.list {
+            let selected = state.current().is_some_and(|c| c.name == s.name);
+            let card_name = format!("Session {}", s.name);
+            card_ui(ui, &card_name, selected, |ui| {
+                ui.set_width(CARD_WIDTH);
                 let r = ui
-                    .selectable_label(selected, &s.name)
+                    .selectable_label(selected, RichText::new(&s.name).strong())
                     .on_hover_text("Show this session");
+                name(&r, &s.name);
                 if r.clicked() {
                     pick = Some(s.name.clone());
                 }
-                ui.label(s.identity.as_ref().map_or("?", |i| i.account.as_str()));
+                let account = s.identity.as_ref().map_or("?", |i| i.account.as_str());
+                let what = format!("{} · {account}", s.kind.describe());
+                ui.label(RichText::new(what).small().weak());
                 let urgency = s.urgency(now);
+                let color = urgency_color(ui.visuals(), urgency);
                 let text = if urgency == Urgency::Expired {
                     "expired".to_owned()
                 } else {
-                    countdown_text(s.remaining(now))
+                    format!("{} left", countdown_text(s.remaining(now)))
                 };
-                ui.label(tinted(
-                    RichText::new(text).monospace(),
-                    urgency_color(urgency),
-                ));
-                ui.end_row();
-            }
-        });
+                ui.label(tinted(RichText::new(text).monospace(), color));
+                band_bar_ui(ui, s, color, CARD_WIDTH, now);
+            });
+        }
+    });
     if let Some(name) = pick {
         state.select_session(&name, now);
     }
 }
 
-fn identity_ui(ui: &mut egui::Ui, session: &Session) {
+/// The share of a session's life left, in its band's colour (the accent while calm).
+fn band_bar_ui(
+    ui: &mut egui::Ui,
+    s: &Session,
+    color: Option<egui::Color32>,
+    width: f32,
+    now: SystemTime,
+) {
+    let fill = color.unwrap_or_else(|| palette(ui).accent);
+    ui.add(
+        egui::ProgressBar::new(s.fraction_left(now))
+            .fill(fill)
+            .desired_width(width)
+            .desired_height(6.0),
+    )
+    .on_hover_text("Share of the session's life left");
+}
+
+fn identity_ui(ui: &mut egui::Ui, session: &Session, now: SystemTime) {
     egui::Grid::new("identity")
         .num_columns(2)
-        .spacing([12.0, 4.0])
+        .spacing([space::M, space::XS])
         .show(ui, |ui| {
+            let key = |ui: &mut egui::Ui, text: &str| ui.label(RichText::new(text).weak());
             if let Some(src) = &session.source_identity {
-                ui.label("Signed in as");
-                ui.label(&src.arn);
+                key(ui, "Signed in as");
+                ui.add(egui::Label::new(&src.arn).truncate())
+                    .on_hover_text(&src.arn);
                 ui.end_row();
             }
-            ui.label("Session");
+            key(ui, "Session");
             match &session.identity {
-                Some(id) => ui.label(RichText::new(&id.arn).strong()),
+                Some(id) => ui
+                    .add(egui::Label::new(RichText::new(&id.arn).strong()).truncate())
+                    .on_hover_text(&id.arn),
                 None => ui.label("(GetCallerIdentity failed; the credentials may still work)"),
             };
             ui.end_row();
             if let Some(id) = &session.identity {
-                ui.label("Account");
+                key(ui, "Account");
                 ui.label(&id.account);
                 ui.end_row();
             }
-            ui.label("Kind");
+            key(ui, "Kind");
             ui.label(session.kind.describe());
             ui.end_row();
-            ui.label("Access key");
+            key(ui, "Access key");
             ui.label(RichText::new(&session.credentials.access_key_id).monospace());
             ui.end_row();
-            ui.label("Expires");
-            ui.label(session.expiration_rfc3339());
+            key(ui, "Expires");
+            let exact = session.expiration_rfc3339();
+            ui.label(format!("{} ({})", exact, relative(session, now)))
+                .on_hover_text(format!("Exactly {exact}"));
             ui.end_row();
         });
 }
 
+/// "in 59 min", "2 h ago".
+fn relative(session: &Session, now: SystemTime) -> String {
+    match session.expires_at.duration_since(now) {
+        Ok(left) => format!(
+            "in {}",
+            crate::validate::human_duration(left.as_secs().max(60))
+        ),
+        Err(e) => format!(
+            "{} ago",
+            crate::validate::human_duration(e.duration().as_secs().max(60))
+        ),
+    }
+}
+
+/// The countdown's band in words: shown as a badge, and a live region, so a screen reader
+/// announces the change to amber, red and expired.
+#[must_use]
+pub fn band_words(urgency: Urgency) -> &'static str {
+    match urgency {
+        Urgency::Calm => "Active",
+        Urgency::Soon => "Ends soon: under 15 minutes left",
+        Urgency::Urgent => "Ends very soon: under 5 minutes left",
+        Urgency::Expired => "Expired",
+    }
+}
+
 /// The time left; for a role chained from an MFA session, both lives ("role 00:58:12 · MFA
-/// 11:02:40"), since the role renews itself while the MFA session lasts.
+/// 11:02:40"), since the role renews itself while the MFA session lasts. Above it the band's
+/// badge, a live region.
 fn countdown_ui(ui: &mut egui::Ui, session: &Session, mfa: Option<&Session>, now: SystemTime) {
     let urgency = session.urgency(now);
-    let color = urgency_color(urgency).unwrap_or_else(|| ui.visuals().text_color());
+    let band = urgency_color(ui.visuals(), urgency);
+    let color = band.unwrap_or_else(|| ui.visuals().text_color());
+    let badge_color = band.unwrap_or_else(|| palette(ui).green);
+    let words = RichText::new(band_words(urgency))
+        .small()
+        .color(badge_color);
+    let badge = ui
+        .horizontal(|ui| {
+            egui::Frame::new()
+                .fill(badge_color.gamma_multiply(0.15))
+                .stroke(egui::Stroke::new(1.0, badge_color))
+                .corner_radius(10)
+                .inner_margin(egui::Margin::symmetric(8, 2))
+                .show(ui, |ui| ui.label(words))
+                .inner
+        })
+        .inner;
+    live(
+        &badge,
+        matches!(urgency, Urgency::Urgent | Urgency::Expired),
+    );
     let left = |s: &Session| {
         if s.is_expired(now) {
             "ended".to_owned()
@@ -211,18 +302,14 @@ fn countdown_ui(ui: &mut egui::Ui, session: &Session, mfa: Option<&Session>, now
         Some(m) => format!("role {} · MFA {}", left(session), left(m)),
         None => format!("{} left", left(session)),
     };
-    ui.label(RichText::new(text).size(22.0).color(color).monospace());
-    let bar_color = if urgency == Urgency::Calm {
-        ui.visuals().selection.bg_fill
+    let size = if urgency == Urgency::Expired {
+        16.0
     } else {
-        color
+        26.0
     };
-    ui.add(
-        egui::ProgressBar::new(session.fraction_left(now))
-            .fill(bar_color)
-            .desired_width(360.0),
-    )
-    .on_hover_text("Share of the session's life left");
+    ui.label(RichText::new(text).size(size).color(color).monospace());
+    let width = ui.available_width().min(420.0);
+    band_bar_ui(ui, session, band, width, now);
 }
 
 /// Whether and when a chained role renews itself, and the setting.

@@ -9,10 +9,15 @@ use crate::notice::Notice;
 use crate::session::SourceChoice;
 use crate::signin::{Field, FieldErrors, Plan};
 use crate::state::{AppState, PendingKind};
-use crate::ui::theme::{Size, notice_ui};
+use crate::ui::theme::{self, Size, card_ui, heading_ui, icon, notice_ui, space};
 use crate::validate;
 
 const FIELD_WIDTH: f32 = 380.0;
+/// The labels' column.
+const LABEL_WIDTH: f32 = 130.0;
+/// The code field: large digits, six of them and some room.
+const CODE_SIZE: f32 = 26.0;
+const CODE_WIDTH: f32 = 170.0;
 
 /// A field's width: 380 points, less when the column is narrower (two-column layout).
 fn field_width(ui: &egui::Ui) -> f32 {
@@ -43,39 +48,133 @@ pub fn messages_ui(ui: &mut egui::Ui, state: &AppState) {
     }
 }
 
-/// Draws the Sign in panel.
+/// Draws the Sign in panel: a card with the profile and the fields that choose what to call,
+/// the optional ones folded under "More options", then the primary action — a large code field
+/// and Sign in.
 pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
-    ui.heading("Sign in");
-    ui.add_space(4.0);
-    crate::ui::tools::tool_asks_ui(ui, state);
-    let errors = state.form_errors(now);
-    let plan = state.sign_in.form.plan(state.chainable(now));
-    egui::Grid::new("sign_in_grid")
-        .num_columns(2)
-        .spacing([12.0, 6.0])
+    card_ui(ui, "Sign in", state.current().is_none(), |ui| {
+        heading_ui(ui, "Sign in");
+        ui.add_space(space::S);
+        crate::ui::tools::tool_asks_ui(ui, state);
+        let errors = state.form_errors(now);
+        let plan = state.sign_in.form.plan(state.chainable(now));
+        let busy = state.sign_in.pending.is_some();
+        egui::Grid::new("sign_in_grid")
+            .num_columns(2)
+            .spacing([space::M, space::S])
+            .min_col_width(LABEL_WIDTH)
+            .show(ui, |ui| {
+                profile_row_ui(ui, state);
+                source_row_ui(ui, state);
+                mfa_row_ui(ui, state, &errors, busy);
+                role_arn_row_ui(ui, state, &errors);
+            });
+        chain_ui(ui, state, now);
+        options_ui(ui, state, &errors, plan, now);
+        if plan == Plan::Chained
+            && errors.contains_key(&Field::Duration)
+            && ui
+                .button("Assume the role directly with a new code instead")
+                .on_hover_text(
+                    "AssumeRole with your MFA device allows up to 12 h, the role permitting.",
+                )
+                .clicked()
+        {
+            state.sign_in.form.chain = false;
+            state.sign_in.focus_code = true;
+        }
+        ui.add_space(space::M);
+        ui.separator();
+        ui.add_space(space::S);
+        code_ui(ui, state, &errors, plan, now);
+        ui.add_space(space::XS);
+        let will = format!("Will call: {}", plan.describe());
+        ui.label(RichText::new(will).small().weak());
+    });
+}
+
+/// The role ARN row (the role decides which options exist).
+fn role_arn_row_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors) {
+    let attempted = state.sign_in.attempted;
+    let f = &mut state.sign_in.form.fields;
+    let e = shown_error(errors, Field::RoleArn, &f.role_arn, attempted);
+    text_row_ui(
+        ui,
+        Field::RoleArn,
+        &mut f.role_arn,
+        "arn:aws:iam::123456789012:role/NAME (optional)",
+        "The role to assume. Leave empty for a plain MFA session (GetSessionToken).",
+        e.as_deref(),
+    );
+}
+
+/// "More options": session name, ExternalId, duration and region, folded away with a summary of
+/// their values; unfolded by itself when one of them has something to fix.
+fn options_ui(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    errors: &FieldErrors,
+    plan: Plan,
+    now: SystemTime,
+) {
+    let option_fields = [
+        Field::SessionName,
+        Field::ExternalId,
+        Field::Duration,
+        Field::Region,
+    ];
+    let f = &state.sign_in.form.fields;
+    let attempted = state.sign_in.attempted;
+    let value = |field: Field| match field {
+        Field::SessionName => f.session_name.as_str(),
+        Field::ExternalId => f.external_id.as_str(),
+        Field::Duration => f.duration.as_str(),
+        _ => f.region.as_str(),
+    };
+    let needs_fixing = option_fields
+        .iter()
+        .any(|&field| shown_error(errors, field, value(field), attempted).is_some());
+    let summary = options_summary(state);
+    let fold = egui::CollapsingHeader::new(RichText::new("More options").strong())
+        .id_salt("sign_in_options")
+        .default_open(false)
+        .open(needs_fixing.then_some(true))
         .show(ui, |ui| {
-            let busy = state.sign_in.pending.is_some();
-            profile_row_ui(ui, state);
-            source_row_ui(ui, state);
-            mfa_row_ui(ui, state, &errors, busy);
-            role_rows_ui(ui, state, &errors, plan, now);
-            code_row_ui(ui, state, &errors, plan, now);
+            egui::Grid::new("sign_in_options_grid")
+                .num_columns(2)
+                .spacing([space::M, space::S])
+                .min_col_width(LABEL_WIDTH - 20.0)
+                .show(ui, |ui| role_rows_ui(ui, state, errors, plan, now));
         });
-    if plan == Plan::Chained
-        && errors.contains_key(&Field::Duration)
-        && ui
-            .button("Assume the role directly with a new code instead")
-            .on_hover_text(
-                "AssumeRole with your MFA device allows up to 12 h, the role permitting.",
-            )
-            .clicked()
-    {
-        state.sign_in.form.chain = false;
-        state.sign_in.focus_code = true;
+    fold.header_response
+        .on_hover_text("Session name, ExternalId, duration and region");
+    if fold.body_response.is_none() && !summary.is_empty() {
+        ui.label(RichText::new(summary).small().weak());
     }
-    ui.add_space(6.0);
-    ui.label(RichText::new(format!("Will call: {}", plan.describe())).weak());
-    buttons_ui(ui, state, &errors, now);
+}
+
+/// What the folded options hold, in one line ("alice-admin · 2 h · eu-west-1").
+fn options_summary(state: &AppState) -> String {
+    let f = &state.sign_in.form.fields;
+    let has_role = !f.role_arn.trim().is_empty();
+    let duration = (!f.duration.trim().is_empty())
+        .then(|| validate::parse_duration(&f.duration).ok())
+        .flatten()
+        .map(|s| validate::human_duration(u64::from(s)));
+    let parts = [
+        has_role.then(|| f.session_name.trim().to_owned()),
+        has_role
+            .then(|| (!f.external_id.trim().is_empty()).then(|| "ExternalId set".to_owned()))
+            .flatten(),
+        duration,
+        Some(f.region.trim().to_owned()),
+    ];
+    let parts: Vec<String> = parts
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts.join(" · ")
 }
 
 /// The role, session name, ExternalId, duration and region rows, and "use my MFA session".
@@ -86,19 +185,10 @@ fn role_rows_ui(
     plan: Plan,
     now: SystemTime,
 ) {
+    let _ = now;
     let attempted = state.sign_in.attempted;
-    let chainable = state.chainable(now).is_some();
     let f = &mut state.sign_in.form.fields;
     let show = |field: Field, value: &str| shown_error(errors, field, value, attempted);
-    let e = show(Field::RoleArn, &f.role_arn);
-    text_row_ui(
-        ui,
-        Field::RoleArn,
-        &mut f.role_arn,
-        "arn:aws:iam::123456789012:role/NAME (optional)",
-        "The role to assume. Leave empty for a plain MFA session (GetSessionToken).",
-        e.as_deref(),
-    );
     let has_role = !f.role_arn.trim().is_empty();
     if has_role {
         let e = show(Field::SessionName, &f.session_name);
@@ -143,62 +233,14 @@ fn role_rows_ui(
         "The region for STS and for the exported AWS_REGION.",
         e.as_deref(),
     );
-    if has_role && chainable {
-        ui.label("");
-        ui.checkbox(&mut state.sign_in.form.chain, "Use my MFA session (no new code; AWS caps it at 1 hour)")
-            .on_hover_text("Assume the role with the credentials of your live MFA session: one code serves many roles.");
-        ui.end_row();
-    }
 }
 
-/// Sign in (with why it is unavailable) and Cancel.
-fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, now: SystemTime) {
-    let busy = state.sign_in.pending.is_some();
-    ui.horizontal(|ui| {
-        let signing_in = state
-            .sign_in
-            .pending
-            .is_some_and(|p| p.kind == PendingKind::SignIn);
-        let waiting_for_key = state
-            .sign_in
-            .pending
-            .is_some_and(|p| p.kind == PendingKind::KeyCode);
-        let label = match (signing_in, waiting_for_key) {
-            (true, _) => "Signing in…",
-            (_, true) => "Waiting for your YubiKey…",
-            _ => "Sign in",
-        };
-        let button = ui
-            .add_enabled(!busy && errors.is_empty(), egui::Button::new(label))
-            .on_hover_text(
-                "Call AWS STS with these settings (Enter in the code field does the same)",
-            );
-        let button = match disabled_reason(errors, busy, waiting_for_key) {
-            Some(reason) => button.on_disabled_hover_text(reason),
-            None => button,
-        };
-        // The cursor was sent to the code field, which this sign-in does not need (a role chained
-        // from the MFA session): Sign in takes it instead, so Enter goes on.
-        if state.sign_in.focus_code && button.enabled() {
-            button.request_focus();
-            state.sign_in.focus_code = false;
-        }
-        if button.clicked() {
-            state.submit(now);
-        }
-        if busy {
-            ui.spinner();
-            if ui
-                .button("Cancel")
-                .on_hover_text("Stop waiting for AWS (Esc)")
-                .clicked()
-            {
-                state.cancel();
-            }
-        }
-    });
-    if let Some(reason) = disabled_reason(errors, busy, false).filter(|_| !busy) {
-        ui.label(RichText::new(reason).small().weak());
+/// "Use my MFA session" when a role could be chained from a live MFA session.
+fn chain_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
+    let has_role = !state.sign_in.form.fields.role_arn.trim().is_empty();
+    if has_role && state.chainable(now).is_some() {
+        ui.checkbox(&mut state.sign_in.form.chain, "Use my MFA session (no new code; AWS caps it at 1 hour)")
+            .on_hover_text("Assume the role with the credentials of your live MFA session: one code serves many roles.");
     }
 }
 
@@ -216,18 +258,16 @@ fn disabled_reason(errors: &FieldErrors, busy: bool, key: bool) -> Option<String
         let waiting = if key { "your YubiKey" } else { "AWS" };
         return Some(format!("Waiting for {waiting}…"));
     }
-    errors.iter().next().map(|(field, msg)| {
-        format!(
-            "Sign in is unavailable until {} is fixed: {msg}",
-            field.label()
-        )
+    // The code's own message when that is all that is missing; else the first field's, named.
+    errors.iter().next().map(|(field, msg)| match field {
+        Field::Code => msg.clone(),
+        _ => format!("{}: {msg}", field.label()),
     })
 }
 
-fn error_ui(ui: &mut egui::Ui, error: Option<&str>) {
-    if let Some(e) = error {
-        notice_ui(ui, &Notice::error(e), Size::Small);
-    }
+/// A field's error message, under it; its response ties it to the field.
+fn error_ui(ui: &mut egui::Ui, error: &str) -> egui::Response {
+    notice_ui(ui, &Notice::error(error), Size::Small)
 }
 
 fn text_row_ui(
@@ -249,7 +289,10 @@ fn text_row_ui(
                 )
                 .labelled_by(label.id)
                 .on_hover_text(tip);
-            error_ui(ui, error);
+            if let Some(e) = error {
+                let msg = error_ui(ui, e);
+                theme::invalid(&r, &msg, e);
+            }
             r
         })
         .inner;
@@ -351,8 +394,8 @@ fn source_row_ui(ui: &mut egui::Ui, state: &mut AppState) {
 fn mfa_row_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, busy: bool) {
     let label = ui.label(Field::MfaSerial.label());
     ui.vertical(|ui| {
-        ui.horizontal(|ui| {
-            let r = ui
+        let field = ui.horizontal(|ui| {
+            let field = ui
                 .add(
                     TextEdit::singleline(&mut state.sign_in.form.fields.mfa_serial)
                         .hint_text("arn:aws:iam::123456789012:mfa/NAME or serial")
@@ -360,70 +403,151 @@ fn mfa_row_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, bus
                 )
                 .labelled_by(label.id)
                 .on_hover_text("Your MFA device's ARN (virtual devices) or serial number (hardware). Empty: no MFA.");
-            if r.changed() {
+            if field.changed() {
                 state.sign_in.form.mfa_guessed = false;
             }
             let detecting = state.sign_in.pending.is_some_and(|p| p.kind == PendingKind::Detect);
-            let detect = ui
-                .add_enabled(!busy, egui::Button::new(if detecting { "Detecting…" } else { "Detect" }))
+            let detect = theme::icon_button(ui, !busy, icon::ICON_SEARCH, if detecting { "Detecting…" } else { "Detect" })
                 .on_hover_text("Find your MFA device with the source credentials (IAM ListMFADevices, else a guess from your user name)");
             if detect.clicked() {
                 state.detect();
             }
-        });
+            field
+        }).inner;
         if state.sign_in.form.mfa_guessed {
             notice_ui(ui, &Notice::warning("Guessed from your user name: check it"), Size::Small);
         }
-        error_ui(ui, shown_error(errors, Field::MfaSerial, &state.sign_in.form.fields.mfa_serial, state.sign_in.attempted).as_deref());
+        if let Some(e) = shown_error(errors, Field::MfaSerial, &state.sign_in.form.fields.mfa_serial, state.sign_in.attempted) {
+            let msg = error_ui(ui, &e);
+            theme::invalid(&field, &msg, &e);
+        }
     });
     ui.end_row();
 }
 
-fn code_row_ui(
+/// The primary action: "MFA code" in large digits, Sign in beside it (accent-filled), the
+/// spinner and Cancel while waiting, and why Sign in is unavailable (also its description for
+/// screen readers).
+fn code_ui(
     ui: &mut egui::Ui,
     state: &mut AppState,
     errors: &FieldErrors,
     plan: Plan,
     now: SystemTime,
 ) {
-    let label = ui.label(Field::Code.label());
-    ui.vertical(|ui| {
-        let needs = plan.needs_code();
-        let hint = match (needs, &state.sign_in.oath_account) {
-            (false, _) => "not needed for this sign-in",
-            (true, Some(_)) => "from your YubiKey",
-            (true, None) => "6 digits",
-        };
-        let before = state.sign_in.form.code.clone();
-        let response = ui
-            .add_enabled(
-                needs,
-                TextEdit::singleline(&mut state.sign_in.form.code)
-                    .hint_text(hint)
-                    .desired_width(120.0)
-                    .font(egui::TextStyle::Monospace),
-            )
-            .labelled_by(label.id)
-            .on_hover_text("The code your MFA device shows now. Paste works; keyfob signs in on the sixth digit. Ctrl+L jumps here.");
-        if state.sign_in.focus_code && needs {
-            response.request_focus();
-            state.sign_in.focus_code = false;
-        }
-        if response.changed() {
-            state.sign_in.form.code = validate::clean_code(&state.sign_in.form.code);
-            if state.sign_in.form.code.len() == 6 && before != state.sign_in.form.code {
+    let label = ui.label(RichText::new(Field::Code.label()).strong());
+    let needs = plan.needs_code();
+    let busy = state.sign_in.pending.is_some();
+    let shown = shown_error(
+        errors,
+        Field::Code,
+        &state.sign_in.form.code,
+        state.sign_in.attempted,
+    );
+    let (field, button) = ui
+        .horizontal(|ui| {
+            let hint = match (needs, &state.sign_in.oath_account) {
+                (false, _) => "not needed",
+                (true, Some(_)) => "YubiKey",
+                (true, None) => "000000",
+            };
+            let before = state.sign_in.form.code.clone();
+            let response = ui
+                .add_enabled(
+                    needs,
+                    TextEdit::singleline(&mut state.sign_in.form.code)
+                        .hint_text(hint)
+                        .desired_width(CODE_WIDTH)
+                        .char_limit(12)
+                        .align(egui::Align2::CENTER_CENTER)
+                        .font(egui::FontId::monospace(CODE_SIZE))
+                        .margin(egui::vec2(space::S, space::XS)),
+                )
+                .labelled_by(label.id)
+                .on_hover_text("The code your MFA device shows now. Paste works; keyfob signs in on the sixth digit. Ctrl+L jumps here.");
+            if state.sign_in.focus_code && needs {
+                response.request_focus();
+                state.sign_in.focus_code = false;
+            }
+            if response.changed() {
+                state.sign_in.form.code = validate::clean_code(&state.sign_in.form.code);
+                if state.sign_in.form.code.len() == 6 && before != state.sign_in.form.code {
+                    state.submit(now);
+                }
+            }
+            if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 state.submit(now);
             }
+            ui.add_space(space::S);
+            let button = sign_in_button_ui(ui, state, errors, now);
+            (response, button)
+        })
+        .inner;
+    if let Some(e) = shown.as_deref() {
+        let msg = error_ui(ui, e);
+        theme::invalid(&field, &msg, e);
+    }
+    if needs {
+        key_ui(ui, state);
+    }
+    let waiting_for_key = state
+        .sign_in
+        .pending
+        .is_some_and(|p| p.kind == PendingKind::KeyCode);
+    if let Some(reason) = disabled_reason(errors, busy, waiting_for_key) {
+        theme::describe(&button, &reason);
+        if !busy && shown.as_deref() != Some(reason.as_str()) {
+            ui.label(RichText::new(reason).small().weak());
         }
-        if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-            state.submit(now);
+    }
+}
+
+/// Sign in (or "Signing in…"), and Cancel while a request runs.
+fn sign_in_button_ui(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    errors: &FieldErrors,
+    now: SystemTime,
+) -> egui::Response {
+    let busy = state.sign_in.pending.is_some();
+    let signing_in = state
+        .sign_in
+        .pending
+        .is_some_and(|p| p.kind == PendingKind::SignIn);
+    let waiting_for_key = state
+        .sign_in
+        .pending
+        .is_some_and(|p| p.kind == PendingKind::KeyCode);
+    let label = match (signing_in, waiting_for_key) {
+        (true, _) => "Signing in…",
+        (_, true) => "Waiting for your YubiKey…",
+        _ => "Sign in",
+    };
+    let button = theme::primary_button(ui, !busy && errors.is_empty(), icon::ICON_LOGIN, label)
+        .on_hover_text("Call AWS STS with these settings (Enter in the code field does the same)");
+    let button = match disabled_reason(errors, busy, waiting_for_key) {
+        Some(reason) => button.on_disabled_hover_text(reason),
+        None => button,
+    };
+    // The cursor was sent to the code field, which this sign-in does not need (a role chained
+    // from the MFA session): Sign in takes it instead, so Enter goes on.
+    if state.sign_in.focus_code && button.enabled() {
+        button.request_focus();
+        state.sign_in.focus_code = false;
+    }
+    if button.clicked() {
+        state.submit(now);
+    }
+    if busy {
+        ui.spinner();
+        if theme::icon_button(ui, true, icon::ICON_CLOSE, "Cancel")
+            .on_hover_text("Stop waiting for AWS (Esc)")
+            .clicked()
+        {
+            state.cancel();
         }
-        error_ui(ui, shown_error(errors, Field::Code, &state.sign_in.form.code, state.sign_in.attempted).as_deref());
-        if needs {
-            key_ui(ui, state);
-        }
-    });
-    ui.end_row();
+    }
+    button
 }
 
 /// For a profile that names a YubiKey OATH account: where the code comes from, the wait for a
@@ -445,5 +569,7 @@ fn key_ui(ui: &mut egui::Ui, state: &AppState) {
         let text = format!("Leave it empty: Sign in asks your YubiKey (OATH account {account})");
         ui.label(RichText::new(text).small().weak());
     }
-    error_ui(ui, state.sign_in.key_error.as_deref());
+    if let Some(e) = state.sign_in.key_error.as_deref() {
+        error_ui(ui, e);
+    }
 }

@@ -4,7 +4,6 @@
 use egui::RichText;
 
 use crate::state::AppState;
-use crate::ui::theme::AMBER;
 
 /// Draws the waiting tools (nothing when none waits).
 pub fn tool_asks_ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -12,7 +11,7 @@ pub fn tool_asks_ui(ui: &mut egui::Ui, state: &mut AppState) {
         return;
     }
     egui::Frame::group(ui.style())
-        .stroke(egui::Stroke::new(1.5, AMBER))
+        .stroke(egui::Stroke::new(1.5, ui.visuals().warn_fg_color))
         .show(ui, |ui| {
             let mut shown: Vec<(&str, &str)> = Vec::new();
             for ask in &state.tools.list {

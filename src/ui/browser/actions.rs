@@ -7,7 +7,7 @@ use crate::listing::human_size;
 use crate::notice::Notice;
 use crate::state::AppState;
 use crate::state::browser::Transfer;
-use crate::ui::theme::{Size, notice_ui};
+use crate::ui::theme::{Size, icon, icon_button, notice_ui};
 use crate::validate::human_duration;
 
 pub(super) fn actions_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
@@ -79,8 +79,7 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     let here = state.browser.location.is_some();
     let (b, out) = (&mut state.browser, &mut state.outbox);
     let objects = b.selected_objects();
-    let dl = ui
-        .add_enabled(picked, egui::Button::new("Download…"))
+    let dl = icon_button(ui, picked, icon::ICON_DOWNLOAD, "Download…")
         .on_hover_text(
             "Save the selection; folders come with everything in them, keeping their structure",
         )
@@ -88,26 +87,24 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     if dl.clicked() {
         b.download(out);
     }
-    let up = ui
-        .add_enabled(here, egui::Button::new("Upload files…"))
+    let up = icon_button(ui, here, icon::ICON_UPLOAD, "Upload files…")
         .on_hover_text("Upload files into this folder (or drop files and folders on the window)");
     if up.clicked() {
         b.upload(out, None);
     }
-    let up_dir = ui
-        .add_enabled(here, egui::Button::new("Upload folder…"))
+    let up_dir = icon_button(ui, here, icon::ICON_DRIVE_FOLDER_UPLOAD, "Upload folder…")
         .on_hover_text("Upload a folder with everything in it, keeping its structure");
     if up_dir.clicked() {
         b.upload_tree(out, None);
     }
-    let new_folder = ui
-        .add_enabled(
-            here && b.new_folder.is_none(),
-            egui::Button::new("New folder…"),
-        )
-        .on_hover_text("Make a folder here");
-    let delete = ui
-        .add_enabled(picked, egui::Button::new("Delete…"))
+    let new_folder = icon_button(
+        ui,
+        here && b.new_folder.is_none(),
+        icon::ICON_CREATE_NEW_FOLDER,
+        "New folder…",
+    )
+    .on_hover_text("Make a folder here");
+    let delete = icon_button(ui, picked, icon::ICON_DELETE, "Delete…")
         .on_hover_text("Delete the selection (folders with everything in them); asks first")
         .on_disabled_hover_text("Select objects or folders (Ctrl+click adds)");
     if delete.clicked() {
@@ -121,22 +118,19 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     if !here || objects.len() != 1 {
         return;
     }
-    if ui
-        .button("Preview")
+    if icon_button(ui, true, icon::ICON_VISIBILITY, "Preview")
         .on_hover_text("Show the start of a text file, or an image")
         .clicked()
     {
         b.preview(out, None);
     }
-    if ui
-        .button("Versions")
+    if icon_button(ui, true, icon::ICON_HISTORY, "Versions")
         .on_hover_text("The object's versions, on a bucket that keeps them")
         .clicked()
     {
         b.show_versions(out);
     }
-    if ui
-        .button("Copy s3:// URI")
+    if icon_button(ui, true, icon::ICON_CONTENT_COPY, "Copy s3:// URI")
         .on_hover_text("Copy s3://bucket/key")
         .clicked()
     {
@@ -147,8 +141,7 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     ui.add(egui::DragValue::new(&mut b.presign_minutes).range(1..=10_080))
         .labelled_by(label.id)
         .on_hover_text("At most the session's remaining life: a link made with temporary credentials dies with them");
-    if ui
-        .button("Copy presigned link")
+    if icon_button(ui, true, icon::ICON_LINK, "Copy presigned link")
         .on_hover_text("A URL anyone can use to GET this object until it expires")
         .clicked()
     {

@@ -25,7 +25,7 @@ pub(super) fn confirm_ui(ctx: &egui::Context, state: &mut AppState) {
     };
     let modal = egui::Modal::new(egui::Id::unique("confirm_batch")).show(ctx, |ui| {
         ui.set_max_width(520.0);
-        ui.heading(title);
+        crate::ui::theme::heading_ui(ui, title);
         ui.label(c.question());
         if let Some(e) = &c.error {
             notice_ui(ui, &Notice::from(e), Size::Normal);

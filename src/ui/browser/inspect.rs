@@ -30,7 +30,9 @@ pub(super) fn preview_ui(ui: &mut egui::Ui, state: &AppState) {
                 ui.label("Reading the preview…");
             });
         }
-        Some(Err(e)) => notice_ui(ui, &Notice::from(e), Size::Normal),
+        Some(Err(e)) => {
+            notice_ui(ui, &Notice::from(e), Size::Normal);
+        }
         Some(Ok(Preview::Text { text, shown, total })) => {
             if shown < total {
                 ui.label(
@@ -112,7 +114,10 @@ pub(super) fn versions_ui(ui: &mut egui::Ui, state: &mut AppState) {
             ui.spinner();
             return;
         }
-        Some(Err(e)) => return notice_ui(ui, &Notice::from(e), Size::Normal),
+        Some(Err(e)) => {
+            notice_ui(ui, &Notice::from(e), Size::Normal);
+            return;
+        }
         Some(Ok(list)) if list.is_empty() => {
             ui.label("No versions: this bucket does not keep them");
             return;

@@ -17,7 +17,7 @@ use crate::listing::{crumbs, short_time};
 use crate::notice::Notice;
 use crate::state::AppState;
 use crate::state::browser::BucketSort;
-use crate::ui::theme::{Size, notice_ui};
+use crate::ui::theme::{self, Size, icon, notice_ui};
 
 /// Draws the browser.
 pub fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
@@ -30,7 +30,10 @@ pub fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     egui::Panel::left("buckets")
         .resizable(true)
         .default_size(230.0)
-        .show(ui, |ui| buckets_ui(ui, state));
+        .show(ui, |ui| {
+            theme::name_panel(ui, "Buckets");
+            buckets_ui(ui, state);
+        });
     // Tall enough for the buttons and the details grid (a resizable panel otherwise keeps the
     // height it had before anything was selected, hiding the details below a scroll bar).
     egui::Panel::bottom("object_actions")
@@ -38,21 +41,21 @@ pub fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
         .min_size(210.0)
         .default_size(230.0)
         .show(ui, |ui| {
+            theme::name_panel(ui, "Selection");
             egui::ScrollArea::vertical()
                 .id_salt("actions_scroll")
                 .show(ui, |ui| actions::actions_ui(ui, state, now));
         });
     folder_bar_ui(ui, state);
     if state.browser.location.is_some() {
-        table::table_ui(ui, state);
+        table::table_ui(ui, state, now);
     }
     confirm::confirm_ui(&ui.ctx().clone(), state);
 }
 
 /// Session view, Back, Up, Refresh and the breadcrumbs; Renew instead once the session ended.
 fn toolbar_ui(ui: &mut egui::Ui, state: &mut AppState, live: bool) {
-    if ui
-        .button("Session view")
+    if theme::icon_button(ui, true, icon::ICON_ARROW_BACK, "Session view")
         .on_hover_text("Back to the sign-in and session view")
         .clicked()
     {
@@ -65,8 +68,7 @@ fn toolbar_ui(ui: &mut egui::Ui, state: &mut AppState, live: bool) {
             &Notice::error(crate::session::EXPIRED_SENTENCE),
             Size::Normal,
         );
-        if ui
-            .button("Renew")
+        if theme::icon_button(ui, true, icon::ICON_REFRESH, "Renew")
             .on_hover_text("Sign in again with a new code")
             .clicked()
         {
@@ -75,21 +77,18 @@ fn toolbar_ui(ui: &mut egui::Ui, state: &mut AppState, live: bool) {
         return;
     }
     let (b, out) = (&mut state.browser, &mut state.outbox);
-    let back = ui
-        .add_enabled(!b.history.is_empty(), egui::Button::new("Back"))
+    let back = theme::icon_button(ui, !b.history.is_empty(), icon::ICON_ARROW_BACK, "Back")
         .on_hover_text("The previous folder");
     if back.clicked() {
         b.back(out);
     }
     let up_ok = b.location.as_ref().is_some_and(|l| !l.prefix.is_empty());
-    let up = ui
-        .add_enabled(up_ok, egui::Button::new("Up"))
+    let up = theme::icon_button(ui, up_ok, icon::ICON_ARROW_UPWARD, "Up")
         .on_hover_text("One folder up (Backspace)");
     if up.clicked() {
         b.up(out);
     }
-    if ui
-        .button("Refresh")
+    if theme::icon_button(ui, true, icon::ICON_REFRESH, "Refresh")
         .on_hover_text("List again (F5)")
         .clicked()
     {
@@ -124,7 +123,7 @@ fn toolbar_ui(ui: &mut egui::Ui, state: &mut AppState, live: bool) {
 /// The bucket list with its filter and order.
 fn buckets_ui(ui: &mut egui::Ui, state: &mut AppState) {
     let (b, out) = (&mut state.browser, &mut state.outbox);
-    ui.heading("Buckets");
+    theme::heading_ui(ui, "Buckets");
     let label = ui.label("Filter buckets");
     ui.add(egui::TextEdit::singleline(&mut b.bucket_filter).hint_text("part of a name"))
         .labelled_by(label.id)
@@ -139,7 +138,9 @@ fn buckets_ui(ui: &mut egui::Ui, state: &mut AppState) {
         None => {
             ui.spinner();
         }
-        Some(Err(e)) => notice_ui(ui, &Notice::from(e), Size::Normal),
+        Some(Err(e)) => {
+            notice_ui(ui, &Notice::from(e), Size::Normal);
+        }
         Some(Ok(list)) if list.is_empty() => {
             ui.label(RichText::new("No buckets in this account").weak());
         }
@@ -190,14 +191,15 @@ fn folder_bar_ui(ui: &mut egui::Ui, state: &mut AppState) {
         if r.changed() {
             b.refilter();
         }
-        let search = ui
-            .add_enabled(
-                b.location.is_some(),
-                egui::Button::new("Search this prefix on the server"),
-            )
-            .on_hover_text(
-                "Lists every key that starts with the folder and what you typed, at any depth",
-            );
+        let search = theme::icon_button(
+            ui,
+            b.location.is_some(),
+            icon::ICON_SEARCH,
+            "Search this prefix on the server",
+        )
+        .on_hover_text(
+            "Lists every key that starts with the folder and what you typed, at any depth",
+        );
         if search.clicked() {
             b.search_on_server(out);
         }
