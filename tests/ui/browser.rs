@@ -16,8 +16,8 @@ pub(crate) fn obj(key: &str, size: u64) -> ObjectEntry {
     }
 }
 
-struct List {
-    id: RequestId,
+pub(crate) struct List {
+    pub(crate) id: RequestId,
     bucket: String,
     prefix: String,
     token: Option<String>,
@@ -25,8 +25,13 @@ struct List {
 
 impl Rig {
     /// Signed in, browser open, buckets listed.
-    fn browsing() -> Self {
-        let mut rig = Self::signed_in(MFA_TOKEN);
+    pub(crate) fn browsing() -> Self {
+        Self::signed_in(MFA_TOKEN).now_browsing()
+    }
+
+    /// This signed-in rig with the browser open and the buckets listed.
+    pub(crate) fn now_browsing(self) -> Self {
+        let mut rig = self;
         rig.sent();
         rig.click("Browse S3");
         // The session's keys, named and dated so that the worker can refuse them after its end.
@@ -45,7 +50,13 @@ impl Rig {
     }
 
     /// Hands the app one page of the listing `id` and lets it settle.
-    fn page(&mut self, id: u64, folders: &[&str], objects: Vec<ObjectEntry>, next: Option<&str>) {
+    pub(crate) fn page(
+        &mut self,
+        id: u64,
+        folders: &[&str],
+        objects: Vec<ObjectEntry>,
+        next: Option<&str>,
+    ) {
         let page = Page {
             folders: folders.iter().map(|f| (*f).to_owned()).collect(),
             objects,
@@ -59,7 +70,7 @@ impl Rig {
         self.reply(Event::Browse(BrowseEvent::ListFailed { id, error }));
     }
 
-    fn take_list(&mut self) -> List {
+    pub(crate) fn take_list(&mut self) -> List {
         find_command!(self, Command::Browse(ListObjects { id, bucket, prefix, token, .. }) => {
             let (bucket, prefix, token) = (bucket.clone(), prefix.clone(), token.clone());
             List { id: *id, bucket, prefix, token }
@@ -67,7 +78,7 @@ impl Rig {
     }
 
     /// Clicks the row (a bucket, a breadcrumb) with this label: the listing it asks for.
-    fn open(&mut self, label: &str) -> List {
+    pub(crate) fn open(&mut self, label: &str) -> List {
         self.click_label(label);
         self.take_list()
     }

@@ -19,6 +19,7 @@ mod keyring;
 mod renewal;
 mod sessions;
 mod sign_in;
+mod snapshots;
 mod tools;
 mod window;
 mod yubikey;

@@ -25,6 +25,8 @@ pub use crate::common::fixtures::{MFA, ROLE, SECRET, TOKEN, assumed_role};
 /// 2026-11-22T12:00:00Z
 pub const T0: u64 = 1_795_348_800;
 pub const SIZE: [f32; 2] = [1200.0, 1000.0];
+/// The snapshots' window: the app's default size.
+pub const SNAPSHOT_SIZE: [f32; 2] = [1000.0, 700.0];
 pub const MFA_TOKEN: SessionKind = SessionKind::SessionToken { mfa: true };
 
 /// Asserts that exactly these commands were sent since the last look, in this order, and that
@@ -73,12 +75,25 @@ impl Rig {
     /// The app with `prefs` as its saved preferences, on a clock the test sets (at `t(0)` to
     /// start with).
     pub fn with_storage(prefs: Option<String>) -> Self {
+        Self::build(prefs, Harness::builder().with_size(SIZE))
+    }
+
+    /// The app in `theme`, rendered (with wgpu) so that snapshots can be taken.
+    pub fn rendered(theme: egui::Theme) -> Self {
+        let builder = Harness::builder()
+            .with_size(SNAPSHOT_SIZE)
+            .with_theme(theme)
+            .wgpu();
+        Self::build(None, builder)
+    }
+
+    fn build(prefs: Option<String>, builder: egui_kittest::HarnessBuilder<KeyfobApp>) -> Self {
         let (commands, cmd_rx) = channel();
         let (ev_tx, events) = channel();
         let now = Arc::new(Mutex::new(t(0)));
         let at = Arc::clone(&now);
         let clock: keyfob::clock::Clock = Arc::new(move || *at.lock().unwrap());
-        let h = Harness::builder().with_size(SIZE).build_eframe(move |cc| {
+        let h = builder.build_eframe(move |cc| {
             if let Some(p) = prefs {
                 let key = keyfob::app::PREFS_KEY.to_owned();
                 let storage = MemStorage(HashMap::from([(key, p)]));
@@ -101,6 +116,11 @@ impl Rig {
 
     /// With profiles admin (a role assumed with alice's MFA, preselected) and alice (keys and MFA).
     pub fn with_profiles() -> Self {
+        Self::with_storage(None).given_profiles()
+    }
+
+    /// This rig handed the profiles of [`Rig::with_profiles`].
+    pub fn given_profiles(mut self) -> Self {
         let admin = ProfileInfo {
             name: "admin".into(),
             mfa_serial: Some(MFA.into()),
@@ -120,17 +140,20 @@ impl Rig {
             ..ProfileInfo::default()
         };
         let (list, selected) = (vec![admin, alice], Some("admin".into()));
-        let mut rig = Self::with_storage(None);
-        rig.reply(Event::Profiles(Ok(Profiles { list, selected })));
-        rig
+        self.reply(Event::Profiles(Ok(Profiles { list, selected })));
+        self
     }
 
     /// Signed in from profile alice to a session of `kind` that ends in an hour.
     pub fn signed_in(kind: SessionKind) -> Self {
-        let mut rig = Self::with_profiles();
-        rig.select_profile("alice");
-        rig.sign_in_with("123456", session(kind, t(3600)));
-        rig
+        Self::with_profiles().now_signed_in(kind)
+    }
+
+    /// This rig (with the profiles) signed in as [`Rig::signed_in`] does.
+    pub fn now_signed_in(mut self, kind: SessionKind) -> Self {
+        self.select_profile("alice");
+        self.sign_in_with("123456", session(kind, t(3600)));
+        self
     }
 
     /// Types a full code and answers the sign-in it sends with `s`, named and with the request's
@@ -239,7 +262,18 @@ impl Rig {
         self.settle();
     }
 
-    pub fn input_value(&self, label: &str) -> String {
+    /// Unfolds "More options" when the field `label` is folded away in it.
+    pub fn unfold_for(&mut self, role: Role, label: &str) {
+        if self.h.query_by_role_and_label(role, label).is_none()
+            && self.h.query_by_label("More options").is_some()
+        {
+            self.h.get_by_label("More options").click();
+            self.settle();
+        }
+    }
+
+    pub fn input_value(&mut self, label: &str) -> String {
+        self.unfold_for(Role::TextInput, label);
         let input = self.h.get_by_role_and_label(Role::TextInput, label);
         input.value().unwrap_or_default()
     }
@@ -249,6 +283,7 @@ impl Rig {
     }
 
     pub fn type_in(&mut self, role: Role, label: &str, text: &str) {
+        self.unfold_for(role, label);
         self.h.get_by_role_and_label(role, label).focus();
         self.h.run();
         self.h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A); // select all

@@ -37,8 +37,8 @@ fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires
     assert!(rig.copied().is_empty(), "expired: not exported");
     rig.click("Renew"); // keeps the fields, asks for a new code
     rig.shows("Enter a new code to renew the session");
-    assert_eq!(rig.input_value("Region"), "us-east-1");
     assert_eq!(rig.focused_label(), "MFA code");
+    assert_eq!(rig.input_value("Region"), "us-east-1"); // (unfolds More options)
 }
 
 #[test]
@@ -172,6 +172,6 @@ fn no_secret_in_the_ui_tree_debug_output_or_persistence() {
     for secret in [SECRET, TOKEN, "123456\"", "tenant-42"] {
         assert!(!saved.contains(secret), "{secret:?} saved in {saved}");
     }
-    let rig2 = Rig::with_storage(Some(saved.clone())); // the next start
+    let mut rig2 = Rig::with_storage(Some(saved.clone())); // the next start
     assert_eq!(rig2.input_value("MFA device"), MFA, "prefs restored");
 }
