@@ -50,6 +50,7 @@ impl PromptApp {
         outcome: Arc<AtomicU8>,
     ) -> Self {
         outcome.store(PROMPT_CANCELLED, Ordering::SeqCst);
+        crate::ui::theme::install(ctx);
         let (codes, code_rx) = channel::<String>();
         let (answer_tx, answers) = channel();
         let (egui_ctx, name) = (ctx.clone(), profile.clone());
