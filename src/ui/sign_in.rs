@@ -70,7 +70,7 @@ pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
                 role_arn_row_ui(ui, state, &errors);
             });
         chain_ui(ui, state, now);
-        options_ui(ui, state, &errors, plan, now);
+        options_ui(ui, state, &errors, plan);
         if plan == Plan::Chained
             && errors.contains_key(&Field::Duration)
             && ui
@@ -110,13 +110,7 @@ fn role_arn_row_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors
 
 /// "More options": session name, ExternalId, duration and region, folded away with a summary of
 /// their values; unfolded by itself when one of them has something to fix.
-fn options_ui(
-    ui: &mut egui::Ui,
-    state: &mut AppState,
-    errors: &FieldErrors,
-    plan: Plan,
-    now: SystemTime,
-) {
+fn options_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, plan: Plan) {
     let option_fields = [
         Field::SessionName,
         Field::ExternalId,
@@ -144,7 +138,7 @@ fn options_ui(
                 .num_columns(2)
                 .spacing([space::M, space::S])
                 .min_col_width(LABEL_WIDTH - 20.0)
-                .show(ui, |ui| role_rows_ui(ui, state, errors, plan, now));
+                .show(ui, |ui| role_rows_ui(ui, state, errors, plan));
         });
     fold.header_response
         .on_hover_text("Session name, ExternalId, duration and region");
@@ -178,14 +172,7 @@ fn options_summary(state: &AppState) -> String {
 }
 
 /// The role, session name, ExternalId, duration and region rows, and "use my MFA session".
-fn role_rows_ui(
-    ui: &mut egui::Ui,
-    state: &mut AppState,
-    errors: &FieldErrors,
-    plan: Plan,
-    now: SystemTime,
-) {
-    let _ = now;
+fn role_rows_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, plan: Plan) {
     let attempted = state.sign_in.attempted;
     let f = &mut state.sign_in.form.fields;
     let show = |field: Field, value: &str| shown_error(errors, field, value, attempted);
