@@ -11,6 +11,7 @@
     clippy::indexing_slicing
 )]
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -300,4 +301,99 @@ fn export_and_credential_process_refuse_expired_and_nearly_expired_sessions() {
     for s in [&expired, &ending, &live] {
         ks.delete_session(&s.name).unwrap();
     }
+}
+
+/// The largest session keyfob stores: a chained role session with session tags (its token about
+/// 2,100 characters), a role with a path and a 64-character name, a 64-character session name and
+/// the longest ExternalId AWS allows (1,224 characters) in the fields it was made from.
+fn largest_session(name: &str) -> Session {
+    let mut s = session(name, 3600);
+    let token = format!("IQoJb3JpZ2luX2VjE{}", "Ab1+/".repeat(420));
+    assert!(token.len() > 2_100);
+    s.credentials.session_token = Some(Secret::new(token));
+    let (role, who) = ("r".repeat(64), "s".repeat(64));
+    s.origin.role_arn = format!("arn:aws:iam::123456789012:role/team/platform/ops/{role}");
+    s.origin.session_name = who.clone();
+    s.origin.external_id = "e".repeat(1_224);
+    s.identity.as_mut().unwrap().arn =
+        format!("arn:aws:sts::123456789012:assumed-role/{role}/{who}");
+    s
+}
+
+#[test]
+#[allow(clippy::print_stderr)] // the measured sizes, for the README
+fn a_session_too_large_for_windows_is_split_into_entries_that_fit_and_read_back() {
+    use keyfob::keystore::parts::{WINDOWS, utf16_bytes};
+    // The real Secret Service, with Windows Credential Manager's limit (2,560 bytes of UTF-16 an
+    // entry), so the split items go through a real store's search and attributes.
+    let ks = real("split").with_limit(Some(WINDOWS));
+    let store = keyring_core::get_default_store().unwrap();
+    let entries = |ks: &Keystore| {
+        let spec = HashMap::from([("service", ks.service())]);
+        let found = store.search(&spec).unwrap();
+        let mut sizes: Vec<(String, usize)> = found
+            .iter()
+            .map(|e| {
+                let user = e.get_specifiers().unwrap().1;
+                (user, utf16_bytes(&e.get_password().unwrap()))
+            })
+            .collect();
+        sizes.sort();
+        sizes
+    };
+    let big = largest_session("prod-admin");
+    // Without a limit (the Secret Service, the Keychain) it is one entry, too large for Windows.
+    let unlimited = real("whole");
+    unlimited.save_session(&big).unwrap();
+    let one = entries(&unlimited);
+    assert_eq!(one.len(), 1);
+    let whole = one[0].1;
+    assert!(
+        whole > 2560,
+        "the item must not fit on Windows: {whole} bytes of UTF-16"
+    );
+    assert_eq!(
+        unlimited.session("prod-admin").unwrap().as_ref(),
+        Some(&big)
+    );
+    unlimited.delete_session("prod-admin").unwrap();
+    ks.save_session(&big).unwrap();
+    let stored = entries(&ks);
+    assert!(stored.len() >= 3, "split: {stored:?}");
+    for (user, bytes) in &stored {
+        assert!(*bytes <= 2560, "{user}: {bytes} bytes of UTF-16");
+    }
+    eprintln!("the largest session: {whole} bytes of UTF-16 as one item; split: {stored:?}");
+    assert_eq!(ks.session("prod-admin").unwrap().as_ref(), Some(&big));
+    let all = ks.load_all().unwrap();
+    assert_eq!(
+        all.sessions,
+        vec![big.clone()],
+        "parts are not listed as sessions"
+    );
+    assert!(all.problems.is_empty(), "{:?}", all.problems);
+    // Replaced by a small one: one entry, no part left behind.
+    let small = session("prod-admin", 900);
+    ks.save_session(&small).unwrap();
+    let after = entries(&ks);
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0].0, "session:prod-admin");
+    assert_eq!(ks.session("prod-admin").unwrap().as_ref(), Some(&small));
+    // Split again, then a missing part: reported, not misread.
+    ks.save_session(&big).unwrap();
+    store
+        .build(ks.service(), "session:prod-admin#2", None)
+        .unwrap()
+        .delete_credential()
+        .unwrap();
+    assert!(matches!(
+        ks.session("prod-admin"),
+        Err(KeystoreError::Corrupt(_))
+    ));
+    let all = ks.load_all().unwrap();
+    assert!(all.sessions.is_empty());
+    assert_eq!(all.problems.len(), 1, "{:?}", all.problems);
+    // Deleting removes the head and every part.
+    assert!(ks.delete_session("prod-admin").unwrap());
+    assert!(entries(&ks).is_empty(), "{:?}", entries(&ks));
 }

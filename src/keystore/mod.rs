@@ -11,6 +11,7 @@
 //! `session:NAME` or `key:NAME`; listing is a search on the service attribute.
 
 mod error;
+pub mod parts;
 mod record;
 
 use std::collections::HashMap;
@@ -28,6 +29,14 @@ use crate::session::{Credentials, Session};
 /// The environment variable that renames the keyring service (tests use their own, so they never
 /// touch a developer's real entries).
 pub const SERVICE_ENV: &str = "KEYFOB_KEYRING_SERVICE";
+
+/// What one entry of the platform's store may hold: only Windows Credential Manager has a limit
+/// an item can reach (2,560 bytes of UTF-16); the Secret Service and the macOS Keychain do not.
+pub const PLATFORM_LIMIT: Option<parts::Limit> = if cfg!(windows) {
+    Some(parts::WINDOWS)
+} else {
+    None
+};
 
 /// Long-term keys kept in the keyring under a name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +69,8 @@ pub struct Contents {
 pub struct Keystore {
     store: Arc<CredentialStore>,
     service: String,
+    /// Items larger than this are split into parts ([`parts`]).
+    limit: Option<parts::Limit>,
 }
 
 impl std::fmt::Debug for Keystore {
@@ -86,7 +97,11 @@ impl Keystore {
             .ok()
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| crate::APP_ID.to_owned());
-        Ok(Self { store, service })
+        Ok(Self {
+            store,
+            service,
+            limit: PLATFORM_LIMIT,
+        })
     }
 
     fn unavailable_reason() -> KeystoreError {
@@ -104,7 +119,15 @@ impl Keystore {
         Self {
             store,
             service: service.into(),
+            limit: PLATFORM_LIMIT,
         }
+    }
+
+    /// The same keystore with another per-entry limit (tests: Windows's, on any platform).
+    #[must_use]
+    pub fn with_limit(mut self, limit: Option<parts::Limit>) -> Self {
+        self.limit = limit;
+        self
     }
 
     /// The service name the items are filed under.
@@ -119,7 +142,32 @@ impl Keystore {
             .map_err(|e| KeystoreError::from_keyring(&e))
     }
 
+    /// The item `user`, joined from its parts when it was split.
     fn read(&self, user: &str) -> Result<Option<Secret>, KeystoreError> {
+        let Some(text) = self.read_entry(user)? else {
+            return Ok(None);
+        };
+        self.join(user, text).map(Some)
+    }
+
+    /// A read entry as the item it heads: itself when whole, else joined with its parts.
+    fn join(&self, user: &str, text: Secret) -> Result<Secret, KeystoreError> {
+        let Some((n, first)) = parts::head(text.expose()) else {
+            return Ok(text);
+        };
+        let mut joined = Secret::new(first.to_owned());
+        for k in 2..=n {
+            let part = self.read_entry(&parts::part_name(user, k))?;
+            let piece = part.as_ref().and_then(|p| parts::piece(p.expose()));
+            let Some(piece) = piece else {
+                return Err(KeystoreError::Corrupt(user.to_owned()));
+            };
+            joined = Secret::new(format!("{}{piece}", joined.expose()));
+        }
+        Ok(joined)
+    }
+
+    fn read_entry(&self, user: &str) -> Result<Option<Secret>, KeystoreError> {
         match self.entry(user)?.get_password() {
             Ok(text) => Ok(Some(Secret::new(text))),
             Err(KrError::NoEntry) => Ok(None),
@@ -137,7 +185,44 @@ impl Keystore {
         }
     }
 
+    /// Writes the item `user`: as one entry, or split into parts written before their head; then
+    /// removes the parts a longer earlier item left.
     fn write(&self, user: &str, text: &Secret) -> Result<(), KeystoreError> {
+        let mut pieces: Vec<Secret> = parts::split(text.expose(), self.limit)
+            .into_iter()
+            .map(Secret::new)
+            .collect();
+        let head = pieces.remove(0);
+        let before = self.part_count(user)?;
+        for (i, piece) in pieces.iter().enumerate() {
+            self.write_entry(&parts::part_name(user, i + 2), piece)?;
+        }
+        self.write_entry(user, &head)?;
+        self.delete_parts(user, pieces.len() + 2, before)
+    }
+
+    /// How many entries the item `user` now takes by its head (1 when whole or absent).
+    fn part_count(&self, user: &str) -> Result<usize, KeystoreError> {
+        // A damaged entry (not text) is simply replaced.
+        let head = match self.read_entry(user) {
+            Err(KeystoreError::Corrupt(_)) => None,
+            other => other?,
+        };
+        Ok(head.as_ref().and_then(|h| parts::head(h.expose())).map_or(1, |(n, _)| n))
+    }
+
+    /// Deletes the parts of `user` from number `from` on: every one up to `known` (what its head
+    /// said, even when one is missing), then any further until one is missing.
+    fn delete_parts(&self, user: &str, from: usize, known: usize) -> Result<(), KeystoreError> {
+        for k in from.. {
+            if !self.delete_entry(&parts::part_name(user, k))? && k > known {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_entry(&self, user: &str, text: &Secret) -> Result<(), KeystoreError> {
         let entry = self.entry(user)?;
         match entry.set_password(text.expose()) {
             Ok(()) => Ok(()),
@@ -153,7 +238,15 @@ impl Keystore {
         }
     }
 
+    /// Deletes the item `user` and its parts; whether there was one.
     fn delete(&self, user: &str) -> Result<bool, KeystoreError> {
+        let known = self.part_count(user)?;
+        let found = self.delete_entry(user)?;
+        self.delete_parts(user, 2, known)?;
+        Ok(found)
+    }
+
+    fn delete_entry(&self, user: &str) -> Result<bool, KeystoreError> {
         match self.entry(user)?.delete_credential() {
             Ok(()) => Ok(true),
             Err(KrError::NoEntry) => Ok(false),
@@ -242,6 +335,27 @@ impl Keystore {
                     continue;
                 }
                 Err(e) => return Err(KeystoreError::from_keyring(&e)),
+            };
+            if parts::piece(text.expose()).is_some() {
+                continue; // a part: read with its head
+            }
+            let text = if parts::head(text.expose()).is_some() {
+                let joined = entry
+                    .get_specifiers()
+                    .map(|(_, user)| self.join(&user, text));
+                match joined {
+                    Some(Ok(t)) => t,
+                    Some(Err(KeystoreError::Corrupt(_))) | None => {
+                        out.problems.push(
+                            "A keyring entry of keyfob is missing a part and was ignored"
+                                .to_owned(),
+                        );
+                        continue;
+                    }
+                    Some(Err(e)) => return Err(e),
+                }
+            } else {
+                text
             };
             match decode(&text) {
                 Some(Item::Session(r)) => out.sessions.push(r.into_session()),
