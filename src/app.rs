@@ -12,6 +12,7 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 
 use crate::message::{Command, Event, Watch};
 use crate::state::{AppState, Prefs};
+use crate::tray::{Tray, TrayAction, TraySession};
 use crate::worker::Channels;
 
 pub use crate::clock::Clock;
@@ -35,6 +36,10 @@ pub struct KeyfobApp {
     watched: Option<Watch>,
     /// Set by `keyfob --exit-after-first-frame` (the startup benchmark): when the process started.
     startup_probe: Option<std::time::Instant>,
+    /// The tray item, and what its menu asks.
+    tray: Option<(Tray, Receiver<TrayAction>)>,
+    /// Quit was chosen: the next close request closes.
+    quitting: bool,
 }
 
 impl std::fmt::Debug for KeyfobApp {
@@ -62,6 +67,8 @@ impl KeyfobApp {
             title: String::new(),
             watched: None,
             startup_probe: None,
+            tray: None,
+            quitting: false,
         };
         app.send(Command::LoadProfiles);
         app.send(Command::LoadCache);
@@ -74,6 +81,66 @@ impl KeyfobApp {
     pub fn with_startup_probe(mut self, started: std::time::Instant) -> Self {
         self.startup_probe = Some(started);
         self
+    }
+
+    /// Gives the window a tray item (see [`crate::tray`]) and the channel its menu answers on.
+    #[must_use]
+    pub fn with_tray(mut self, tray: Tray, actions: Receiver<TrayAction>) -> Self {
+        self.tray = Some((tray, actions));
+        self
+    }
+
+    /// What the tray's menu asked, and the sessions it shows.
+    fn tray_logic(&mut self, ctx: &egui::Context, now: SystemTime) {
+        let Some((tray, actions)) = &self.tray else {
+            return;
+        };
+        let asked: Vec<TrayAction> = actions.try_iter().collect();
+        let shown = self.state.sessions.list.iter().map(|s| TraySession {
+            name: s.name.clone(),
+            expires_at: s.expires_at,
+        });
+        tray.show(shown.collect());
+        for action in asked {
+            match action {
+                TrayAction::Copy(name) => self.state.copy_exports_of(&name, now),
+                TrayAction::Renew(name) => {
+                    self.state.renew_of(&name, now);
+                    self.state.tools.raise = true;
+                }
+                TrayAction::Open => self.state.tools.raise = true,
+                TrayAction::SignOut(name) => self.state.sign_out_of(&name, now),
+                TrayAction::Quit => {
+                    self.quitting = true;
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            }
+        }
+    }
+
+    /// Closing the window while sessions are live and a tray shows keyfob hides it instead
+    /// (unless the preference is off, or Quit was chosen); the first time, a notification says so.
+    fn close_to_tray(&mut self, ctx: &egui::Context, now: SystemTime) {
+        if !ctx.input(|i| i.viewport().close_requested()) || self.quitting {
+            return;
+        }
+        let Some((tray, _)) = &mut self.tray else {
+            return;
+        };
+        let live = self.state.sessions.list.iter().any(|s| !s.is_expired(now));
+        if !(live && tray.hosted() && self.state.keep_in_tray) {
+            return;
+        }
+        ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+        ctx.send_viewport_cmd(egui::ViewportCommand::Visible(false));
+        if !std::mem::replace(&mut tray.told, true) {
+            self.state.outbox.send(Command::Notify {
+                summary: "keyfob is still running in the tray".to_owned(),
+                body: "It keeps watching your sessions. Quit from the tray's menu; About → \
+                       \"Keep running in the tray\" turns this off."
+                    .to_owned(),
+            });
+        }
     }
 
     fn send(&self, command: Command) {
@@ -181,6 +248,8 @@ impl eframe::App for KeyfobApp {
         while let Ok(event) = self.events.try_recv() {
             self.state.apply(event, now);
         }
+        self.tray_logic(ctx, now);
+        self.close_to_tray(ctx, now);
         self.flush(ctx);
         if std::mem::take(&mut self.state.tools.raise) {
             // A tool waits for a code (or a second window was started): un-minimize, show, and

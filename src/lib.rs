@@ -29,6 +29,7 @@ pub mod secret;
 pub mod session;
 pub mod signin;
 pub mod state;
+pub mod tray;
 pub mod ui;
 pub mod validate;
 pub mod worker;

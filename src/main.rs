@@ -276,7 +276,15 @@ fn run_gui(startup_probe: Option<std::time::Instant>) -> anyhow::Result<()> {
             ports.tool_socket = tool_socket;
             let clock = Arc::clone(&ports.clock);
             let channels = keyfob::worker::spawn(AwsEnv::default(), Keystore::platform(), ports)?;
+            let (tray_tx, tray_rx) = std::sync::mpsc::channel();
+            let ctx = cc.egui_ctx.clone();
+            let wake = Arc::new(move || ctx.request_repaint());
+            let tray = keyfob::tray::start(tray_tx, wake, Arc::clone(&clock));
             let app = KeyfobApp::new(cc, channels, clock);
+            let app = match tray {
+                Some(tray) => app.with_tray(tray, tray_rx),
+                None => app,
+            };
             Ok(Box::new(match startup_probe {
                 Some(started) => app.with_startup_probe(started),
                 None => app,

@@ -208,7 +208,10 @@ impl Keystore {
             Err(KeystoreError::Corrupt(_)) => None,
             other => other?,
         };
-        Ok(head.as_ref().and_then(|h| parts::head(h.expose())).map_or(1, |(n, _)| n))
+        Ok(head
+            .as_ref()
+            .and_then(|h| parts::head(h.expose()))
+            .map_or(1, |(n, _)| n))
     }
 
     /// Deletes the parts of `user` from number `from` on: every one up to `known` (what its head

@@ -45,6 +45,8 @@ pub struct Prefs {
     pub clear_clipboard_after: u64,
     /// Minutes before its end a chained role session renews itself (0 = never).
     pub renew_minutes: u64,
+    /// Closing the window while sessions are live keeps keyfob in the tray (when one shows it).
+    pub keep_in_tray: bool,
 }
 
 impl Default for Prefs {
@@ -54,6 +56,7 @@ impl Default for Prefs {
             export_format: ExportFormat::Bash,
             clear_clipboard_after: 60,
             renew_minutes: 10,
+            keep_in_tray: true,
         }
     }
 }
@@ -61,6 +64,8 @@ impl Default for Prefs {
 /// Everything the window shows.
 #[derive(Debug, Default)]
 pub struct AppState {
+    /// Closing the window keeps keyfob in the tray while sessions are live (a preference).
+    pub keep_in_tray: bool,
     pub sign_in: SignIn,
     pub sessions: Sessions,
     pub keyring: KeyringState,
@@ -88,6 +93,7 @@ impl AppState {
         state.sessions.export_format = prefs.export_format;
         state.sessions.clear_clipboard_after = prefs.clear_clipboard_after;
         state.sessions.renew_minutes = prefs.renew_minutes;
+        state.keep_in_tray = prefs.keep_in_tray;
         state
     }
 
@@ -102,6 +108,7 @@ impl AppState {
             export_format: self.sessions.export_format,
             clear_clipboard_after: self.sessions.clear_clipboard_after,
             renew_minutes: self.sessions.renew_minutes,
+            keep_in_tray: self.keep_in_tray,
         }
     }
 
@@ -237,6 +244,29 @@ impl AppState {
     /// Copies the live session's export lines (Ctrl+Shift+C, the Copy button).
     pub fn copy_exports(&mut self, now: SystemTime) {
         self.status = Some(self.sessions.copy_exports(now, &mut self.outbox));
+    }
+
+    /// The tray's "Copy export lines" for the session `name`: copied as from the window, and the
+    /// session shown before stays shown.
+    pub fn copy_exports_of(&mut self, name: &str, now: SystemTime) {
+        let shown = self.sessions.selected.clone();
+        self.sessions.select(name);
+        self.copy_exports(now);
+        self.sessions.selected = shown;
+    }
+
+    /// The tray's "Sign out" for the session `name`.
+    pub fn sign_out_of(&mut self, name: &str, now: SystemTime) {
+        self.select_session(name, now);
+        self.sign_out(now);
+    }
+
+    /// The tray's "Renew…" for the session `name`: its form, asking for a new code.
+    pub fn renew_of(&mut self, name: &str, now: SystemTime) {
+        self.select_session(name, now);
+        self.browser.shown = false;
+        self.renew();
+        self.sign_in.focus_code = true;
     }
 
     /// The "add keys" form: checks it and sends the keys, or leaves messages and sends nothing.

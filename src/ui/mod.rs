@@ -90,6 +90,11 @@ pub fn about_ui(ctx: &egui::Context, state: &mut AppState) {
             ui.label("Appearance");
             theme::theme_switch_ui(ui);
         });
+        ui.checkbox(
+            &mut state.keep_in_tray,
+            "Keep running in the tray when the window is closed",
+        )
+        .on_hover_text("While a session is live and a tray shows keyfob; Quit in the tray's menu ends it");
         ui.add_space(6.0);
         ui.button("Close").on_hover_text("Close this box (Esc)").clicked()
     });
