@@ -39,7 +39,10 @@ fn copy(text: &str) {
 #[test]
 #[ignore = "needs a wlroots Wayland compositor: run by scripts/e2e-wayland"]
 fn clears_only_what_keyfob_put_there_on_wayland() {
-    assert!(std::env::var_os("DISPLAY").is_none(), "no X: this is about Wayland");
+    assert!(
+        std::env::var_os("DISPLAY").is_none(),
+        "no X: this is about Wayland"
+    );
     let ours = "export AWS_SESSION_TOKEN='clipboard-wayland-test-token'";
     copy(ours);
     assert_eq!(SystemClipboard.read().as_deref(), Some(ours));
