@@ -145,6 +145,13 @@ start_wm() {
         sleep 0.1
     done
     log "openbox did not start managing windows; its log:"; cat "$1/openbox.log" >&2
+    # Say whether the X server itself is still there (seen once in CI: openbox could not open a
+    # display that had just answered xdpyinfo).
+    if [ -n "${XVFB_PID:-}" ] && ! kill -0 "$XVFB_PID" 2>/dev/null; then
+        log "the X server (pid $XVFB_PID) has exited"
+    else
+        log "the X server on $DISPLAY: $(xdpyinfo 2>&1 >/dev/null | head -n 2)"
+    fi
     return 1
 }
 
