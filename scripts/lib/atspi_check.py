@@ -50,6 +50,14 @@ def walk(node, depth=0):
         yield from walk(child, depth + 1)
 
 
+def nm(node):
+    """A node's name, or "" for a node that went away (the tree is rebuilt when the view changes)."""
+    try:
+        return node.name or ""
+    except Exception:
+        return ""
+
+
 def role_name(node):
     try:
         return node.getRoleName()
@@ -58,7 +66,7 @@ def role_name(node):
 
 
 def describe(nodes):
-    return "; ".join(f"{role_name(n)} {n.name!r}" for n in nodes[:40])
+    return "; ".join(f"{role_name(n)} {nm(n)!r}" for n in nodes[:40])
 
 
 def wait_for(what, find, timeout=20):
@@ -90,9 +98,9 @@ def all_of(root, role, name=None, prefix=None):
         try:
             if n.getRole() != role:
                 continue
-            if name is not None and n.name != name:
+            if name is not None and nm(n) != name:
                 continue
-            if prefix is not None and not n.name.startswith(prefix):
+            if prefix is not None and not nm(n).startswith(prefix):
                 continue
             out.append(n)
         except Exception:
@@ -177,7 +185,7 @@ def main():
 
     def described():
         message = entry.description
-        shown = [n for n in walk(frame) if message and n.name == message and n.getRole() != R.ROLE_ENTRY]
+        shown = [n for n in walk(frame) if message and nm(n) == message and n.getRole() != R.ROLE_ENTRY]
         return message if shown else None
 
     message = wait_for("the MFA device entry described by the message shown next to it", described, 10)
@@ -193,25 +201,25 @@ def main():
     # The S3 browser: a table of rows and cells, folders told apart, the selection stated.
     click(one(frame, R.ROLE_PUSH_BUTTON, "Browse S3"))
     bucket = wait_for("the bucket keyfob-demo-reports",
-                      lambda: [n for n in walk(frame) if n.name == "keyfob-demo-reports"], 30)[0]
+                      lambda: [n for n in walk(frame) if nm(n) == "keyfob-demo-reports"], 30)[0]
     click(bucket)
     table = one(frame, R.ROLE_TABLE, "Objects")
     rows = wait_for("the table's rows", lambda: [r for r in all_of(table, R.ROLE_TABLE_ROW)
-                                                 if r.name != "Columns"] or None, 30)
-    row_names = [r.name for r in rows]
+                                                 if nm(r) not in ("Columns", "")] or None, 30)
+    row_names = [nm(r) for r in rows]
     if "2026/, Folder" not in row_names or "README.txt, Text" not in row_names:
         fail(f"rows should name the folder and the text file with their kinds: {row_names}")
     headers = all_of(table, R.ROLE_COLUMN_HEADER)
     if len(headers) != 4:
         fail(f"4 column headers expected: {describe(headers)}")
-    readme = next(r for r in rows if r.name == "README.txt, Text")
+    readme = next(r for r in rows if nm(r) == "README.txt, Text")
     cells = all_of(readme, R.ROLE_TABLE_CELL)
     if len(cells) != 4:
         fail(f"the README.txt row should have 4 cells: {describe(cells)}")
     if states(readme).contains(R.STATE_SELECTED):
         fail("README.txt is selected before it was clicked")
     # The row (a layout node) has no box of its own: click its name.
-    name = [n for n in walk(readme) if n.name == "README.txt"]
+    name = [n for n in walk(readme) if nm(n) == "README.txt"]
     if not name:
         fail(f"no README.txt text in its row: {describe(list(walk(readme)))}")
     click(name[0])
