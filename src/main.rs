@@ -267,10 +267,15 @@ fn run_gui(startup_probe: Option<std::time::Instant>) -> anyhow::Result<()> {
         renderer: eframe::Renderer::Glow,
         ..Default::default()
     };
+    // Set once the window exists: an error after that is a lost display connection, not a window
+    // that never opened.
+    let opened = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let opened_in_app = Arc::clone(&opened);
     eframe::run_native(
         "keyfob",
         options,
-        Box::new(|cc| {
+        Box::new(move |cc| {
+            opened_in_app.store(true, std::sync::atomic::Ordering::SeqCst);
             let ctx = cc.egui_ctx.clone();
             let mut ports = Ports::desktop(Arc::new(move || ctx.request_repaint()));
             ports.tool_socket = tool_socket;
@@ -291,5 +296,45 @@ fn run_gui(startup_probe: Option<std::time::Instant>) -> anyhow::Result<()> {
             }))
         }),
     )
-    .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))
+    .map_err(|e| window_error(opened.load(std::sync::atomic::Ordering::SeqCst), &e))
+}
+
+/// What the user reads when the window's event loop ends in an error: before the window opened it
+/// could not be opened; after, the window system dropped the connection (on Wayland a protocol
+/// error is fatal to the whole connection; see the README's Wayland section). Sessions are
+/// written to the keyring when they are made (unless it is unavailable), so the next start
+/// restores them.
+fn window_error(opened: bool, e: &eframe::Error) -> anyhow::Error {
+    if opened {
+        anyhow::anyhow!(
+            "the connection to the window system was lost ({e}); sessions saved in the \
+             keyring come back when keyfob starts again"
+        )
+    } else {
+        anyhow::anyhow!("the window could not be opened: {e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_error;
+
+    #[test]
+    fn an_error_after_the_window_opened_is_a_lost_connection() {
+        let e = || eframe::Error::AppCreation("Exit Failure: 1".into());
+        let after = window_error(true, &e()).to_string();
+        assert!(
+            after.starts_with("the connection to the window system was lost"),
+            "{after}"
+        );
+        assert!(
+            after.contains("Exit Failure: 1") && after.contains("keyring"),
+            "{after}"
+        );
+        let before = window_error(false, &e()).to_string();
+        assert!(
+            before.starts_with("the window could not be opened"),
+            "{before}"
+        );
+    }
 }
