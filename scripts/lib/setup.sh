@@ -232,6 +232,44 @@ wait_title() {
     return 1
 }
 
+# start_notifications WORK — a real notification daemon (dunst) on the test's session bus: an X
+# client where DISPLAY is set, a Wayland client where only WAYLAND_DISPLAY is. Every notification it
+# gets is a line "app|summary|body" in WORK/notifications.log; its own log is WORK/dunst.log. Sets
+# DUNST_PID.
+start_notifications() {
+    local work="$1"
+    ensure_apt dunst
+    printf '#!/bin/sh\nprintf "%%s|%%s|%%s\\n" "$1" "$2" "$3" >>"%s/notifications.log"\n' "$work" >"$work/note.sh"
+    chmod +x "$work/note.sh"
+    : >"$work/notifications.log"
+    printf '[global]\n    font = Monospace 8\n[log]\n    summary = "*"\n    script = %s/note.sh\n' "$work" >"$work/dunstrc"
+    dunst -verbosity info -config "$work/dunstrc" >"$work/dunst.log" 2>&1 &
+    DUNST_PID=$!
+}
+
+# notification_count WORK SUMMARY — how many times the daemon got exactly this summary from keyfob.
+notification_count() {
+    grep -c "^keyfob|$2|" "$1/notifications.log" || true # grep -c prints 0 (and fails) for none
+}
+
+# sign_in_short WORK BIN — adds the profile demo-short to the seeded config (demo-readonly's role for
+# 15 minutes, the shortest AWS allows, from demo with its MFA device) and signs it in with the CLI.
+sign_in_short() {
+    local work="$1" bin="$2" role serial
+    role="$(sed -n 's/^role_arn = \(.*:role\/demo-readonly\)$/\1/p' "$work/config" | head -n 1)"
+    serial="$(sed -n 's/^mfa_serial = //p' "$work/config" | head -n 1)"
+    if [ -z "$role" ] || [ -z "$serial" ]; then
+        log "the seeded config has no demo-readonly role or no MFA serial"
+        return 1
+    fi
+    printf '\n[profile demo-short]\nrole_arn = %s\nsource_profile = demo\nmfa_serial = %s\nduration_seconds = 900\nregion = us-east-1\n' "$role" "$serial" >>"$work/config"
+    if ! HOME="$work/home" AWS_CONFIG_FILE="$work/config" AWS_SHARED_CREDENTIALS_FILE="$work/credentials" \
+        AWS_ENDPOINT_URL="$MOTO_URL" "$bin" signin --profile demo-short --code 123456 >/dev/null 2>"$work/short.err"; then
+        log "keyfob signin --profile demo-short failed: $(cat "$work/short.err")"
+        return 1
+    fi
+}
+
 # ensure_cargo_deb — cargo-deb (pinned) in keyfob's tool cache; sets CARGO_DEB.
 ensure_cargo_deb() {
     local root="${XDG_CACHE_HOME:-$HOME/.cache}/keyfob/tools"
