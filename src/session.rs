@@ -140,6 +140,12 @@ pub struct Session {
 /// it, and the worker refuses with it.
 pub const EXPIRED_SENTENCE: &str = "The session has expired: renew it to browse";
 
+/// What work that used the session `name` answers once the user signed out of it.
+#[must_use]
+pub fn signed_out_sentence(name: &str) -> String {
+    format!("Stopped: you signed out of {name}")
+}
+
 /// A session's credentials as the worker gets them: named and with their expiry, so the worker
 /// can refuse them once the session has ended, and stop what uses them when it ends.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,8 +1,10 @@
-//! Expiry enforced where credentials are used, through the real worker: a command for a session
-//! that has ended is refused with the browser's sentence and sends no request; a listing and a
-//! transfer still running when their session ends are stopped by the supervisor's timer (the
-//! transfer leaves no file); a listing whose session ends between pages stops there; a transfer
-//! whose file dialog is answered after the end is refused.
+//! Expiry and sign-out enforced where credentials are used, through the real worker: a command
+//! (every bucket job too) for a session that has ended is refused with the browser's sentence and
+//! sends no request; a listing, a transfer, a folder transfer and a batch delete still running
+//! when their session ends are stopped by the supervisor's timer (transfers leave no file); a
+//! listing whose session ends between pages stops there; a transfer whose file dialog is answered
+//! after the end, or after a sign-out, is refused. A sign-out stops running transfers at once; a
+//! renewal in place lets work started with the old credentials run until those end.
 //!
 //! A loopback fake server stands in for S3 where moto cannot help: it counts requests (to show
 //! none was sent) and can stall a response half-way (a transfer in progress at expiry).
@@ -24,9 +26,11 @@ use common::fake::{Behaviour, FakeServer};
 use common::{BUCKETS, Moto, seed};
 use keyfob::aws::AwsEnv;
 use keyfob::aws::errors::{AwsError, ErrorKind};
+use keyfob::aws::s3::{Picked, Plan, PlannedFile, PreviewKind};
 use keyfob::keystore::KeystoreError;
 use keyfob::message::{
-    BrowseCommand, BrowseEvent, Command, Event, TransferUpdate, Watch, Watched, next_id,
+    BrowseCommand, BrowseEvent, BucketAt, BucketJob, Command, Event, Purpose, RequestId,
+    TransferUpdate, Watch, Watched, next_id,
 };
 use keyfob::secret::Secret;
 use keyfob::session::{Credentials, EXPIRED_SENTENCE, SessionCreds};
@@ -445,6 +449,402 @@ fn a_transfer_whose_dialog_is_answered_after_expiry_is_refused() {
         };
         assert_expired(&result.expect_err(&format!("the {what} ran")));
     }
+    assert_eq!(server.count(), 0, "no request reached the server");
+    assert!(!saved_as.exists(), "the download wrote a file");
+}
+
+/// A bucket job's command for `creds`.
+fn bucket_job(id: RequestId, creds: &SessionCreds, job: BucketJob) -> Command {
+    Command::Browse(BrowseCommand::Bucket {
+        id,
+        at: BucketAt {
+            creds: creds.clone(),
+            bucket: BUCKETS[0].into(),
+            region: Some("us-east-1".into()),
+        },
+        job,
+    })
+}
+
+/// A counted download plan of `keys` (each 1 MiB), each to its key's path in the chosen folder.
+fn plan_of(keys: &[&str]) -> Plan {
+    let files: Vec<PlannedFile> = keys
+        .iter()
+        .map(|k| PlannedFile {
+            key: (*k).to_owned(),
+            path: PathBuf::from(k),
+            size: 1024 * 1024,
+        })
+        .collect();
+    Plan {
+        bytes: files.iter().map(|f| f.size).sum(),
+        files,
+        ..Plan::default()
+    }
+}
+
+/// The error a bucket job answered `id` with (a transfer's end, or its one answer).
+fn answer_of(events: &Receiver<Event>, id: RequestId) -> AwsError {
+    loop {
+        let (got, result) = match next(events) {
+            BrowseEvent::Planned { id, result } => (id, result.map(|_| ())),
+            BrowseEvent::Deleted { id, result } => (id, result.map(|_| ())),
+            BrowseEvent::FolderMade { id, result } => (id, result.map(|_| ())),
+            BrowseEvent::Versions { id, result } => (id, result.map(|_| ())),
+            BrowseEvent::Preview { id, result } => (id, result.map(|_| ())),
+            BrowseEvent::Transfer {
+                id,
+                update: TransferUpdate::Finished(result),
+            } => (id, result.map(|_| ())),
+            _ => continue,
+        };
+        assert_eq!(got, id, "the answer is for the job asked");
+        return result.expect_err("the job ran");
+    }
+}
+
+#[test]
+fn bucket_jobs_for_an_ended_session_are_refused_without_a_request() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(FakeServer::start(Behaviour::Silent));
+    let ch = worker(fake_env(&server), keyfob::clock::system());
+    let ended = creds(SystemTime::now() - Duration::from_secs(1));
+    let dir = tempfile::tempdir().unwrap();
+    let picked = || {
+        vec![Picked {
+            key: "reports/".into(),
+            folder: true,
+            size: 0,
+        }]
+    };
+    let jobs: Vec<(&str, BucketJob)> = vec![
+        (
+            "Preview",
+            BucketJob::Preview {
+                key: "a.txt".into(),
+                version: None,
+                size: 5,
+                kind: PreviewKind::Text,
+            },
+        ),
+        (
+            "Versions",
+            BucketJob::Versions {
+                key: "a.txt".into(),
+            },
+        ),
+        (
+            "Delete",
+            BucketJob::Delete {
+                keys: vec!["a.txt".into(), "b.txt".into()],
+            },
+        ),
+        (
+            "New folder",
+            BucketJob::NewFolder {
+                prefix: String::new(),
+                name: "new".into(),
+            },
+        ),
+        (
+            "Plan (download)",
+            BucketJob::Plan {
+                base: String::new(),
+                picked: picked(),
+                purpose: Purpose::Download,
+            },
+        ),
+        (
+            "Plan (delete)",
+            BucketJob::Plan {
+                base: String::new(),
+                picked: picked(),
+                purpose: Purpose::Delete,
+            },
+        ),
+        (
+            "folder Download",
+            BucketJob::Download {
+                plan: plan_of(&["reports/a.csv", "reports/b.csv"]),
+                target: Some(dir.path().to_owned()),
+            },
+        ),
+    ];
+    for (what, job) in jobs {
+        let id = next_id();
+        ch.commands.send(bucket_job(id, &ended, job)).unwrap();
+        let error = answer_of(&ch.events, id);
+        assert_eq!(error.kind, ErrorKind::Expired, "{what}: {error:?}");
+        assert_eq!(error.message, EXPIRED_SENTENCE, "{what}");
+    }
+    assert_eq!(server.count(), 0, "no request reached the server");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// Every file under `dir`, at any depth.
+fn files_in(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_in(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Waits until `n` partial files are on disk under `dir` (transfers are mid-file).
+fn wait_for_partial_files(dir: &std::path::Path, n: usize) {
+    for _ in 0..500 {
+        if files_in(dir).len() >= n {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{n} partial files were not written: {:?}", files_in(dir));
+}
+
+#[test]
+fn a_folder_transfer_and_a_batch_delete_running_at_expiry_stop() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // Downloads get a byte at a time; a deletion gets no answer at all.
+    let slow = rt.block_on(FakeServer::start(Behaviour::Trickling(1024 * 1024)));
+    let silent = rt.block_on(FakeServer::start(Behaviour::Silent));
+    let dir = tempfile::tempdir().unwrap();
+
+    let ch = worker(fake_env(&slow), keyfob::clock::system());
+    let c = creds(SystemTime::now() + Duration::from_secs(3));
+    watch(&ch, &c);
+    let id = next_id();
+    let plan = plan_of(&["reports/a.csv", "reports/b.csv"]);
+    ch.commands
+        .send(bucket_job(
+            id,
+            &c,
+            BucketJob::Download {
+                plan,
+                target: Some(dir.path().to_owned()),
+            },
+        ))
+        .unwrap();
+    wait_for_partial_files(dir.path(), 2);
+    assert_expired(&answer_of(&ch.events, id));
+    assert_eq!(files_in(dir.path()), Vec::<PathBuf>::new(), "left behind");
+    assert_eq!(slow.count(), 2, "both files were under way");
+
+    let ch = worker(fake_env(&silent), keyfob::clock::system());
+    let c = creds(SystemTime::now() + Duration::from_secs(2));
+    watch(&ch, &c);
+    let id = next_id();
+    let keys = (0..50).map(|i| format!("old/{i}.txt")).collect();
+    ch.commands
+        .send(bucket_job(id, &c, BucketJob::Delete { keys }))
+        .unwrap();
+    assert_expired(&answer_of(&ch.events, id));
+    assert_eq!(silent.count(), 1, "the deletion was under way at the end");
+}
+
+/// The label and result of the next transfer to end, skipping other events; the transfers started
+/// meanwhile are recorded in `started`.
+fn finished(
+    events: &Receiver<Event>,
+    started: &mut Vec<(RequestId, String)>,
+) -> (String, Result<String, AwsError>) {
+    // A transfer that is never stopped keeps sending progress: give up after a while.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no transfer ended in 30 s (started: {started:?})"
+        );
+        if let BrowseEvent::Transfer { id, update } = next(events) {
+            match update {
+                TransferUpdate::Started { label, .. } => started.push((id, label)),
+                TransferUpdate::Finished(result) => {
+                    let label = started
+                        .iter()
+                        .find(|(s, _)| *s == id)
+                        .map_or_else(String::new, |(_, l)| l.clone());
+                    return (label, result);
+                }
+                TransferUpdate::Progress(_) => {}
+            }
+        }
+    }
+}
+
+fn download(c: &SessionCreds, key: &str, dir: &std::path::Path) -> Command {
+    Command::Browse(BrowseCommand::Download {
+        creds: c.clone(),
+        bucket: BUCKETS[0].into(),
+        region: Some("us-east-1".into()),
+        items: vec![(key.into(), 1024 * 1024)],
+        target: Some(dir.join(key)),
+    })
+}
+
+#[test]
+#[allow(clippy::print_stdout)] // the time it took, for whoever reads the test's output
+fn a_sign_out_stops_running_work_at_once_and_leaves_no_file() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let slow = rt.block_on(FakeServer::start(Behaviour::Trickling(1024 * 1024)));
+    let ch = worker(fake_env(&slow), keyfob::clock::system());
+    // An hour left: only the sign-out can stop this work.
+    let c = creds(SystemTime::now() + Duration::from_secs(3600));
+    watch(&ch, &c);
+    let dir = tempfile::tempdir().unwrap();
+    ch.commands
+        .send(download(&c, "big.bin", dir.path()))
+        .unwrap();
+    let folder = next_id();
+    std::fs::create_dir(dir.path().join("folder")).unwrap();
+    let plan = plan_of(&["reports/a.csv"]);
+    ch.commands
+        .send(bucket_job(
+            folder,
+            &c,
+            BucketJob::Download {
+                plan,
+                target: Some(dir.path().join("folder")),
+            },
+        ))
+        .unwrap();
+    wait_for_partial_files(dir.path(), 2);
+    let asked = std::time::Instant::now();
+    ch.commands
+        .send(Command::SignOut {
+            name: "prod".into(),
+        })
+        .unwrap();
+    let mut started = Vec::new();
+    let mut ends = vec![
+        finished(&ch.events, &mut started),
+        finished(&ch.events, &mut started),
+    ];
+    let took = asked.elapsed();
+    ends.sort_by(|a, b| a.0.cmp(&b.0));
+    for (label, result) in ends {
+        let error = result.expect_err(&format!("{label} finished"));
+        assert_eq!(
+            error.message, "Stopped: you signed out of prod; no partial file was left behind",
+            "{label}"
+        );
+    }
+    assert_eq!(files_in(dir.path()), Vec::<PathBuf>::new(), "left behind");
+    // Stopped at once, not when the transfers would have ended (1 MiB at 10 bytes a second).
+    println!("both transfers stopped {took:?} after the sign-out");
+    assert!(took < Duration::from_secs(30), "{took:?}");
+}
+
+#[test]
+fn a_renewal_in_place_lets_old_work_run_until_its_credentials_end() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let slow = rt.block_on(FakeServer::start(Behaviour::Trickling(1024 * 1024)));
+    let ch = worker(fake_env(&slow), keyfob::clock::system());
+    let dir = tempfile::tempdir().unwrap();
+    let old = creds(SystemTime::now() + Duration::from_secs(4));
+    watch(&ch, &old);
+    ch.commands
+        .send(download(&old, "old.bin", dir.path()))
+        .unwrap();
+    // Renewed in place: the same name, new credentials with an hour left; new work uses them.
+    let new = SessionCreds {
+        expires_at: SystemTime::now() + Duration::from_secs(3600),
+        credentials: Credentials {
+            access_key_id: "ASIARENEWEDRENEWED01".into(),
+            ..old.credentials.clone()
+        },
+        ..old.clone()
+    };
+    watch(&ch, &new);
+    ch.commands
+        .send(download(&new, "new.bin", dir.path()))
+        .unwrap();
+    let mut started = Vec::new();
+    let (label, result) = finished(&ch.events, &mut started);
+    assert_eq!(label, "Downloading old.bin");
+    assert_expired(&result.expect_err("the old download finished"));
+    assert!(
+        SystemTime::now() >= old.expires_at,
+        "stopped at the old credentials' end, not before"
+    );
+    let partial = files_in(dir.path());
+    assert_eq!(
+        partial.len(),
+        1,
+        "only the new download's partial file: {partial:?}"
+    );
+    // The new credentials' work runs on until the user signs out.
+    assert_eq!(started.len(), 2, "{started:?}");
+    ch.commands
+        .send(Command::SignOut {
+            name: "prod".into(),
+        })
+        .unwrap();
+    let (label, result) = finished(&ch.events, &mut started);
+    assert_eq!(label, "Downloading new.bin");
+    let error = result.expect_err("the new download finished");
+    assert!(
+        error.message.starts_with("Stopped: you signed out of prod"),
+        "{error:?}"
+    );
+    assert_eq!(files_in(dir.path()), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn a_transfer_whose_dialog_is_answered_after_sign_out_is_refused() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(FakeServer::start(Behaviour::Silent));
+    let dir = tempfile::tempdir().unwrap();
+    let saved_as = dir.path().join("a.txt");
+    let (opened_tx, opened) = std::sync::mpsc::channel();
+    let (answer_tx, answer_rx) = tokio::sync::oneshot::channel();
+    let ch = worker_with(
+        fake_env(&server),
+        Ports {
+            dialogs: Arc::new(LateDialog {
+                opened: opened_tx,
+                answer: Mutex::new(Some(answer_rx)),
+            }),
+            ..Ports::headless()
+        },
+    );
+    let c = creds(SystemTime::now() + Duration::from_secs(3600));
+    ch.commands
+        .send(Command::Browse(BrowseCommand::Download {
+            creds: c,
+            bucket: BUCKETS[0].into(),
+            region: Some("us-east-1".into()),
+            items: vec![("a.txt".into(), 5)],
+            target: None,
+        }))
+        .unwrap();
+    opened
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the dialog opened");
+    ch.commands
+        .send(Command::SignOut {
+            name: "prod".into(),
+        })
+        .unwrap();
+    // The sign-out reaches the worker before the dialog's answer (one command channel, in order;
+    // the answer only after the worker handled a later command).
+    ch.commands
+        .send(Command::Browse(BrowseCommand::ListBuckets {
+            id: next_id(),
+            creds: creds(SystemTime::now() - Duration::from_secs(1)),
+        }))
+        .unwrap();
+    let BrowseEvent::Buckets { result: Err(_), .. } = next(&ch.events) else {
+        panic!("the ended session's buckets were listed")
+    };
+    answer_tx.send(saved_as.clone()).unwrap();
+    let mut started = Vec::new();
+    let (_, result) = finished(&ch.events, &mut started);
+    let error = result.expect_err("the download ran");
+    assert_eq!(error.message, "Stopped: you signed out of prod");
     assert_eq!(server.count(), 0, "no request reached the server");
     assert!(!saved_as.exists(), "the download wrote a file");
 }

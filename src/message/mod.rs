@@ -77,6 +77,13 @@ pub enum Command {
         /// The request to stop.
         id: RequestId,
     },
+    /// The user signed out of the session `name`: stop at once everything that uses any of its
+    /// credentials (transfers remove their partial files and abort their multipart uploads, and
+    /// each says it was stopped by the sign-out).
+    SignOut {
+        /// The session.
+        name: String,
+    },
     /// Read the sessions and keys kept in the keyring.
     LoadCache,
     /// Keep a session in the keyring (replacing one with its name).

@@ -222,13 +222,16 @@ impl AppState {
         self.renew();
     }
 
-    /// Forgets the shown session, in memory and in the keyring; clears the clipboard now if it
-    /// holds keyfob's exports.
+    /// Forgets the shown session, in memory and in the keyring, and stops everything still using
+    /// its credentials (the transfers say so themselves); clears the clipboard now if it holds
+    /// keyfob's exports.
     pub fn sign_out(&mut self, now: SystemTime) {
-        if let Some(name) = self.sessions.remove_current()
-            && self.keyring_usable()
-        {
-            self.outbox.send(Command::ForgetSession { name });
+        if let Some(name) = self.sessions.remove_current() {
+            self.browser.forget(&name);
+            self.outbox.send(Command::SignOut { name: name.clone() });
+            if self.keyring_usable() {
+                self.outbox.send(Command::ForgetSession { name });
+            }
         }
         self.sign_in.error = None;
         self.sign_in.form.code.clear();

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::jobs::Jobs;
 use super::keyring::Lane;
+use super::lease::Leases;
 use super::ports::{FileDialogs, UrlOpener};
 use super::supervisor;
 use crate::aws::AwsEnv;
@@ -16,6 +17,8 @@ pub(super) struct Ctx {
     pub(super) s3: Arc<Clients>,
     pub(super) lane: Lane,
     pub(super) jobs: Jobs,
+    /// The leases on sessions' credentials that the jobs hold.
+    pub(super) leases: Leases,
     pub(super) clock: Clock,
     pub(super) dialogs: Arc<dyn FileDialogs>,
     pub(super) browser: Arc<dyn UrlOpener>,

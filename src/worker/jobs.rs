@@ -1,7 +1,8 @@
 //! The one registry of the worker's cancellable tasks: sign-ins, detections, listings and
 //! transfers, each under its request id. A sign-in or detection replaces the running one of its
-//! kind (the newest request wins); a task that uses a session's credentials is filed under that
-//! session, so the session's expiry stops every one of them at once.
+//! kind (the newest request wins); a task that uses a session's credentials holds the
+//! [`Lease`] on them and stops when it ends: at the credentials' expiry, or at once when the user
+//! signs out (a renewal in place leaves the old generation's jobs running until their own end).
 //!
 //! A stopped task is dropped inside its own wrapper before its `on_stop` reports the stop, so
 //! whatever its drop cleans up (a partial download, a multipart upload) is gone by the time the UI
@@ -13,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
+use super::lease::Lease;
 use crate::message::RequestId;
 
 /// What a job does: decides what replacing or cancelling it means.
@@ -43,14 +45,15 @@ pub enum Stop {
     Cancelled,
     /// A newer request of its kind replaced it.
     Replaced,
-    /// Its session ended.
+    /// The credentials it used expired.
     Expired,
+    /// The user signed out of its session.
+    SignedOut,
 }
 
 #[derive(Debug)]
 struct Job {
     kind: JobKind,
-    session: Option<String>,
     stop: oneshot::Sender<Stop>,
 }
 
@@ -65,13 +68,14 @@ impl Jobs {
     }
 
     /// Runs `task` on `rt` as job `id`; `on_stop` runs (after `task` is dropped) if the job is
-    /// stopped before it ends. A sign-in or detection replaces the running one of its kind.
+    /// stopped before it ends: cancelled, replaced, or its `lease` ended (a lease that has ended
+    /// already stops it at once). A sign-in or detection replaces the running one of its kind.
     pub fn spawn<F>(
         &self,
         rt: &Handle,
         id: RequestId,
         kind: JobKind,
-        session: Option<String>,
+        lease: Option<Lease>,
         task: F,
         on_stop: impl FnOnce(Stop) + Send + 'static,
     ) where
@@ -94,11 +98,19 @@ impl Jobs {
             }
         }
         rt.spawn(async move {
+            let ended = async {
+                match &lease {
+                    Some(lease) => lease.until_ended().await,
+                    None => std::future::pending().await,
+                }
+            };
             let why = {
                 tokio::pin!(task);
                 tokio::select! {
-                    () = &mut task => None,
+                    biased; // a lease already ended stops the task before its first step
+                    why = ended => Some(why),
                     why = stopped => why.ok(),
+                    () = &mut task => None,
                 }
                 // `task` is dropped here, before the stop is reported.
             };
@@ -107,14 +119,7 @@ impl Jobs {
                 on_stop(why);
             }
         });
-        map.insert(
-            id,
-            Job {
-                kind,
-                session,
-                stop,
-            },
-        );
+        map.insert(id, Job { kind, stop });
     }
 
     /// Forgets job `id` without stopping it (it has ended, or is about to report its end).
@@ -127,23 +132,6 @@ impl Jobs {
         let job = self.map().remove(&id)?;
         let _ = job.stop.send(Stop::Cancelled); // an error: it ended meanwhile
         Some(job.kind)
-    }
-
-    /// Stops every job that uses the session `name` (it has ended); returns their ids and kinds.
-    pub fn cancel_session(&self, name: &str) -> Vec<(RequestId, JobKind)> {
-        let mut map = self.map();
-        let ids: Vec<RequestId> = map
-            .iter()
-            .filter(|(_, job)| job.session.as_deref() == Some(name))
-            .map(|(id, _)| *id)
-            .collect();
-        ids.into_iter()
-            .filter_map(|id| map.remove(&id).map(|job| (id, job)))
-            .map(|(id, job)| {
-                let _ = job.stop.send(Stop::Expired); // an error: it ended meanwhile
-                (id, job.kind)
-            })
-            .collect()
     }
 
     /// How many jobs are running.
@@ -162,10 +150,66 @@ impl Jobs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use crate::secret::Secret;
+    use crate::session::{Credentials, SessionCreds};
+    use crate::worker::lease::Leases;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, SystemTime};
 
     fn forever() -> impl Future<Output = ()> + Send + 'static {
         tokio::time::sleep(Duration::from_secs(3600))
+    }
+
+    fn creds(name: &str, expires_at: SystemTime) -> SessionCreds {
+        SessionCreds {
+            session: name.into(),
+            expires_at,
+            credentials: Credentials {
+                access_key_id: "ASIAJOBSTEST00000001".into(),
+                secret_access_key: Secret::new("jobs-test-secret"),
+                session_token: None,
+            },
+        }
+    }
+
+    /// Marks its drop, which is where a transfer removes its partial file.
+    struct Guard(Arc<AtomicBool>);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// A job that runs until stopped and tells `(why, dropped before the report)`.
+    fn watched_job(
+        jobs: &Jobs,
+        id: RequestId,
+        lease: Option<Lease>,
+    ) -> oneshot::Receiver<(Stop, bool)> {
+        let dropped = Arc::new(AtomicBool::new(false));
+        let guard = Guard(Arc::clone(&dropped));
+        let (told_tx, told_rx) = oneshot::channel();
+        jobs.spawn(
+            &Handle::current(),
+            id,
+            JobKind::Transfer,
+            lease,
+            async move {
+                let _guard = guard;
+                forever().await;
+            },
+            move |why| {
+                let _ = told_tx.send((why, dropped.load(Ordering::SeqCst)));
+            },
+        );
+        told_rx
+    }
+
+    async fn told(rx: oneshot::Receiver<(Stop, bool)>) -> (Stop, bool) {
+        tokio::time::timeout(Duration::from_secs(5), rx)
+            .await
+            .expect("the stop was reported")
+            .expect("on_stop ran")
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
@@ -174,14 +218,7 @@ mod tests {
         let rt = Handle::current();
         jobs.spawn(&rt, 1, JobKind::SignIn, None, forever(), |_| {});
         jobs.spawn(&rt, 2, JobKind::Detect, None, forever(), |_| {});
-        jobs.spawn(
-            &rt,
-            3,
-            JobKind::Listing,
-            Some("a".into()),
-            forever(),
-            |_| {},
-        );
+        jobs.spawn(&rt, 3, JobKind::Listing, None, forever(), |_| {});
         jobs.spawn(&rt, 4, JobKind::SignIn, None, forever(), |_| {});
         assert_eq!(jobs.len(), 3);
         assert_eq!(jobs.cancel(1), None, "the replaced sign-in is gone");
@@ -192,67 +229,46 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
-    async fn a_session_expiry_stops_its_jobs_only_and_reports_after_the_drop() {
-        use std::sync::atomic::{AtomicBool, Ordering};
+    async fn an_expiry_stops_its_generation_only_and_reports_after_the_drop() {
         let jobs = Jobs::default();
-        let rt = Handle::current();
-        // The task's guard marks its drop, which is where a transfer removes its partial file.
-        struct Guard(Arc<AtomicBool>);
-        impl Drop for Guard {
-            fn drop(&mut self) {
-                self.0.store(true, Ordering::SeqCst);
-            }
-        }
-        let dropped = Arc::new(AtomicBool::new(false));
-        let guard = Guard(Arc::clone(&dropped));
-        let (told_tx, told_rx) = oneshot::channel();
-        let seen = Arc::clone(&dropped);
-        jobs.spawn(
-            &rt,
-            10,
-            JobKind::Transfer,
-            Some("prod".into()),
-            async move {
-                let _guard = guard;
-                forever().await;
-            },
-            move |why| {
-                let _ = told_tx.send((why, seen.load(Ordering::SeqCst)));
-            },
-        );
-        jobs.spawn(
-            &rt,
-            11,
-            JobKind::Listing,
-            Some("prod".into()),
-            forever(),
-            |_| {},
-        );
-        jobs.spawn(
-            &rt,
-            12,
-            JobKind::Listing,
-            Some("dev".into()),
-            forever(),
-            |_| {},
-        );
-        let mut stopped = jobs.cancel_session("prod");
-        stopped.sort_by_key(|(id, _)| *id);
+        let leases = Leases::default();
+        let t = SystemTime::now() + Duration::from_secs(600);
+        let renewed = t + Duration::from_secs(3600);
+        let old = watched_job(&jobs, 10, Some(leases.take(&creds("prod", t))));
+        let mut new = watched_job(&jobs, 11, Some(leases.take(&creds("prod", renewed))));
+        let mut dev = watched_job(&jobs, 12, Some(leases.take(&creds("dev", t))));
+        assert_eq!(leases.expire("prod", t), 1);
         assert_eq!(
-            stopped,
-            vec![(10, JobKind::Transfer), (11, JobKind::Listing)]
-        );
-        let told = tokio::time::timeout(Duration::from_secs(5), told_rx)
-            .await
-            .expect("the stop was reported")
-            .expect("on_stop ran");
-        assert_eq!(
-            told,
+            told(old).await,
             (Stop::Expired, true),
-            "reported after the task was dropped"
+            "reported after the drop"
         );
-        assert_eq!(jobs.len(), 1, "dev's listing runs on");
-        assert_eq!(jobs.cancel(12), Some(JobKind::Listing));
+        assert!(new.try_recv().is_err(), "the renewed generation runs on");
+        assert!(dev.try_recv().is_err(), "another session runs on");
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(jobs.cancel(11), Some(JobKind::Transfer));
+        assert_eq!(jobs.cancel(12), Some(JobKind::Transfer));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_sign_out_stops_every_generation_and_a_job_started_after_it_at_once() {
+        let jobs = Jobs::default();
+        let leases = Leases::default();
+        let t = SystemTime::now() + Duration::from_secs(600);
+        let old_lease = leases.take(&creds("prod", t));
+        let old = watched_job(&jobs, 20, Some(old_lease.clone()));
+        let new = watched_job(
+            &jobs,
+            21,
+            Some(leases.take(&creds("prod", t + Duration::from_secs(3600)))),
+        );
+        assert_eq!(leases.sign_out("prod"), 2);
+        assert_eq!(told(old).await, (Stop::SignedOut, true));
+        assert_eq!(told(new).await, (Stop::SignedOut, true));
+        // A task that held the lease across a file dialog starts its transfer after the sign-out.
+        let late = watched_job(&jobs, 22, Some(old_lease));
+        assert_eq!(told(late).await, (Stop::SignedOut, true));
+        assert!(jobs.is_empty());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]

@@ -6,6 +6,7 @@ mod console;
 mod context;
 pub mod jobs;
 mod keyring;
+pub mod lease;
 mod ports;
 mod profile_file;
 mod s3;
@@ -16,12 +17,14 @@ mod tools;
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
+use std::time::SystemTime;
 
 use tokio::runtime::Runtime;
 
 use context::Ctx;
 use jobs::Jobs;
 use keyring::Lane;
+use lease::Leases;
 pub use ports::{
     Answer, ClipboardFactory, DesktopBrowser, FileDialogs, NativeDialogs, NoBrowser, NoClipboard,
     NoDialogs, Ports, UrlOpener, Waker,
@@ -70,10 +73,11 @@ pub fn spawn(
         .spawn(move || {
             let send = sender(&ev_tx, &waker);
             let jobs = Jobs::default();
+            let leases = Leases::default();
             let (watch_tx, watch_rx) = tokio::sync::mpsc::unbounded_channel();
             let fx = Arc::new(WorkerEffects {
                 send: send.clone(),
-                jobs: jobs.clone(),
+                leases: leases.clone(),
                 clipboard,
                 waker,
                 rt: runtime.handle().clone(),
@@ -94,6 +98,7 @@ pub fn spawn(
                 s3: Arc::default(),
                 lane: Lane::start(keystore),
                 jobs,
+                leases,
                 clock,
                 dialogs,
                 browser,
@@ -107,11 +112,11 @@ pub fn spawn(
     })
 }
 
-/// How the supervisor acts: notifications, stopping an ended session's jobs, the clipboard and
-/// the UI's wake-ups.
+/// How the supervisor acts: notifications, ending the leases of credentials that expired (which
+/// stops their jobs), the clipboard and the UI's wake-ups.
 struct WorkerEffects {
     send: Send_,
-    jobs: Jobs,
+    leases: Leases,
     clipboard: ClipboardFactory,
     waker: Waker,
     rt: tokio::runtime::Handle,
@@ -123,11 +128,10 @@ impl supervisor::Effects for WorkerEffects {
             .spawn_blocking(move || show_notification(&summary, &body));
     }
 
-    fn expired(&self, name: &str) {
+    fn expired(&self, name: &str, until: SystemTime) {
         // Each stopped job reports its own end (see `s3`), after its clean-up.
-        for (id, kind) in self.jobs.cancel_session(name) {
-            tracing::info!(id, ?kind, "stopped at the end of session {name}");
-        }
+        let ended = self.leases.expire(name, until);
+        tracing::info!(ended, "credentials of session {name} ended");
         (self.waker)();
     }
 
@@ -179,6 +183,11 @@ fn dispatch(rt: &Runtime, ctx: &Ctx, commands: &Receiver<Command>, send: &Send_)
             Command::AnswerTool { .. } => {}
             Command::DetectMfa { id, source, region } => {
                 sts::detect_mfa(rt, ctx, send, id, source, region);
+            }
+            Command::SignOut { name } => {
+                // Each stopped job reports its own end (see `s3`), after its clean-up.
+                let ended = ctx.leases.sign_out(&name);
+                tracing::info!(ended, "signed out of session {name}");
             }
             Command::LoadCache => keyring::load(&ctx.lane, send),
             Command::CacheSession { session } => keyring::save_session(&ctx.lane, send, session),

@@ -27,8 +27,9 @@ pub const RECHECK: Duration = Duration::from_secs(30);
 pub trait Effects: Send + Sync {
     /// Shows a desktop notification.
     fn notify(&self, summary: String, body: String);
-    /// The session `name` has ended: stop everything that uses it.
-    fn expired(&self, name: &str);
+    /// The credentials of session `name` that end at or before `until` have ended: stop
+    /// everything that uses them (a renewed session's new credentials live on).
+    fn expired(&self, name: &str, until: SystemTime);
     /// The chained role session `name` is due for renewal: the window chains a fresh one from
     /// its MFA session (its logic runs even while the window is hidden).
     fn renew(&self, name: &str);
@@ -59,6 +60,9 @@ impl Entry {
 #[derive(Debug, Default)]
 pub struct Supervisor {
     sessions: HashMap<String, Entry>,
+    /// Older generations of renewed sessions, by name and end: work started with them runs on
+    /// until they end, and is stopped then.
+    retired: Vec<(String, SystemTime)>,
     shown: Option<String>,
     clipboard: Option<(u64, SystemTime)>,
     /// When the shown session's title next changes.
@@ -72,20 +76,30 @@ impl Supervisor {
             Watch::Sessions { sessions, shown } => {
                 let mut old = std::mem::take(&mut self.sessions);
                 for w in sessions {
-                    // A renewed session (new expiry) is warned about afresh.
+                    // A renewed session (new expiry) is warned about afresh; the credentials it
+                    // replaced are watched until their own end.
                     let entry = match old.remove(&w.name) {
                         Some(e) if e.watched.expires_at == w.expires_at => {
                             Entry { watched: w, ..e }
                         }
-                        _ => Entry {
-                            watched: w,
-                            warned: None,
-                            renew_asked: false,
-                            ended: false,
-                        },
+                        previous => {
+                            if let Some(p) = previous.filter(|p| !p.ended) {
+                                self.retired.push((p.watched.name, p.watched.expires_at));
+                            }
+                            Entry {
+                                watched: w,
+                                warned: None,
+                                renew_asked: false,
+                                ended: false,
+                            }
+                        }
                     };
                     self.sessions.insert(entry.watched.name.clone(), entry);
                 }
+                // A session that left the list was signed out: the sign-out stopped its work,
+                // every generation's.
+                let listed = &self.sessions;
+                self.retired.retain(|(name, _)| listed.contains_key(name));
                 if shown != self.shown {
                     self.shown = shown;
                     self.title_at = None;
@@ -119,7 +133,7 @@ impl Supervisor {
             }
             if now >= e.watched.expires_at {
                 e.ended = true;
-                fx.expired(&name);
+                fx.expired(&name, e.watched.expires_at);
                 continue;
             }
             let left = e.watched.expires_at.duration_since(now).unwrap_or_default();
@@ -149,6 +163,13 @@ impl Supervisor {
                     ),
                 );
             }
+        }
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.retired)
+            .into_iter()
+            .partition(|(_, end)| now >= *end);
+        self.retired = later;
+        for (name, end) in due {
+            fx.expired(&name, end);
         }
         if let Some((fingerprint, at)) = self.clipboard
             && now >= at
@@ -180,6 +201,7 @@ impl Supervisor {
                 .min()
         });
         sessions
+            .chain(self.retired.iter().map(|(_, end)| *end))
             .chain(self.clipboard.map(|(_, at)| at))
             .chain(self.title_at)
             .min()
@@ -189,7 +211,9 @@ impl Supervisor {
     /// [`RECHECK`]).
     #[must_use]
     pub fn is_idle(&self) -> bool {
-        self.sessions.values().all(|e| e.ended) && self.clipboard.is_none()
+        self.sessions.values().all(|e| e.ended)
+            && self.retired.is_empty()
+            && self.clipboard.is_none()
     }
 
     fn arm_title(&mut self, now: SystemTime) {

@@ -21,6 +21,10 @@ pub enum Behaviour {
     /// A 200 that promises this many bytes, sends the body given, then keeps the connection open
     /// and sends nothing more (a transfer that is running when something stops it).
     Stalled(u64, &'static str),
+    /// A 200 that promises this many bytes and sends one every 100 ms: a slow transfer that is
+    /// still moving (so the SDK's stalled-stream protection, which ends a body that brings under
+    /// a byte a second for 5 s, leaves it running) when something stops it.
+    Trickling(u64),
 }
 
 /// A running fake server.
@@ -104,6 +108,20 @@ impl FakeServer {
                             );
                             let _ = sock.write_all(resp.as_bytes()).await;
                             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                        }
+                        Behaviour::Trickling(declared) => {
+                            let head = format!(
+                                "HTTP/1.1 200 OK\r\nContent-Type: binary/octet-stream\r\nContent-Length: {declared}\r\nETag: \"0123456789abcdef0123456789abcdef\"\r\n\r\n"
+                            );
+                            if sock.write_all(head.as_bytes()).await.is_err() {
+                                return;
+                            }
+                            for _ in 0..declared {
+                                if sock.write_all(b"x").await.is_err() {
+                                    return; // the client went away
+                                }
+                                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                            }
                         }
                         Behaviour::Silent => {
                             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;

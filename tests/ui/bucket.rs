@@ -352,3 +352,24 @@ fn in_a_server_search_new_folders_go_in_the_folder_searched() {
         "in the bucket's top, not under the search text: {job:?}"
     );
 }
+
+#[test]
+fn after_a_sign_out_a_change_that_ends_sends_nothing_with_the_old_keys() {
+    let mut rig = in_reports();
+    rig.sent();
+    rig.click("New folder…");
+    rig.type_into("Folder name", "q4");
+    rig.click("Create folder");
+    let (id, _) = take_job(&mut rig);
+    rig.click("Session view");
+    rig.click("Sign out");
+    find_command!(rig, Command::SignOut { name } if name == "alice");
+    // The folder was made just before the sign-out reached the worker: the folder it changed
+    // would be listed again with the signed-out session's keys, were the browser still holding
+    // them.
+    rig.reply(Event::Browse(BrowseEvent::FolderMade {
+        id,
+        result: Ok("q4/".into()),
+    }));
+    rig.expect_nothing_sent("nothing is sent with a signed-out session's keys");
+}

@@ -80,10 +80,12 @@ fn sign_out_forgets_the_session_and_clears_our_clipboard() {
     assert!(copy.is_none(), "nothing left to copy");
     let fingerprint = rig.state().sessions.clipboard.map(|m| m.fingerprint);
     assert_eq!(fingerprint, None, "the deadline is dropped");
+    // The worker is told to stop what still uses the session (a transfer, a listing) at once.
     expect_command!(
         rig,
         Command::Watch(Watch::Clipboard { .. }),
-        Command::Watch(Watch::ClearClipboardNow { .. })
+        Command::SignOut { name },
+        Command::Watch(Watch::ClearClipboardNow { .. }) if name == "alice"
     );
     let watched = rig.watched();
     let last = watched.last();

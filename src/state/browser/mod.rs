@@ -137,6 +137,14 @@ impl Browser {
         }
     }
 
+    /// The user signed out of the session `name`: if the browser works with it, it sends nothing
+    /// more with those credentials (until another live session is shown).
+    pub fn forget(&mut self, name: &str) {
+        if self.creds.as_ref().is_some_and(|c| c.session == name) {
+            self.creds = None;
+        }
+    }
+
     /// Sends `make`'s command with the browser's session; nothing without one.
     fn send(&self, out: &mut Outbox, make: impl FnOnce(SessionCreds) -> BrowseCommand) -> bool {
         let Some(creds) = self.creds.clone() else {

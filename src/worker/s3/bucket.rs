@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::transfer::{file_name_of, start_transfer};
-use super::{At, Task, expired};
+use super::{At, Task, answer_stop};
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::s3::{self, Object, Picked, Plan};
 use crate::listing::human_size;
 use crate::message::{BrowseEvent, BucketJob, Event, Purpose, RequestId, TransferUpdate};
-use crate::worker::jobs::{JobKind, Stop};
+use crate::worker::jobs::JobKind;
 use crate::worker::ports::Send_;
 
 /// Counting reports at most this often.
@@ -42,33 +42,25 @@ pub(super) fn refusal(id: RequestId, job: &BucketJob, error: AwsError) -> Vec<Br
 
 /// The one event a job that is not a transfer answers with, holding `error`.
 fn answer(id: RequestId, job: &BucketJob, error: AwsError) -> BrowseEvent {
+    answer_for(job)(id, error)
+}
+
+/// How a job of `job`'s kind answers with an error (kept by a job's stop, which outlives the job).
+fn answer_for(job: &BucketJob) -> fn(RequestId, AwsError) -> BrowseEvent {
     match job {
-        BucketJob::Plan { .. } | BucketJob::PlanUpload { .. } => BrowseEvent::Planned {
-            id,
-            result: Err(error),
-        },
+        BucketJob::Plan { .. } | BucketJob::PlanUpload { .. } => {
+            |id, e| BrowseEvent::Planned { id, result: Err(e) }
+        }
         BucketJob::Download { .. }
         | BucketJob::Upload { .. }
-        | BucketJob::DownloadVersion { .. } => BrowseEvent::Transfer {
+        | BucketJob::DownloadVersion { .. } => |id, e| BrowseEvent::Transfer {
             id,
-            update: TransferUpdate::Finished(Err(error)),
+            update: TransferUpdate::Finished(Err(e)),
         },
-        BucketJob::Delete { .. } => BrowseEvent::Deleted {
-            id,
-            result: Err(error),
-        },
-        BucketJob::NewFolder { .. } => BrowseEvent::FolderMade {
-            id,
-            result: Err(error),
-        },
-        BucketJob::Versions { .. } => BrowseEvent::Versions {
-            id,
-            result: Err(error),
-        },
-        BucketJob::Preview { .. } => BrowseEvent::Preview {
-            id,
-            result: Err(error),
-        },
+        BucketJob::Delete { .. } => |id, e| BrowseEvent::Deleted { id, result: Err(e) },
+        BucketJob::NewFolder { .. } => |id, e| BrowseEvent::FolderMade { id, result: Err(e) },
+        BucketJob::Versions { .. } => |id, e| BrowseEvent::Versions { id, result: Err(e) },
+        BucketJob::Preview { .. } => |id, e| BrowseEvent::Preview { id, result: Err(e) },
     }
 }
 
@@ -78,7 +70,7 @@ pub(super) fn start(t: Task, id: RequestId, at: At, job: BucketJob) {
         return;
     };
     let (send, jobs) = (Arc::clone(&t.send), t.jobs.clone());
-    let session = Some(at.creds.session.clone());
+    let lease = at.lease.clone();
     match job {
         BucketJob::Download { plan, target } => download(t, id, at, plan, target),
         BucketJob::Upload { plan } => upload(t, id, at, plan),
@@ -90,12 +82,8 @@ pub(super) fn start(t: Task, id: RequestId, at: At, job: BucketJob) {
         } => download_version(t, id, at, key, version, size, target),
         job => {
             // What a stop answers: nothing for the user's own Cancel, the refusal for an end.
-            let ended = answer(id, &job, expired());
-            let on_stop = move |why| {
-                if why == Stop::Expired {
-                    send(Event::Browse(ended));
-                }
-            };
+            let stopped = answer_for(&job);
+            let on_stop = answer_stop(&send, lease.name(), move |e| stopped(id, e));
             let task = async move {
                 let event = match run(&t, id, &at, job).await {
                     Ok(event) => event,
@@ -103,7 +91,7 @@ pub(super) fn start(t: Task, id: RequestId, at: At, job: BucketJob) {
                 };
                 (t.send)(Event::Browse(event));
             };
-            jobs.spawn(&rt, id, JobKind::Listing, session, task, on_stop);
+            jobs.spawn(&rt, id, JobKind::Listing, Some(lease), task, on_stop);
         }
     }
 }
@@ -234,7 +222,6 @@ fn download(t: Task, id: RequestId, at: At, plan: Plan, target: Option<PathBuf>)
     let label = plan_label("Downloading", &plan);
     let total = Some(plan.bytes);
     let (jobs, send) = (t.jobs.clone(), Arc::clone(&t.send));
-    let session = at.creds.session.clone();
     tokio::spawn(async move {
         let into = match target {
             Some(dir) => dir,
@@ -251,10 +238,11 @@ fn download(t: Task, id: RequestId, at: At, plan: Plan, target: Option<PathBuf>)
                 return fail(&t.send, refusal(id, &job, e));
             }
         };
+        let lease = at.lease.clone();
         start_transfer(
             &jobs,
             id,
-            &session,
+            &lease,
             &send,
             label,
             total,
@@ -285,7 +273,7 @@ fn upload(t: Task, id: RequestId, at: At, plan: Plan) {
         start_transfer(
             &t.jobs,
             id,
-            &at.creds.session,
+            &at.lease,
             &t.send,
             label,
             total,
@@ -338,7 +326,7 @@ fn download_version(
         start_transfer(
             &t.jobs,
             id,
-            &at.creds.session,
+            &at.lease,
             &t.send,
             label,
             Some(size),

@@ -2,7 +2,9 @@
 //! (each page an event, so the first is on screen after one round trip), finds bucket regions,
 //! and runs downloads and uploads as cancellable tasks with progress. File dialogs (the ports'
 //! own) open here, off the UI thread. A command whose session has ended is refused with the
-//! sentence the browser shows: before any request, after a file dialog, between pages.
+//! sentence the browser shows: before any request, after a file dialog, between pages. Every
+//! command runs under the [`Lease`] on its credentials: when they expire, or the user signs out,
+//! what is running stops and says which of the two happened.
 
 mod bucket;
 mod transfer;
@@ -16,17 +18,30 @@ pub use self::transfer::file_name_of;
 use self::transfer::{download, report_failure, upload};
 use super::context::Ctx;
 use super::jobs::{JobKind, Jobs, Stop};
+use super::lease::Lease;
 use super::ports::FileDialogs;
 use super::ports::Send_;
 use crate::aws::AwsEnv;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::s3;
 use crate::clock::Clock;
-use crate::message::{BrowseCommand, BrowseEvent, Event, RequestId};
-use crate::session::{Credentials, EXPIRED_SENTENCE, SessionCreds};
+use crate::message::{BrowseCommand, BrowseEvent, Event, RequestId, next_id};
+use crate::session::{Credentials, EXPIRED_SENTENCE, SessionCreds, signed_out_sentence};
 
 fn expired() -> AwsError {
     AwsError::new(ErrorKind::Expired, EXPIRED_SENTENCE)
+}
+
+/// The refusal for work whose lease ended for `why`; `None` for the user's own Cancel.
+fn ended(why: Stop, session: &str) -> Option<AwsError> {
+    match why {
+        Stop::Expired => Some(expired()),
+        Stop::SignedOut => Some(AwsError::new(
+            ErrorKind::Other,
+            signed_out_sentence(session),
+        )),
+        Stop::Cancelled | Stop::Replaced => None,
+    }
 }
 
 /// The session's credentials if it is still live now, else the refusal.
@@ -86,9 +101,9 @@ impl Task {
     }
 
     /// An S3 client for the bucket's region, finding (and reporting) the region first when
-    /// unknown; refused when the session has ended.
+    /// unknown; refused when the session has ended or was signed out of.
     async fn client(&self, at: &At) -> Result<aws_sdk_s3::Client, AwsError> {
-        let creds = live(&at.creds, &self.clock)?;
+        let creds = at.live(&self.clock)?;
         let region = match &at.region {
             Some(r) => r.clone(),
             None => {
@@ -108,17 +123,49 @@ impl Task {
 /// The bucket a command works on, and the session it works with.
 struct At {
     creds: SessionCreds,
+    /// The lease on `creds`: the jobs started for this command hold it.
+    lease: Lease,
     bucket: String,
     /// Its region when known (else found first, and reported).
     region: Option<String>,
 }
 
 impl At {
-    fn new(creds: SessionCreds, bucket: String, region: Option<String>) -> Self {
+    fn new(creds: SessionCreds, lease: &Lease, bucket: String, region: Option<String>) -> Self {
         Self {
             creds,
+            lease: lease.clone(),
             bucket,
             region,
+        }
+    }
+
+    /// The credentials while the lease holds and they are live now, else the refusal (checked
+    /// again where a task waited, e.g. on a file dialog).
+    fn live(&self, clock: &Clock) -> Result<&Credentials, AwsError> {
+        if let Some(error) = self
+            .lease
+            .ended()
+            .and_then(|why| ended(why, self.lease.name()))
+        {
+            return Err(error);
+        }
+        live(&self.creds, clock)
+    }
+}
+
+/// What a job answering with one event does when stopped: nothing for the user's own Cancel;
+/// the refusal, made by `answer`, when its lease ended.
+fn answer_stop(
+    send: &Send_,
+    session: &str,
+    answer: impl FnOnce(AwsError) -> BrowseEvent + Send + 'static,
+) -> impl FnOnce(Stop) + Send + 'static {
+    let send = Arc::clone(send);
+    let session = session.to_owned();
+    move |why| {
+        if let Some(error) = ended(why, &session) {
+            send(Event::Browse(answer(error)));
         }
     }
 }
@@ -133,10 +180,52 @@ pub(super) fn dispatch(rt: &Runtime, command: BrowseCommand, send: &Send_, ctx: 
         refuse(command, e, send);
         return;
     }
+    let lease = ctx.leases.take(command.creds());
     let t = Task::new(ctx, send);
     match command {
+        // A transfer's own jobs start once its file dialog answered (they hold the lease from
+        // here: a sign-out meanwhile refuses them).
+        BrowseCommand::Download {
+            creds,
+            bucket,
+            region,
+            items,
+            target,
+        } => {
+            let at = At::new(creds, &lease, bucket, region);
+            rt.spawn(download(t, at, items, target));
+        }
+        BrowseCommand::Upload {
+            creds,
+            bucket,
+            region,
+            prefix,
+            files,
+        } => {
+            let at = At::new(creds, &lease, bucket, region);
+            rt.spawn(upload(t, at, prefix, files));
+        }
+        BrowseCommand::Bucket { id, at, job } => {
+            let _entered = rt.enter();
+            bucket::start(t, id, At::new(at.creds, &lease, at.bucket, at.region), job);
+        }
+        command => browse(rt, t, lease, command),
+    }
+}
+
+/// Runs a browsing command (buckets, a folder, details, a link) as a job holding `lease`.
+fn browse(rt: &Runtime, t: Task, lease: Lease, command: BrowseCommand) {
+    let (jobs, send, rt) = (t.jobs.clone(), Arc::clone(&t.send), rt.handle());
+    let session = lease.name().to_owned();
+    let stop = |answer: Answer| answer_stop(&send, &session, answer);
+    match command {
         BrowseCommand::ListBuckets { id, creds } => {
-            rt.spawn(list_buckets(t, id, creds));
+            let on_stop = stop(Box::new(move |e| BrowseEvent::Buckets {
+                id,
+                result: Err(e),
+            }));
+            let task = list_buckets(t, id, creds);
+            jobs.spawn(rt, id, JobKind::Listing, Some(lease), task, on_stop);
         }
         BrowseCommand::ListObjects {
             id,
@@ -148,12 +237,10 @@ pub(super) fn dispatch(rt: &Runtime, command: BrowseCommand, send: &Send_, ctx: 
             token,
             page_size,
         } => {
-            let session = Some(creds.session.clone());
-            let on_stop = listing_stopped(id, &t.send);
-            let at = At::new(creds, bucket, region);
+            let on_stop = stop(Box::new(move |error| BrowseEvent::ListFailed { id, error }));
+            let at = At::new(creds, &lease, bucket, region);
             let task = list_objects(t, id, at, prefix, delimiter, token, page_size);
-            ctx.jobs
-                .spawn(rt.handle(), id, JobKind::Listing, session, task, on_stop);
+            jobs.spawn(rt, id, JobKind::Listing, Some(lease), task, on_stop);
         }
         BrowseCommand::HeadObject {
             id,
@@ -162,7 +249,12 @@ pub(super) fn dispatch(rt: &Runtime, command: BrowseCommand, send: &Send_, ctx: 
             region,
             key,
         } => {
-            rt.spawn(head_object(t, id, At::new(creds, bucket, region), key));
+            let on_stop = stop(Box::new(move |e| BrowseEvent::Details {
+                id,
+                result: Err(e),
+            }));
+            let task = head_object(t, id, At::new(creds, &lease, bucket, region), key);
+            jobs.spawn(rt, id, JobKind::Listing, Some(lease), task, on_stop);
         }
         BrowseCommand::Presign {
             creds,
@@ -172,52 +264,26 @@ pub(super) fn dispatch(rt: &Runtime, command: BrowseCommand, send: &Send_, ctx: 
             wanted,
             session_left,
         } => {
-            let at = At::new(creds, bucket, region);
-            rt.spawn(presign(t, at, key, wanted, session_left));
+            let on_stop = stop(Box::new(|e| BrowseEvent::Presigned(Err(e))));
+            let at = At::new(creds, &lease, bucket, region);
+            let task = presign(t, at, key, wanted, session_left);
+            jobs.spawn(rt, next_id(), JobKind::Listing, Some(lease), task, on_stop);
         }
-        BrowseCommand::Download {
-            creds,
-            bucket,
-            region,
-            items,
-            target,
-        } => {
-            rt.spawn(download(t, At::new(creds, bucket, region), items, target));
-        }
-        BrowseCommand::Upload {
-            creds,
-            bucket,
-            region,
-            prefix,
-            files,
-        } => {
-            rt.spawn(upload(t, At::new(creds, bucket, region), prefix, files));
-        }
-        BrowseCommand::Bucket { id, at, job } => {
-            let _entered = rt.enter();
-            bucket::start(t, id, At::new(at.creds, at.bucket, at.region), job);
+        BrowseCommand::Download { .. }
+        | BrowseCommand::Upload { .. }
+        | BrowseCommand::Bucket { .. } => {
+            tracing::error!("not a browsing command: {command:?}");
         }
     }
 }
+
+/// How a job answers with an error: the event its success would have been.
+type Answer = Box<dyn FnOnce(AwsError) -> BrowseEvent + Send>;
 
 async fn list_buckets(t: Task, id: RequestId, creds: SessionCreds) {
     let client = t.s3.get(&t.env, &creds.credentials, None).await;
     let result = s3::list_buckets(&client).await;
     (t.send)(Event::Browse(BrowseEvent::Buckets { id, result }));
-}
-
-/// What a listing's job does when stopped: the user's own Stop needs no answer; the session's end
-/// does.
-fn listing_stopped(id: RequestId, send: &Send_) -> impl FnOnce(Stop) + Send + 'static {
-    let send = Arc::clone(send);
-    move |why| {
-        if why == Stop::Expired {
-            send(Event::Browse(BrowseEvent::ListFailed {
-                id,
-                error: expired(),
-            }));
-        }
-    }
 }
 
 /// Lists a folder page after page, each page an event, until the last page or an error.
@@ -234,7 +300,7 @@ async fn list_objects(
         let client = t.client(&at).await?;
         loop {
             // A listing that outlives its session stops before the next page.
-            live(&at.creds, &t.clock)?;
+            at.live(&t.clock)?;
             let page = s3::list_page(
                 &client,
                 &at.bucket,

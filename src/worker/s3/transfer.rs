@@ -9,7 +9,9 @@ use super::{At, Task, expired};
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::s3;
 use crate::message::{BrowseEvent, Event, RequestId, TransferUpdate, next_id};
+use crate::session::signed_out_sentence;
 use crate::worker::jobs::{JobKind, Jobs, Stop};
+use crate::worker::lease::Lease;
 use crate::worker::ports::FileDialogs;
 use crate::worker::ports::Send_;
 
@@ -48,7 +50,7 @@ pub(super) async fn download(t: Task, at: At, items: Vec<(String, u64)>, target:
         start_transfer(
             &t.jobs,
             next_id(),
-            &at.creds.session,
+            &at.lease,
             &t.send,
             format!("Downloading {name}"),
             Some(size),
@@ -88,7 +90,7 @@ pub(super) async fn upload(t: Task, at: At, prefix: String, files: Option<Vec<Pa
         start_transfer(
             &t.jobs,
             next_id(),
-            &at.creds.session,
+            &at.lease,
             &t.send,
             format!("Uploading {name}"),
             size,
@@ -128,12 +130,12 @@ pub(super) fn report_failure(send: &Send_, label: &str, error: AwsError) {
     }));
 }
 
-/// Runs one transfer as a cancellable job `id` of `session` that reports its start, throttled
+/// Runs one transfer as a cancellable job `id` holding `lease`, that reports its start, throttled
 /// progress and end.
 pub(super) fn start_transfer<F, Fut>(
     jobs: &Jobs,
     id: RequestId,
-    session: &str,
+    lease: &Lease,
     send: &Send_,
     label: String,
     total: Option<u64>,
@@ -169,11 +171,18 @@ pub(super) fn start_transfer<F, Fut>(
         return;
     };
     let registry = jobs.clone();
-    let session = Some(session.to_owned());
     let stopped = Arc::clone(&send);
+    let session = lease.name().to_owned();
     let on_stop = move |why| {
         let error = match why {
             Stop::Expired => expired(),
+            Stop::SignedOut => AwsError::new(
+                ErrorKind::Other,
+                format!(
+                    "{}; no partial file was left behind",
+                    signed_out_sentence(&session)
+                ),
+            ),
             Stop::Cancelled | Stop::Replaced => AwsError::new(
                 ErrorKind::Other,
                 "Cancelled: no partial file was left behind",
@@ -193,7 +202,14 @@ pub(super) fn start_transfer<F, Fut>(
             update: TransferUpdate::Finished(result),
         }));
     };
-    jobs.spawn(&rt, id, JobKind::Transfer, session, task, on_stop);
+    jobs.spawn(
+        &rt,
+        id,
+        JobKind::Transfer,
+        Some(lease.clone()),
+        task,
+        on_stop,
+    );
 }
 
 /// The file name a key downloads to.

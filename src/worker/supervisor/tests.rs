@@ -6,7 +6,8 @@ use std::sync::Mutex;
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Did {
     Notify(String),
-    Expired(String),
+    /// The session's name and the end (seconds after t0) of the credentials that ended.
+    Expired(String, u64),
     Renew(String),
     Clear(u64),
     Wake,
@@ -37,8 +38,10 @@ impl Effects for Log {
     fn notify(&self, summary: String, _body: String) {
         self.push(Did::Notify(summary));
     }
-    fn expired(&self, name: &str) {
-        self.push(Did::Expired(name.to_owned()));
+    fn expired(&self, name: &str, until: SystemTime) {
+        let t0 = self.1.lock().unwrap().expect("the clock is set").1;
+        let until = until.duration_since(t0).unwrap().as_secs();
+        self.push(Did::Expired(name.to_owned(), until));
     }
     fn renew(&self, name: &str) {
         self.push(Did::Renew(name.to_owned()));
@@ -103,8 +106,8 @@ async fn every_session_is_warned_at_15_and_5_minutes_and_ends_shown_or_not() {
             (5 * 60, n("AWS session shown ends in under 15 minutes")),
             (11 * 60, n("AWS session hidden ends in under 5 minutes")),
             (15 * 60, n("AWS session shown ends in under 5 minutes")),
-            (16 * 60, Did::Expired("hidden".into())),
-            (20 * 60, Did::Expired("shown".into())),
+            (16 * 60, Did::Expired("hidden".into(), 16 * 60)),
+            (20 * 60, Did::Expired("shown".into(), 20 * 60)),
         ]
     );
 }
@@ -125,13 +128,14 @@ async fn a_session_restored_inside_5_minutes_gets_one_warning() {
                 0,
                 Did::Notify("AWS session late ends in under 5 minutes".into())
             ),
-            (180, Did::Expired("late".into())),
+            (180, Did::Expired("late".into(), 180)),
         ]
     );
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_renewed_session_is_warned_again_and_a_removed_one_not_at_all() {
+async fn a_renewed_session_is_warned_again_its_old_credentials_end_on_time_and_a_removed_one_is_dropped()
+ {
     let (tx, log, t0) = start();
     tx.send(Watch::Sessions {
         sessions: vec![watched("a", t0, 10 * 60), watched("gone", t0, 10 * 60)],
@@ -158,6 +162,9 @@ async fn a_renewed_session_is_warned_again_and_a_removed_one_not_at_all() {
                 0,
                 Did::Notify("AWS session gone ends in under 15 minutes".into())
             ),
+            // The work still using the credentials the renewal replaced is stopped at their end;
+            // "gone" was signed out (its work stopped then), so nothing more is said of it.
+            (10 * 60, Did::Expired("a".into(), 10 * 60)),
             (
                 46 * 60,
                 Did::Notify("AWS session a ends in under 15 minutes".into())
@@ -166,7 +173,7 @@ async fn a_renewed_session_is_warned_again_and_a_removed_one_not_at_all() {
                 56 * 60,
                 Did::Notify("AWS session a ends in under 5 minutes".into())
             ),
-            (61 * 60, Did::Expired("a".into())),
+            (61 * 60, Did::Expired("a".into(), 61 * 60)),
         ]
     );
 }
@@ -248,7 +255,14 @@ async fn a_chained_role_is_renewed_before_its_warnings_and_each_renewal_is_asked
     tx.send(watch(vec![chained("role", t0, 3000 + 3600, 600)]))
         .unwrap();
     tokio::time::sleep(Duration::from_secs(6060 - 3120)).await;
-    assert_eq!(notes(&log.take()), vec![(6000, Did::Renew("role".into()))]);
+    assert_eq!(
+        notes(&log.take()),
+        vec![
+            // What still used the first hour's credentials stops at their end.
+            (3600, Did::Expired("role".into(), 3600)),
+            (6000, Did::Renew("role".into())),
+        ]
+    );
     // Not renewed this time: the 15-minute threshold has passed unannounced, the 5-minute
     // warning and the end come on time.
     tokio::time::sleep(Duration::from_secs(1200)).await;
@@ -259,7 +273,7 @@ async fn a_chained_role_is_renewed_before_its_warnings_and_each_renewal_is_asked
                 6300,
                 Did::Notify("AWS session role ends in under 5 minutes".into())
             ),
-            (6600, Did::Expired("role".into())),
+            (6600, Did::Expired("role".into(), 6600)),
         ]
     );
 }
