@@ -1,6 +1,7 @@
 //! The credentials-file editor: exact byte preservation outside the edited section (a property
 //! test over random INI-ish files, each result parsed by the SDK's own profile loader), atomic
-//! 0600 writes with a backup (none when removing keys: the secret is left in no file), and every
+//! 0600 writes with a backup (none when removing keys, and earlier backups scrubbed of the removed
+//! secret: it is left in no file), and every
 //! refusal (symlink, read-only, changed since read, malformed, duplicate, long-term keys without
 //! confirmation).
 #![allow(
@@ -354,8 +355,14 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// Whether the file at `f` holds `secret` anywhere in its bytes.
+fn holds(f: &std::path::Path, secret: &str) -> bool {
+    let bytes = std::fs::read(f).unwrap();
+    bytes.windows(secret.len()).any(|w| w == secret.as_bytes())
+}
+
 #[test]
-fn removing_imported_keys_leaves_the_secret_in_no_file() {
+fn removing_imported_keys_leaves_the_secret_in_no_file_earlier_backups_included() {
     use std::os::unix::fs::MetadataExt as _;
     // A distinctive long-term secret, found nowhere else in the file.
     const SECRET: &str = "imporTEDlongTERMsecretXYZ0123456789abcdE";
@@ -369,38 +376,71 @@ fn removing_imported_keys_leaves_the_secret_in_no_file() {
     let path = aws.join("credentials");
     std::fs::write(&path, &text).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    // A backup left by an earlier write-profile: it stays, untouched (it never held [imported]'s
-    // secret in this test, and keyfob does not delete the user's files).
-    let earlier = aws.join("credentials.keyfob-backup-2026-01-01T000000Z");
-    std::fs::write(&earlier, other).unwrap();
+    // A backup of a time before [imported] existed: it never held the secret and stays untouched.
+    let unrelated = aws.join("credentials.keyfob-backup-2026-01-01T000000Z");
+    std::fs::write(&unrelated, other).unwrap();
+    let unrelated_inode = std::fs::metadata(&unrelated).unwrap().ino();
+    // The realistic case: a session written as [work] while the long-term keys were still in
+    // the file. That write's backup is the whole old file, the secret included.
+    let file = CredFile::read(&path).unwrap();
+    let edit = file
+        .plan("work", &session("earlier-session-token"))
+        .unwrap();
+    let earlier = file
+        .write(&edit, false, SystemTime::now())
+        .unwrap()
+        .expect("a write-profile keeps a backup");
+    assert!(
+        holds(&earlier, SECRET),
+        "the earlier backup held the secret"
+    );
+    let with_work = std::fs::read_to_string(&path).unwrap();
     let inode_before = std::fs::metadata(&path).unwrap().ino();
 
+    // The same calls the worker's RemoveProfileFromFile makes.
     let file = CredFile::read(&path).unwrap();
     let edit = file.plan_remove("imported").unwrap();
     assert!(!edit.preview.contains(SECRET), "{}", edit.preview);
-    // The same call the worker's RemoveProfileFromFile makes.
+    let secret = file.secret_of("imported").expect("the section's secret");
+    assert_eq!(secret.expose(), SECRET);
     let backup = file.write(&edit, true, SystemTime::now()).unwrap();
     assert_eq!(backup, None, "a removal of keys keeps no backup");
+    let scrubbed = file.scrub_backups(&secret);
+    assert_eq!(scrubbed.cleaned, vec![earlier.clone()]);
+    assert!(scrubbed.left.is_empty(), "{:?}", scrubbed.left);
+    let said = scrubbed.sentence();
+    assert!(
+        said.contains("removed from 1 earlier backup")
+            && said.contains(&earlier.display().to_string()),
+        "{said}"
+    );
 
     // The secret is in no file under the directory, backups and temporary files included.
     let files = files_under(dir.path());
     assert_eq!(
         files.len(),
-        2,
-        "only the file and the earlier backup: {files:?}"
+        3,
+        "only the file and the two backups: {files:?}"
     );
     for f in &files {
-        let bytes = std::fs::read(f).unwrap();
-        assert!(
-            !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
-            "{f:?} still holds the removed secret"
-        );
+        assert!(!holds(f, SECRET), "{f:?} still holds the removed secret");
     }
-    // The other profile's bytes are kept exactly, and the SDK still reads it.
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), other);
+    // The earlier backup keeps everything else it held, byte for byte, at 0600; the unrelated
+    // one was not even rewritten.
     assert_eq!(std::fs::read_to_string(&earlier).unwrap(), other);
-    let parsed = sdk_parse(other);
+    let mode = std::fs::metadata(&earlier).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(std::fs::read_to_string(&unrelated).unwrap(), other);
+    assert_eq!(
+        std::fs::metadata(&unrelated).unwrap().ino(),
+        unrelated_inode
+    );
+    // The other profiles' bytes are kept exactly, and the SDK still reads them.
+    let now = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(now, with_work.replacen(&text.replace(other, ""), "", 1));
+    let parsed = sdk_parse(&now);
     assert_eq!(parsed["ci"]["aws_access_key_id"], "AKIACIKEEPME");
+    assert!(parsed.contains_key("work"));
     assert!(!parsed.contains_key("imported"));
     // Atomic: a new file (temporary file + rename, so a new inode) with mode 0600, no temporary
     // file left behind.
@@ -411,6 +451,43 @@ fn removing_imported_keys_leaves_the_secret_in_no_file() {
         "written through a rename, not in place"
     );
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+}
+
+#[test]
+fn a_backup_that_cannot_be_scrubbed_is_named_and_left_as_it_was() {
+    const SECRET: &str = "anoTHERlongTERMsecretXYZ0123456789abcdE";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials");
+    let text = format!(
+        "[imported]\naws_access_key_id = AKIAIMPORTEDIMPORTED\naws_secret_access_key = {SECRET}\n"
+    );
+    std::fs::write(&path, &text).unwrap();
+    // Edited by hand after keyfob wrote it: the secret also sits in a comment, which keyfob does
+    // not rewrite.
+    let odd = dir
+        .path()
+        .join("credentials.keyfob-backup-2026-02-02T000000Z");
+    let odd_text = format!("# old key: {SECRET}\n{text}");
+    std::fs::write(&odd, &odd_text).unwrap();
+    let file = CredFile::read(&path).unwrap();
+    let secret = file.secret_of("imported").unwrap();
+    let edit = file.plan_remove("imported").unwrap();
+    file.write(&edit, true, SystemTime::now()).unwrap();
+    let scrubbed = file.scrub_backups(&secret);
+    assert!(scrubbed.cleaned.is_empty());
+    assert_eq!(scrubbed.left.len(), 1, "{:?}", scrubbed.left);
+    assert_eq!(scrubbed.left[0].0, odd);
+    let said = scrubbed.sentence();
+    assert!(
+        said.contains("still hold its secret key, delete them")
+            && said.contains(&odd.display().to_string()),
+        "{said}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&odd).unwrap(),
+        odd_text,
+        "left as it was"
+    );
 }
 
 #[test]

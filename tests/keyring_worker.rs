@@ -1,6 +1,7 @@
 //! The worker with the real keyring (scripts/test's gnome-keyring) and a real moto_server: keys are
 //! imported from a profile of the credentials file into the keyring, the profile is then removed
-//! from the file (leaving no backup that holds them), a sign-in uses the keyring's keys, and the session is cached.
+//! from the file (leaving no backup that holds them, and scrubbing them from the backup an earlier
+//! write made), a sign-in uses the keyring's keys, and the session is cached.
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,
@@ -40,6 +41,13 @@ fn import_keys_remove_them_from_the_file_sign_in_with_them_and_cache_the_session
         ),
     )
     .unwrap();
+    // A backup an earlier "Write profile" left: the whole old file, the long-term secret included
+    // (what keyfob's write makes before it changes the file).
+    let earlier = creds_path.with_file_name("credentials.keyfob-backup-2026-01-01T000000Z");
+    std::fs::copy(&creds_path, &earlier).unwrap();
+    let secret = seed.alice.secret_access_key.expose().to_owned();
+    let holds = |p: &std::path::Path| std::fs::read_to_string(p).unwrap().contains(&secret);
+    assert!(holds(&earlier));
     let platform = Keystore::platform().unwrap_or_else(|e| {
         panic!("{e}\nThis test needs a Secret Service: run scripts/test, which starts one")
     });
@@ -80,6 +88,11 @@ fn import_keys_remove_them_from_the_file_sign_in_with_them_and_cache_the_session
     match next(&channels.events) {
         Event::ProfileWritten(Ok(message)) => {
             assert!(message.contains("Removed [alice]"), "{message}");
+            assert!(
+                message.contains("removed from 1 earlier backup")
+                    && message.contains(&earlier.display().to_string()),
+                "the scrubbed backup is named: {message}"
+            );
         }
         other => panic!("expected the file written, got {other:?}"),
     }
@@ -94,10 +107,12 @@ fn import_keys_remove_them_from_the_file_sign_in_with_them_and_cache_the_session
                 .starts_with("credentials.keyfob-backup-")
         })
         .count();
-    assert_eq!(
-        backups, 0,
-        "no backup keeps the keys just moved into the keyring"
+    assert_eq!(backups, 1, "the removal made no backup of its own");
+    assert!(
+        !holds(&earlier),
+        "the earlier backup no longer holds the secret"
     );
+    assert_eq!(std::fs::read_to_string(&earlier).unwrap(), other);
 
     // Sign in with the keys that now live only in the keyring.
     let request = SignInRequest {

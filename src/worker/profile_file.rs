@@ -48,21 +48,25 @@ pub(super) fn write(
     });
 }
 
-/// Removes a profile's section (after its keys went into the keyring).
+/// Removes a profile's section (after its keys went into the keyring), then scrubs its secret
+/// key from the backups keyfob made of the file before.
 pub(super) fn remove(rt: &Runtime, env: &AwsEnv, send: &Send_, profile: String) {
     let send = Arc::clone(send);
     let path = env.credentials_path();
     rt.spawn_blocking(move || {
         let result = read_credentials_file(path).and_then(|file| {
             let edit = file.plan_remove(&profile)?;
+            let secret = file.secret_of(&profile);
             let backup = file.write(&edit, true, SystemTime::now())?;
+            let scrubbed = secret.map(|s| file.scrub_backups(&s)).unwrap_or_default();
             Ok(format!(
-                "Removed [{profile}] from {}{}",
+                "Removed [{profile}] from {}{}{}",
                 file.path().display(),
                 backup.map_or_else(String::new, |b| format!(
                     "; the old file is kept as {}",
                     b.display()
-                ))
+                )),
+                scrubbed.sentence()
             ))
         });
         send(Event::ProfileWritten(result));

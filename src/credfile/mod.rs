@@ -2,8 +2,10 @@
 //! replaced or added and every other byte is kept; the change can be shown first; the write is
 //! atomic (temp file + rename) with 0600 permissions and a timestamped backup — except when the
 //! change removes a section holding credentials, which leaves no copy of them behind (see
-//! [`Edit::keeps_backup`]). Symlinks, read-only files, malformed files, files changed since they
-//! were read and sections holding long-term keys (unless confirmed) are refused.
+//! [`Edit::keeps_backup`]), and after which the earlier backups keyfob made are scrubbed of that
+//! secret too ([`CredFile::scrub_backups`]). Symlinks, read-only files, malformed files, files
+//! changed since they were read and sections holding long-term keys (unless confirmed) are
+//! refused.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,6 +13,9 @@ use std::time::SystemTime;
 
 use crate::secret::Secret;
 use crate::session::{Session, rfc3339};
+
+mod backups;
+pub use backups::Scrubbed;
 
 /// The comment keyfob puts in sections it writes.
 const MARK: &str = "# Written by keyfob";
@@ -215,15 +220,7 @@ impl CredFile {
             [] => return Err(CredFileError::NoSuchProfile(name.to_owned())),
             _ => return Err(CredFileError::Duplicate(name.to_owned())),
         };
-        let mut out = String::with_capacity(text.len());
-        out.push_str(text.get(..s.start).unwrap_or(""));
-        let after = text.get(s.end..).unwrap_or("");
-        // The blank line that separated the section from what follows goes with it.
-        let after = after
-            .strip_prefix("\r\n")
-            .or_else(|| after.strip_prefix('\n'))
-            .unwrap_or(after);
-        out.push_str(after);
+        let out = without_section(text, s);
         Ok(Edit {
             profile: name.to_owned(),
             replaces_long_term: s.has_key_id && !s.has_token && !s.by_keyfob,
@@ -238,6 +235,14 @@ impl CredFile {
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The directory the file is in.
+    fn dir(&self) -> &Path {
+        self.path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
     }
 
     /// Writes `edit` atomically, after a backup when [`Edit::keeps_backup`] says so. Returns the
@@ -262,10 +267,7 @@ impl CredFile {
         if !same {
             return Err(CredFileError::ChangedSinceRead(path.clone()));
         }
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let dir = self.dir();
         let backup = match &self.text {
             Some(old) => {
                 let meta = std::fs::metadata(path).map_err(|e| io_err(path, &e))?;
@@ -283,20 +285,47 @@ impl CredFile {
                 None
             }
         };
-        let tmp = dir.join(format!(
-            ".{}.keyfob-tmp-{}",
-            path.file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-            std::process::id()
-        ));
-        let _ = std::fs::remove_file(&tmp);
-        write_new(&tmp, edit.new_text.expose())?;
-        std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io_err(path, &e)
-        })?;
+        replace_atomically(path, dir, edit.new_text.expose())?;
         Ok(backup)
     }
+}
+
+/// Replaces the file `path` in `dir` with `text`: a new 0600 file beside it, renamed over it.
+fn replace_atomically(path: &Path, dir: &Path, text: &str) -> Result<(), CredFileError> {
+    let tmp = dir.join(format!(
+        ".{}.keyfob-tmp-{}",
+        path.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&tmp);
+    write_new(&tmp, text)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io_err(path, &e)
+    })
+}
+
+/// `text` without the section `s` (and the blank line that separated it from what follows).
+fn without_section(text: &str, s: &Section) -> String {
+    let mut out = String::with_capacity(text.len());
+    out.push_str(text.get(..s.start).unwrap_or(""));
+    let after = text.get(s.end..).unwrap_or("");
+    let after = after
+        .strip_prefix("\r\n")
+        .or_else(|| after.strip_prefix('\n'))
+        .unwrap_or(after);
+    out.push_str(after);
+    out
+}
+
+/// The name keyfob's backups of the file `path` start with.
+fn backup_prefix(path: &Path) -> String {
+    let name = path.file_name().map_or_else(
+        || "credentials".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    format!("{name}.keyfob-backup-")
 }
 
 /// Writes `old` (the file at `path` as read) to a new `NAME.keyfob-backup-STAMP` beside it, with
@@ -308,17 +337,14 @@ fn write_backup(
     now: SystemTime,
 ) -> Result<PathBuf, CredFileError> {
     let stamp = rfc3339(now).replace(':', "");
-    let name = path.file_name().map_or_else(
-        || "credentials".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let prefix = backup_prefix(path);
     // Two writes in one second get -2, -3 … rather than failing or overwriting.
     let mut n = 1;
     loop {
         let candidate = if n == 1 {
-            dir.join(format!("{name}.keyfob-backup-{stamp}"))
+            dir.join(format!("{prefix}{stamp}"))
         } else {
-            dir.join(format!("{name}.keyfob-backup-{stamp}-{n}"))
+            dir.join(format!("{prefix}{stamp}-{n}"))
         };
         match write_new(&candidate, old) {
             Err(CredFileError::Io { .. }) if candidate.exists() && n < 100 => n += 1,
