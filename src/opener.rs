@@ -60,6 +60,49 @@ pub fn open(url: &Secret) -> Result<(), OpenError> {
     }
 }
 
+/// Whether the browser [`open`] would start can be found (an existing, executable program named
+/// by `BROWSER` or the platform's opener), without starting it: asked before anything secret is
+/// made for it, so a console sign-in token is never requested when it could not be used.
+///
+/// # Errors
+/// [`OpenError::NotFound`] naming the program.
+pub fn check() -> Result<(), OpenError> {
+    let browser = std::env::var("BROWSER").ok();
+    let (program, _) = command_for(browser.as_deref(), "");
+    // Windows' opener is part of the system.
+    if cfg!(windows) || on_path(&program) {
+        Ok(())
+    } else {
+        Err(OpenError::NotFound(program))
+    }
+}
+
+/// Whether `program` (a path, or a name looked up in `PATH` as the system does) is an executable
+/// file.
+fn on_path(program: &str) -> bool {
+    let path = std::path::Path::new(program);
+    if path.components().count() > 1 {
+        return executable(path);
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|dirs| std::env::split_paths(&dirs).any(|d| executable(&d.join(program))))
+}
+
+fn executable(path: &std::path::Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
+    }
+}
+
 /// The program and its arguments: `BROWSER`'s first entry (split on blanks, `%s` replaced by the
 /// URL, else the URL appended), or the platform's opener.
 fn command_for(browser: Option<&str>, url: &str) -> (String, Vec<String>) {
@@ -91,6 +134,30 @@ fn platform_opener() -> (&'static str, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_program_is_found_by_path_or_on_path_only_when_executable() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("my-browser");
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
+        let path = script.to_str().unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(!on_path(path), "not executable");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(on_path(path));
+        assert!(!on_path(
+            dir.path().join("no-such-browser").to_str().unwrap()
+        ));
+        assert!(
+            !on_path(dir.path().to_str().unwrap()),
+            "a directory is no program"
+        );
+        // A bare name is looked up in PATH (sh is on every PATH this runs with).
+        assert!(on_path("sh"));
+        assert!(!on_path("keyfob-no-such-browser-anywhere"));
+    }
 
     #[test]
     fn browser_entries_and_the_platform_opener() {

@@ -313,19 +313,32 @@ async fn an_mfa_session_token_asks_for_a_federation_token_with_its_long_term_key
     ));
 }
 
-/// A browser that records the URLs it is given, or fails.
+/// A browser that records the URLs it is given; or one that is not there; or one that is there
+/// but fails to open the page.
 #[derive(Default)]
 struct Recording {
     urls: Mutex<Vec<String>>,
+    missing: bool,
     fail: bool,
 }
 
 impl UrlOpener for Recording {
     fn open(&self, url: &Secret) -> Result<(), OpenError> {
+        self.check()?;
         if self.fail {
-            return Err(OpenError::NotFound("no-such-browser".into()));
+            return Err(OpenError::Failed(
+                "broken-browser".into(),
+                "exit status: 3".into(),
+            ));
         }
         self.urls.lock().unwrap().push(url.expose().to_owned());
+        Ok(())
+    }
+
+    fn check(&self) -> Result<(), OpenError> {
+        if self.missing {
+            return Err(OpenError::NotFound("no-such-browser".into()));
+        }
         Ok(())
     }
 }
@@ -409,26 +422,37 @@ fn the_worker_opens_the_console_in_the_browser_and_refuses_what_cannot_have_one(
         (2, 2)
     );
 
-    // No browser: one sentence.
-    let failing = Arc::new(Recording {
-        fail: true,
+    // No browser: one sentence, and the sign-in token is never asked for (the URL would be a
+    // secret with nowhere to go).
+    let with_browser = |browser: Recording| {
+        let ports = Ports {
+            browser: Arc::new(browser),
+            ..Ports::headless()
+        };
+        let keystore = Err(keyfob::keystore::KeystoreError::Unavailable("none".into()));
+        keyfob::worker::spawn(env.clone(), keystore, ports).unwrap()
+    };
+    let missing = with_browser(Recording {
+        missing: true,
         ..Recording::default()
     });
-    let ports = Ports {
-        browser: failing,
-        ..Ports::headless()
-    };
-    let channels = keyfob::worker::spawn(
-        env,
-        Err(keyfob::keystore::KeystoreError::Unavailable("none".into())),
-        ports,
-    )
-    .unwrap();
-    let err = ask(&channels, &role).unwrap_err();
+    let err = ask(&missing, &role).unwrap_err();
     assert_eq!(
         err.to_string(),
         "no-such-browser was not found: install it, or set BROWSER to your browser's command"
     );
+    assert_eq!(fed.requests().len(), 2, "no request for a missing browser");
+    // A browser that is there but fails: found only once the URL was made and handed to it.
+    let failing = with_browser(Recording {
+        fail: true,
+        ..Recording::default()
+    });
+    let err = ask(&failing, &role).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "broken-browser could not open the page (it exited with exit status: 3)"
+    );
+    assert_eq!(fed.requests().len(), 3);
 
     let text = std::fs::read_to_string(logs.path()).unwrap();
     assert!(

@@ -22,6 +22,11 @@ pub async fn console(
     let Some(session) = ctx.session_for_tool(profile, Ask::Person, err).await else {
         return FAILED;
     };
+    // The sign-in URL is a secret: not made when no browser could take it.
+    if !print && let Err(e) = crate::opener::check() {
+        say!(err, "keyfob: {e} (or use --print to get the URL)");
+        return FAILED;
+    }
     let url = async {
         let mut route = console::route(&session, SystemTime::now())?;
         if let Route::Federation { keys } = &mut route

@@ -1,6 +1,7 @@
 //! The worker's console sign-in: the session's sign-in URL (GetFederationToken first for an MFA
 //! session token, its keyring keys read on the keyring's thread), opened in the browser on a
-//! blocking thread. The URL never leaves this task: the window hears only that it was opened.
+//! blocking thread, once the browser is known to exist. The URL never leaves this task: the window
+//! hears only that it was opened.
 
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use crate::message::Event;
 use crate::session::Session;
 
 /// Opens the AWS console for `session`; refused once the session has ended (before any request,
-/// and again before the browser opens).
+/// and again before the browser opens) and, before any request, when there is no browser.
 pub(super) fn open(rt: &Runtime, ctx: &Ctx, send: &Send_, session: Box<Session>) {
     let (env, send, lane) = (Arc::clone(&ctx.env), Arc::clone(send), ctx.lane.clone());
     let (clock, browser) = (Arc::clone(&ctx.clock), Arc::clone(&ctx.browser));
@@ -26,6 +27,8 @@ pub(super) fn open(rt: &Runtime, ctx: &Ctx, send: &Send_, session: Box<Session>)
                 return Err(ConsoleError::Expired);
             }
             let mut route = console::route(&session, clock())?;
+            // The sign-in URL is a secret: not made when no browser could take it.
+            browser.check()?;
             if let Route::Federation { keys } = &mut route
                 && matches!(keys, SourceCredentials::Keyring(_))
             {

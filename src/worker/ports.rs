@@ -110,6 +110,12 @@ pub trait UrlOpener: Send + Sync {
     /// # Errors
     /// The browser could not be started or said it failed.
     fn open(&self, url: &Secret) -> Result<(), OpenError>;
+
+    /// Whether a browser can be started at all, asked before a URL that is a secret is made.
+    ///
+    /// # Errors
+    /// There is no browser to start.
+    fn check(&self) -> Result<(), OpenError>;
 }
 
 /// The desktop's browser ([`opener::open`]: `BROWSER`, else `xdg-open` / `open`).
@@ -120,6 +126,10 @@ impl UrlOpener for DesktopBrowser {
     fn open(&self, url: &Secret) -> Result<(), OpenError> {
         opener::open(url)
     }
+
+    fn check(&self) -> Result<(), OpenError> {
+        opener::check()
+    }
 }
 
 /// No browser (a worker without a window): every URL is refused.
@@ -128,6 +138,10 @@ pub struct NoBrowser;
 
 impl UrlOpener for NoBrowser {
     fn open(&self, _url: &Secret) -> Result<(), OpenError> {
+        self.check()
+    }
+
+    fn check(&self) -> Result<(), OpenError> {
         Err(OpenError::NotFound("A browser".to_owned()))
     }
 }
