@@ -5,14 +5,19 @@
 //! `list_bench BUCKET PREFIX [--first-page] [--expect ROWS]` with the AWS environment
 //! (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID …) pointing at the server. `--first-page` stops after one
 //! request (as the CLI's `--no-paginate`); `--expect ROWS` fails unless that many rows were
-//! listed, so a benchmark never times a short listing. Prints `rows N pages M`.
+//! listed, so a benchmark never times a short listing. Prints every key as the AWS CLI's JSON
+//! does — one JSON object a line with `Key`, `LastModified`, `Size` and `StorageClass`, then each
+//! folder as `{"Prefix": …}` — so the two sides of the comparison do the same output work; then
+//! `rows N pages M` on stderr.
 //!
 //! Seeding mode: with `KEYFOB_BENCH_SEED=N` it creates the bucket and N small objects under the
 //! prefix instead, 64 requests at a time.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use keyfob::aws::{AwsEnv, SourceCredentials, s3};
-use keyfob::listing::Listing;
+use std::io::Write as _;
+
+use keyfob::listing::{Listing, STORAGE_CLASSES};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
@@ -91,13 +96,26 @@ async fn main() -> anyhow::Result<()> {
     let mut listing = Listing::default();
     let mut token = None;
     let mut pages = 0;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     loop {
         let page = s3::list_page(&client, &bucket, &prefix, true, token.take(), None).await?;
         for f in &page.folders {
             listing.push_folder(f);
+            serde_json::to_writer(&mut out, &serde_json::json!({ "Prefix": f }))?;
+            out.write_all(b"\n")?;
         }
         for o in &page.objects {
             listing.push_object(&o.key, o.size, o.modified, o.class);
+            let modified = std::time::UNIX_EPOCH
+                + std::time::Duration::from_secs(u64::try_from(o.modified).unwrap_or(0));
+            let line = serde_json::json!({
+                "Key": o.key,
+                "LastModified": keyfob::session::rfc3339(modified),
+                "Size": o.size,
+                "StorageClass": STORAGE_CLASSES.get(usize::from(o.class)).copied().unwrap_or(""),
+            });
+            serde_json::to_writer(&mut out, &line)?;
+            out.write_all(b"\n")?;
         }
         pages += 1;
         token = page.next;
@@ -105,7 +123,8 @@ async fn main() -> anyhow::Result<()> {
             break;
         }
     }
-    println!("rows {} pages {pages}", listing.len());
+    out.flush()?;
+    eprintln!("rows {} pages {pages}", listing.len());
     if let Some(n) = expect
         && listing.len() != n
     {
