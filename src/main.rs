@@ -143,7 +143,10 @@ fn run_command(cmd: Cmd) -> anyhow::Result<u8> {
         keystore: Keystore::platform(),
     };
     let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    // Not locked for the whole command: the log writes to stderr too, from other threads (zbus's
+    // executor logs at trace level while the keyring call here waits for it), and would wait for
+    // the lock forever. Each message locks it for its own write.
+    let mut err = std::io::stderr();
     Ok(match cmd {
         Cmd::Signin { profile, code } => runtime()?.block_on(cli::signin(
             &ctx,
@@ -197,6 +200,8 @@ fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colours for a terminal only: a log piped to a file or a tool stays plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 }
 

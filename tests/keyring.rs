@@ -397,3 +397,55 @@ fn a_session_too_large_for_windows_is_split_into_entries_that_fit_and_read_back(
     assert!(ks.delete_session("prod-admin").unwrap());
     assert!(entries(&ks).is_empty(), "{:?}", entries(&ks));
 }
+
+/// A keyring command with every crate logging at trace level ends. The log writes to stderr from
+/// zbus's own thread while the command's thread waits on a D-Bus call; a command that held
+/// stderr's lock for its whole run (as `keyfob sessions` once did) hung there for ever.
+#[test]
+fn a_keyring_command_with_trace_logging_ends() {
+    real("trace"); // fails with its reason when there is no Secret Service
+    let home = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keyfob"))
+        .arg("sessions")
+        .env("HOME", home.path())
+        .env("KEYFOB_LOG", "trace")
+        .env(
+            "KEYFOB_KEYRING_SERVICE",
+            format!("keyfob-test-trace-cli-{}", std::process::id()),
+        )
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("keyfob starts");
+    use std::io::Read as _;
+    // Drained on threads of their own, so a full pipe never stalls the child.
+    let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let out = drain(child.stdout.take().map(|r| Box::new(r) as _));
+    let err = drain(child.stderr.take().map(|r| Box::new(r) as _));
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            let log = err.join().unwrap();
+            let tail: Vec<&str> = log.lines().rev().take(5).collect();
+            panic!("keyfob sessions with KEYFOB_LOG=trace hung; its log ends: {tail:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let (out, log) = (out.join().unwrap(), err.join().unwrap());
+    assert!(status.success(), "{status}: {out}\n{log}");
+    assert!(log.contains("zbus"), "zbus logged at trace level: {log}");
+}
