@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
-use super::lease::Lease;
+use super::lease::{End, Lease};
 use crate::message::RequestId;
 
 /// What a job does: decides what replacing or cancelling it means.
@@ -49,6 +49,15 @@ pub enum Stop {
     Expired,
     /// The user signed out of its session.
     SignedOut,
+}
+
+impl From<End> for Stop {
+    fn from(end: End) -> Self {
+        match end {
+            End::Expired => Self::Expired,
+            End::SignedOut => Self::SignedOut,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -100,7 +109,7 @@ impl Jobs {
         rt.spawn(async move {
             let ended = async {
                 match &lease {
-                    Some(lease) => lease.until_ended().await,
+                    Some(lease) => Stop::from(lease.until_ended().await),
                     None => std::future::pending().await,
                 }
             };

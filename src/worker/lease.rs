@@ -15,8 +15,16 @@ use std::time::SystemTime;
 
 use tokio::sync::watch;
 
-use super::jobs::Stop;
 use crate::session::SessionCreds;
+
+/// Why a lease ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// The credentials expired.
+    Expired,
+    /// The user signed out of the session.
+    SignedOut,
+}
 
 /// One generation of a session's credentials, as the worker's jobs hold it. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -24,7 +32,7 @@ pub struct Lease {
     name: String,
     expires_at: SystemTime,
     /// `None` while the lease holds; why it ended, once it has.
-    ended: Arc<watch::Sender<Option<Stop>>>,
+    ended: Arc<watch::Sender<Option<End>>>,
 }
 
 impl Lease {
@@ -44,21 +52,21 @@ impl Lease {
 
     /// Why the lease ended, if it has.
     #[must_use]
-    pub fn ended(&self) -> Option<Stop> {
+    pub fn ended(&self) -> Option<End> {
         *self.ended.borrow()
     }
 
     /// Waits until the lease ends; returns why.
-    pub async fn until_ended(&self) -> Stop {
+    pub async fn until_ended(&self) -> End {
         let mut rx = self.ended.subscribe();
         // The sender lives as long as `self`, so waiting cannot fail; were it to, the lease ends.
         match rx.wait_for(Option::is_some).await {
-            Ok(why) => (*why).unwrap_or(Stop::Expired),
-            Err(_) => Stop::Expired,
+            Ok(why) => (*why).unwrap_or(End::Expired),
+            Err(_) => End::Expired,
         }
     }
 
-    fn end(&self, why: Stop) {
+    fn end(&self, why: End) {
         // The first reason stands: a session signed out after it expired stays expired.
         self.ended.send_if_modified(|v| {
             let first = v.is_none();
@@ -97,7 +105,7 @@ impl Leases {
     pub fn sign_out(&self, name: &str) -> usize {
         let ended = self.map().remove(name).unwrap_or_default();
         for lease in &ended {
-            lease.end(Stop::SignedOut);
+            lease.end(End::SignedOut);
         }
         ended.len()
     }
@@ -117,7 +125,7 @@ impl Leases {
         }
         drop(map);
         for lease in &ended {
-            lease.end(Stop::Expired);
+            lease.end(End::Expired);
         }
         ended.len()
     }
@@ -174,12 +182,12 @@ mod tests {
         let new = leases.take(&creds("prod", t + Duration::from_secs(3600)));
         let other = leases.take(&creds("dev", t));
         assert_eq!(leases.expire("prod", t), 1);
-        assert_eq!(old.ended(), Some(Stop::Expired));
+        assert_eq!(old.ended(), Some(End::Expired));
         assert_eq!(new.ended(), None, "the renewed credentials are live");
         assert_eq!(other.ended(), None, "another session is untouched");
         assert_eq!(leases.sign_out("prod"), 1);
-        assert_eq!(new.ended(), Some(Stop::SignedOut));
-        assert_eq!(old.ended(), Some(Stop::Expired), "the first reason stands");
+        assert_eq!(new.ended(), Some(End::SignedOut));
+        assert_eq!(old.ended(), Some(End::Expired), "the first reason stands");
         assert_eq!(leases.len(), 1);
         // Signed in again with the same name and end: a fresh lease, not the ended one.
         let again = leases.take(&creds("prod", t + Duration::from_secs(3600)));
@@ -201,8 +209,8 @@ mod tests {
             .await
             .expect("the waiter woke")
             .expect("the waiter ran");
-        assert_eq!(why, Stop::SignedOut);
+        assert_eq!(why, End::SignedOut);
         let late = tokio::time::timeout(Duration::from_secs(5), lease.until_ended()).await;
-        assert_eq!(late.ok(), Some(Stop::SignedOut));
+        assert_eq!(late.ok(), Some(End::SignedOut));
     }
 }

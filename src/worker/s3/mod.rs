@@ -146,7 +146,7 @@ impl At {
         if let Some(error) = self
             .lease
             .ended()
-            .and_then(|why| ended(why, self.lease.name()))
+            .and_then(|why| ended(why.into(), self.lease.name()))
         {
             return Err(error);
         }
