@@ -8,6 +8,7 @@
 pub mod browser;
 mod cred_write;
 mod keys;
+mod renewal;
 mod sessions;
 mod sign_in;
 mod tools;
@@ -24,8 +25,6 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::console::ConsoleError;
-use crate::aws::errors::AwsError;
-use crate::aws::sts::Flow;
 use crate::export::ExportFormat;
 use crate::message::{Command, Event, Outbox, Watch};
 use crate::notice::Notice;
@@ -396,54 +395,6 @@ impl AppState {
     pub fn cancel_tools(&mut self) {
         self.tools.cancel(&mut self.outbox);
         self.status = Some(Notice::info("Cancelled: the tools that asked get an error"));
-    }
-
-    /// The supervisor's call to renew the chained role session `name`: chain a fresh one from the
-    /// live MFA session behind it, or say (here and on the desktop) why it cannot renew itself.
-    fn renew_due(&mut self, name: &str, now: SystemTime) {
-        let Some(s) = self.sessions.list.iter().find(|s| s.name == name) else {
-            return; // signed out meanwhile
-        };
-        let mut form = SignInForm::default();
-        form.fill_from_origin(&s.origin);
-        let chained = matches!(s.kind, crate::session::SessionKind::Chained { .. });
-        let parent = chain_parent_for(&form, &self.sessions.list, now).filter(|_| chained);
-        let Some(parent) = parent else {
-            return self.renewal_stopped(name, "the MFA session behind it has ended");
-        };
-        let mut request = match form.check(Some(parent)) {
-            Ok(r) if matches!(r.flow, Flow::Chained { .. }) => r,
-            _ => return self.renewal_stopped(name, "its role can no longer be chained"),
-        };
-        name.clone_into(&mut request.name); // the renewal takes the old one's place
-        self.outbox.send(Command::Renew {
-            request: Box::new(request),
-        });
-    }
-
-    fn renewed(&mut self, name: &str, result: Result<Box<Session>, AwsError>) {
-        match result {
-            Ok(session) => {
-                let left = crate::session::countdown_text(session.remaining(session.issued_at));
-                self.status = Some(Notice::success(format!(
-                    "Renewed {name} from your MFA session, with no code: {left} left"
-                )));
-                self.keep(&session);
-                self.sessions.replace(*session);
-            }
-            Err(e) => self.renewal_stopped(name, &e.message),
-        }
-    }
-
-    /// A renewal that cannot happen: a warning in the window and on the desktop (the window may
-    /// be hidden), with what to do.
-    fn renewal_stopped(&mut self, name: &str, why: &str) {
-        let text = format!("{name} could not renew itself: {why}. Renew it with a new code.");
-        self.status = Some(Notice::warning(text.clone()));
-        self.outbox.send(Command::Notify {
-            summary: format!("AWS session {name} will not renew itself"),
-            body: text,
-        });
     }
 
     /// Keeps a new session in the keyring when there is one; whether it was sent there.

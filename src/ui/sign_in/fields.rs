@@ -1,100 +1,18 @@
-//! The Sign in panel: profile, source credentials, MFA device (with Detect), role fields, and the
-//! six-digit code that signs in by itself on the sixth digit.
-
-use std::time::SystemTime;
+//! The Sign in panel's rows: profile, source credentials, MFA device (with Detect), the role and
+//! its options, each with its label, its hint and its message.
 
 use egui::{RichText, TextEdit};
 
+use super::{LABEL_WIDTH, field_width};
 use crate::notice::Notice;
 use crate::session::SourceChoice;
 use crate::signin::{Field, FieldErrors, Plan};
 use crate::state::{AppState, PendingKind};
-use crate::ui::theme::{self, Size, card_ui, heading_ui, icon, notice_ui, space};
+use crate::ui::theme::{self, Size, icon, notice_ui, space};
 use crate::validate;
 
-const FIELD_WIDTH: f32 = 380.0;
-/// The labels' column.
-const LABEL_WIDTH: f32 = 130.0;
-/// The code field: large digits, six of them and some room.
-const CODE_SIZE: f32 = 26.0;
-const CODE_WIDTH: f32 = 170.0;
-
-/// A field's width: 380 points, less when the column is narrower (two-column layout).
-fn field_width(ui: &egui::Ui) -> f32 {
-    (ui.available_width() - 8.0).clamp(160.0, FIELD_WIDTH)
-}
-
-/// Above the form: the last failure (with its detail behind a toggle), an unusable keyring, and
-/// notes about the form.
-pub fn messages_ui(ui: &mut egui::Ui, state: &AppState) {
-    let keyring_down = state.keyring.available == Some(false);
-    let notices = [
-        state
-            .sign_in
-            .error
-            .as_ref()
-            .map(|e| (Notice::from(e), Size::Boxed)),
-        state
-            .keyring
-            .error
-            .clone()
-            .filter(|_| keyring_down)
-            .map(|n| (n, Size::Small)),
-        state.sign_in.notice.clone().map(|n| (n, Size::Normal)),
-    ];
-    for (notice, size) in notices.into_iter().flatten() {
-        notice_ui(ui, &notice, size);
-        ui.add_space(6.0);
-    }
-}
-
-/// Draws the Sign in panel: a card with the profile and the fields that choose what to call,
-/// the optional ones folded under "More options", then the primary action — a large code field
-/// and Sign in.
-pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
-    card_ui(ui, "Sign in", state.current().is_none(), |ui| {
-        heading_ui(ui, "Sign in");
-        ui.add_space(space::S);
-        crate::ui::tools::tool_asks_ui(ui, state);
-        let errors = state.form_errors(now);
-        let plan = state.sign_in.form.plan(state.chainable(now));
-        let busy = state.sign_in.pending.is_some();
-        egui::Grid::new("sign_in_grid")
-            .num_columns(2)
-            .spacing([space::M, space::S])
-            .min_col_width(LABEL_WIDTH)
-            .show(ui, |ui| {
-                profile_row_ui(ui, state);
-                source_row_ui(ui, state);
-                mfa_row_ui(ui, state, &errors, busy);
-                role_arn_row_ui(ui, state, &errors);
-            });
-        chain_ui(ui, state, now);
-        options_ui(ui, state, &errors, plan);
-        if plan == Plan::Chained
-            && errors.contains_key(&Field::Duration)
-            && ui
-                .button("Assume the role directly with a new code instead")
-                .on_hover_text(
-                    "AssumeRole with your MFA device allows up to 12 h, the role permitting.",
-                )
-                .clicked()
-        {
-            state.sign_in.form.chain = false;
-            state.sign_in.focus_code = true;
-        }
-        ui.add_space(space::M);
-        ui.separator();
-        ui.add_space(space::S);
-        code_ui(ui, state, &errors, plan, now);
-        ui.add_space(space::XS);
-        let will = format!("Will call: {}", plan.describe());
-        ui.label(RichText::new(will).small().weak());
-    });
-}
-
 /// The role ARN row (the role decides which options exist).
-fn role_arn_row_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors) {
+pub(super) fn role_arn_row_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors) {
     let attempted = state.sign_in.attempted;
     let f = &mut state.sign_in.form.fields;
     let e = shown_error(errors, Field::RoleArn, &f.role_arn, attempted);
@@ -110,7 +28,12 @@ fn role_arn_row_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors
 
 /// "More options": session name, ExternalId, duration and region, folded away with a summary of
 /// their values; unfolded by itself when one of them has something to fix.
-fn options_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, plan: Plan) {
+pub(super) fn options_ui(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    errors: &FieldErrors,
+    plan: Plan,
+) {
     let option_fields = [
         Field::SessionName,
         Field::ExternalId,
@@ -148,7 +71,7 @@ fn options_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, pla
 }
 
 /// What the folded options hold, in one line ("alice-admin · 2 h · eu-west-1").
-fn options_summary(state: &AppState) -> String {
+pub(super) fn options_summary(state: &AppState) -> String {
     let f = &state.sign_in.form.fields;
     let has_role = !f.role_arn.trim().is_empty();
     let duration = (!f.duration.trim().is_empty())
@@ -222,38 +145,22 @@ fn role_rows_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, p
     );
 }
 
-/// "Use my MFA session" when a role could be chained from a live MFA session.
-fn chain_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
-    let has_role = !state.sign_in.form.fields.role_arn.trim().is_empty();
-    if has_role && state.chainable(now).is_some() {
-        ui.checkbox(&mut state.sign_in.form.chain, "Use my MFA session (no new code; AWS caps it at 1 hour)")
-            .on_hover_text("Assume the role with the credentials of your live MFA session: one code serves many roles.");
-    }
-}
-
 /// The message to show for `field`: always for a non-empty bad value, for an empty one only
 /// after the user tried to sign in.
-fn shown_error(errors: &FieldErrors, field: Field, value: &str, attempted: bool) -> Option<String> {
+pub(super) fn shown_error(
+    errors: &FieldErrors,
+    field: Field,
+    value: &str,
+    attempted: bool,
+) -> Option<String> {
     errors
         .get(&field)
         .filter(|_| attempted || !value.trim().is_empty())
         .cloned()
 }
 
-fn disabled_reason(errors: &FieldErrors, busy: bool, key: bool) -> Option<String> {
-    if busy {
-        let waiting = if key { "your YubiKey" } else { "AWS" };
-        return Some(format!("Waiting for {waiting}…"));
-    }
-    // The code's own message when that is all that is missing; else the first field's, named.
-    errors.iter().next().map(|(field, msg)| match field {
-        Field::Code => msg.clone(),
-        _ => format!("{}: {msg}", field.label()),
-    })
-}
-
 /// A field's error message, under it; its response ties it to the field.
-fn error_ui(ui: &mut egui::Ui, error: &str) -> egui::Response {
+pub(super) fn error_ui(ui: &mut egui::Ui, error: &str) -> egui::Response {
     notice_ui(ui, &Notice::error(error), Size::Small)
 }
 
@@ -287,7 +194,7 @@ fn text_row_ui(
     response
 }
 
-fn profile_row_ui(ui: &mut egui::Ui, state: &mut AppState) {
+pub(super) fn profile_row_ui(ui: &mut egui::Ui, state: &mut AppState) {
     let label = ui.label("Profile");
     ui.vertical(|ui| {
         let current = state.sign_in.form.fields.profile.clone().unwrap_or_else(|| "(none: type the fields)".to_owned());
@@ -341,7 +248,7 @@ fn profile_row_ui(ui: &mut egui::Ui, state: &mut AppState) {
     ui.end_row();
 }
 
-fn source_row_ui(ui: &mut egui::Ui, state: &mut AppState) {
+pub(super) fn source_row_ui(ui: &mut egui::Ui, state: &mut AppState) {
     let label = ui.label(Field::Source.label());
     let text = match &state.sign_in.form.fields.source {
         SourceChoice::DefaultChain => "Default credential chain".to_owned(),
@@ -378,7 +285,12 @@ fn source_row_ui(ui: &mut egui::Ui, state: &mut AppState) {
     ui.end_row();
 }
 
-fn mfa_row_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, busy: bool) {
+pub(super) fn mfa_row_ui(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    errors: &FieldErrors,
+    busy: bool,
+) {
     let label = ui.label(Field::MfaSerial.label());
     ui.vertical(|ui| {
         let field = ui.horizontal(|ui| {
@@ -410,153 +322,4 @@ fn mfa_row_ui(ui: &mut egui::Ui, state: &mut AppState, errors: &FieldErrors, bus
         }
     });
     ui.end_row();
-}
-
-/// The primary action: "MFA code" in large digits, Sign in beside it (accent-filled), the
-/// spinner and Cancel while waiting, and why Sign in is unavailable (also its description for
-/// screen readers).
-fn code_ui(
-    ui: &mut egui::Ui,
-    state: &mut AppState,
-    errors: &FieldErrors,
-    plan: Plan,
-    now: SystemTime,
-) {
-    let label = ui.label(RichText::new(Field::Code.label()).strong());
-    let needs = plan.needs_code();
-    let busy = state.sign_in.pending.is_some();
-    let shown = shown_error(
-        errors,
-        Field::Code,
-        &state.sign_in.form.code,
-        state.sign_in.attempted,
-    );
-    let (field, button) = ui
-        .horizontal(|ui| {
-            let hint = match (needs, &state.sign_in.oath_account) {
-                (false, _) => "not needed",
-                (true, Some(_)) => "YubiKey",
-                (true, None) => "000000",
-            };
-            let before = state.sign_in.form.code.clone();
-            let response = ui
-                .add_enabled(
-                    needs,
-                    TextEdit::singleline(&mut state.sign_in.form.code)
-                        .hint_text(hint)
-                        .desired_width(CODE_WIDTH)
-                        .char_limit(12)
-                        .align(egui::Align2::CENTER_CENTER)
-                        .font(egui::FontId::monospace(CODE_SIZE))
-                        .margin(egui::vec2(space::S, space::XS)),
-                )
-                .labelled_by(label.id)
-                .on_hover_text("The code your MFA device shows now. Paste works; keyfob signs in on the sixth digit. Ctrl+L jumps here.");
-            if state.sign_in.focus_code && needs {
-                response.request_focus();
-                state.sign_in.focus_code = false;
-            }
-            if response.changed() {
-                state.sign_in.form.code = validate::clean_code(&state.sign_in.form.code);
-                if state.sign_in.form.code.len() == 6 && before != state.sign_in.form.code {
-                    state.submit(now);
-                }
-            }
-            if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-                state.submit(now);
-            }
-            ui.add_space(space::S);
-            let button = sign_in_button_ui(ui, state, errors, now);
-            (response, button)
-        })
-        .inner;
-    if let Some(e) = shown.as_deref() {
-        let msg = error_ui(ui, e);
-        theme::invalid(&field, &msg, e);
-    }
-    if needs {
-        key_ui(ui, state);
-    }
-    let waiting_for_key = state
-        .sign_in
-        .pending
-        .is_some_and(|p| p.kind == PendingKind::KeyCode);
-    if let Some(reason) = disabled_reason(errors, busy, waiting_for_key) {
-        theme::describe(&button, &reason);
-        if !busy && shown.as_deref() != Some(reason.as_str()) {
-            ui.label(RichText::new(reason).small().weak());
-        }
-    }
-}
-
-/// Sign in (or "Signing in…"), and Cancel while a request runs.
-fn sign_in_button_ui(
-    ui: &mut egui::Ui,
-    state: &mut AppState,
-    errors: &FieldErrors,
-    now: SystemTime,
-) -> egui::Response {
-    let busy = state.sign_in.pending.is_some();
-    let signing_in = state
-        .sign_in
-        .pending
-        .is_some_and(|p| p.kind == PendingKind::SignIn);
-    let waiting_for_key = state
-        .sign_in
-        .pending
-        .is_some_and(|p| p.kind == PendingKind::KeyCode);
-    let label = match (signing_in, waiting_for_key) {
-        (true, _) => "Signing in…",
-        (_, true) => "Waiting for your YubiKey…",
-        _ => "Sign in",
-    };
-    let button = theme::primary_button(ui, !busy && errors.is_empty(), icon::ICON_LOGIN, label)
-        .on_hover_text("Call AWS STS with these settings (Enter in the code field does the same)");
-    let button = match disabled_reason(errors, busy, waiting_for_key) {
-        Some(reason) => button.on_disabled_hover_text(reason),
-        None => button,
-    };
-    // The cursor was sent to the code field, which this sign-in does not need (a role chained
-    // from the MFA session): Sign in takes it instead, so Enter goes on.
-    if state.sign_in.focus_code && button.enabled() {
-        button.request_focus();
-        state.sign_in.focus_code = false;
-    }
-    if button.clicked() {
-        state.submit(now);
-    }
-    if busy {
-        ui.spinner();
-        if theme::icon_button(ui, true, icon::ICON_CLOSE, "Cancel")
-            .on_hover_text("Stop waiting for AWS (Esc)")
-            .clicked()
-        {
-            state.cancel();
-        }
-    }
-    button
-}
-
-/// For a profile that names a YubiKey OATH account: where the code comes from, the wait for a
-/// touch, and why the key gave none.
-fn key_ui(ui: &mut egui::Ui, state: &AppState) {
-    let Some(account) = &state.sign_in.oath_account else {
-        return;
-    };
-    let waiting = state
-        .sign_in
-        .pending
-        .is_some_and(|p| p.kind == PendingKind::KeyCode);
-    if waiting {
-        ui.horizontal(|ui| {
-            ui.spinner();
-            ui.label(RichText::new("Touch your YubiKey if it flashes…").strong());
-        });
-    } else if state.sign_in.uses_key() {
-        let text = format!("Leave it empty: Sign in asks your YubiKey (OATH account {account})");
-        ui.label(RichText::new(text).small().weak());
-    }
-    if let Some(e) = state.sign_in.key_error.as_deref() {
-        error_ui(ui, e);
-    }
 }
