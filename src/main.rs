@@ -125,6 +125,22 @@ enum Cmd {
         #[arg(long, env = "AWS_PROFILE")]
         profile: String,
     },
+    /// Print a completion script for your shell.
+    ///
+    /// For example `keyfob completions bash > ~/.local/share/bash-completion/completions/keyfob`;
+    /// the .deb and .rpm packages install them for bash, zsh and fish.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (keyfob.1 and one per command, e.g. keyfob-signin.1) into a
+    /// directory, as the packages install them (`man keyfob`).
+    #[command(hide = true)]
+    Man {
+        /// The directory to write them into.
+        dir: std::path::PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -138,6 +154,21 @@ fn main() -> anyhow::Result<ExitCode> {
 }
 
 fn run_command(cmd: Cmd) -> anyhow::Result<u8> {
+    // These two touch neither the keyring nor AWS.
+    let cmd = match cmd {
+        Cmd::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "keyfob", &mut std::io::stdout());
+            return Ok(0);
+        }
+        Cmd::Man { dir } => {
+            let command = <Cli as clap::CommandFactory>::command().name("keyfob");
+            clap_mangen::generate_to(command, &dir)
+                .with_context(|| format!("writing the manual pages into {}", dir.display()))?;
+            return Ok(0);
+        }
+        cmd => cmd,
+    };
     let ctx = cli::Ctx {
         env: AwsEnv::default(),
         keystore: Keystore::platform(),
@@ -183,6 +214,7 @@ fn run_command(cmd: Cmd) -> anyhow::Result<u8> {
         Cmd::Sessions => cli::sessions(&ctx, &mut out, &mut err),
         Cmd::Prompt { profile, asker } => run_prompt(ctx, profile, asker)?,
         Cmd::Signout { profile } => cli::signout(&ctx, &profile, &mut out, &mut err),
+        Cmd::Completions { .. } | Cmd::Man { .. } => 0, // answered above
     })
 }
 

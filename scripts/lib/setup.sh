@@ -285,6 +285,19 @@ ensure_cargo_deb() {
     ensure_apt dpkg-dev # dpkg-shlibdeps works out the library dependencies
 }
 
+# ensure_cargo_generate_rpm — cargo-generate-rpm (pinned) in keyfob's tool cache; sets
+# CARGO_GENERATE_RPM.
+ensure_cargo_generate_rpm() {
+    local root="${XDG_CACHE_HOME:-$HOME/.cache}/keyfob/tools"
+    CARGO_GENERATE_RPM="$root/bin/cargo-generate-rpm"
+    if ! "$CARGO_GENERATE_RPM" --version 2>/dev/null | grep -q "0.21.1"; then
+        log "installing cargo-generate-rpm 0.21.1 (a few minutes, once)"
+        CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+            CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=false \
+            cargo install --quiet cargo-generate-rpm --version 0.21.1 --locked --root "$root"
+    fi
+}
+
 # with_keyring — re-runs the calling script inside a private D-Bus session with a freshly unlocked
 # gnome-keyring (the Secret Service the keyring tests and the app use), unless it already runs in
 # one. Its keyrings live in a temporary directory, never in the user's own.
