@@ -270,32 +270,33 @@ sign_in_short() {
     fi
 }
 
-# ensure_cargo_deb — cargo-deb (pinned) in keyfob's tool cache; sets CARGO_DEB.
-ensure_cargo_deb() {
-    local root="${XDG_CACHE_HOME:-$HOME/.cache}/keyfob/tools"
-    CARGO_DEB="$root/bin/cargo-deb"
-    if ! "$CARGO_DEB" --version 2>/dev/null | grep -q "3.8.0"; then
-        log "installing cargo-deb 3.8.0 (about a minute, once)"
+# ensure_cargo_tool CRATE VERSION — a packaging tool, pinned, in keyfob's tool cache (installed
+# once per machine); its path is "$KEYFOB_TOOLS/bin/CRATE".
+KEYFOB_TOOLS="${XDG_CACHE_HOME:-$HOME/.cache}/keyfob/tools"
+ensure_cargo_tool() {
+    local crate="$1" version="$2"
+    # Not there yet, or another version: the check's own error says only that.
+    if ! "$KEYFOB_TOOLS/bin/$crate" --version 2>/dev/null | grep -q " $version\$"; then
+        log "installing $crate $version (a minute or a few, once)"
         # A packaging tool needs no optimised build: without LTO and at opt-level 1 it compiles in
         # a third of the time its own release profile takes.
         CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
             CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=false \
-            cargo install --quiet cargo-deb --version 3.8.0 --locked --root "$root"
+            cargo install --quiet "$crate" --version "$version" --locked --root "$KEYFOB_TOOLS"
     fi
+}
+
+# ensure_cargo_deb — cargo-deb; sets CARGO_DEB.
+ensure_cargo_deb() {
+    ensure_cargo_tool cargo-deb 3.8.0
+    CARGO_DEB="$KEYFOB_TOOLS/bin/cargo-deb"
     ensure_apt dpkg-dev # dpkg-shlibdeps works out the library dependencies
 }
 
-# ensure_cargo_generate_rpm — cargo-generate-rpm (pinned) in keyfob's tool cache; sets
-# CARGO_GENERATE_RPM.
+# ensure_cargo_generate_rpm — cargo-generate-rpm; sets CARGO_GENERATE_RPM.
 ensure_cargo_generate_rpm() {
-    local root="${XDG_CACHE_HOME:-$HOME/.cache}/keyfob/tools"
-    CARGO_GENERATE_RPM="$root/bin/cargo-generate-rpm"
-    if ! "$CARGO_GENERATE_RPM" --version 2>/dev/null | grep -q "0.21.1"; then
-        log "installing cargo-generate-rpm 0.21.1 (a few minutes, once)"
-        CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
-            CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=false \
-            cargo install --quiet cargo-generate-rpm --version 0.21.1 --locked --root "$root"
-    fi
+    ensure_cargo_tool cargo-generate-rpm 0.21.1
+    CARGO_GENERATE_RPM="$KEYFOB_TOOLS/bin/cargo-generate-rpm"
 }
 
 # with_keyring — re-runs the calling script inside a private D-Bus session with a freshly unlocked
