@@ -219,13 +219,19 @@ impl KeyfobApp {
 
     fn schedule_repaint(&self, ctx: &egui::Context, now: SystemTime) {
         let mut next: Option<Duration> = None;
-        if let Some(s) = self.state.live_session(now) {
-            // Wake just after the displayed second changes; no continuous repainting. (While the
-            // window is hidden eframe skips `ui`, and with it this.)
+        // Wake just after a countdown on screen changes what it shows (a minute apart until the
+        // last 15 minutes, then a second); no continuous repainting. (While the window is hidden
+        // eframe skips `ui`, and with it this.)
+        let shown = self
+            .state
+            .sessions
+            .list
+            .iter()
+            .filter(|s| !s.is_expired(now));
+        for s in shown {
             let left = s.remaining(now);
-            let to_next_second =
-                Duration::from_nanos(u64::from(left.subsec_nanos())) + Duration::from_millis(5);
-            next = Some(to_next_second.min(left + Duration::from_millis(5)));
+            let change = crate::session::countdown_unchanged_for(left) + Duration::from_millis(5);
+            next = Some(next.map_or(change, |n| n.min(change)));
         }
         if let Some(d) = next {
             ctx.request_repaint_after(d);

@@ -258,6 +258,31 @@ pub fn countdown_text(left: Duration) -> String {
     format!("{:02}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
 }
 
+/// Below this much time left the window's countdown shows seconds; above it, whole minutes.
+pub const SECONDS_SHOWN_BELOW: Duration = Duration::from_secs(15 * 60);
+
+/// The window's countdown: whole minutes left ("1 h 23 min", as the title says them) while
+/// [`SECONDS_SHOWN_BELOW`] or more are left, where a second more or less changes nothing anyone
+/// acts on; `hh:mm:ss` in the last 15 minutes. Never more than it shows: minutes are rounded down.
+#[must_use]
+pub fn countdown_shown(left: Duration) -> String {
+    if left >= SECONDS_SHOWN_BELOW {
+        crate::validate::human_duration(left.as_secs())
+    } else {
+        countdown_text(left)
+    }
+}
+
+/// How long [`countdown_shown`] keeps showing the same text for a countdown at `left`: to the
+/// next whole minute above [`SECONDS_SHOWN_BELOW`] (the switch to seconds falls on one), to the
+/// next whole second below it.
+#[must_use]
+pub fn countdown_unchanged_for(left: Duration) -> Duration {
+    let step = if left >= SECONDS_SHOWN_BELOW { 60 } else { 1 };
+    let shown = left.as_secs() / step * step;
+    left.saturating_sub(Duration::from_secs(shown))
+}
+
 /// RFC 3339 in UTC with second precision.
 #[must_use]
 pub fn rfc3339(t: SystemTime) -> String {

@@ -39,7 +39,7 @@ impl AppState {
     pub(super) fn renewed(&mut self, name: &str, result: Result<Box<Session>, AwsError>) {
         match result {
             Ok(session) => {
-                let left = crate::session::countdown_text(session.remaining(session.issued_at));
+                let left = crate::session::countdown_shown(session.remaining(session.issued_at));
                 self.status = Some(Notice::success(format!(
                     "Renewed {name} from your MFA session, with no code: {left} left"
                 )));

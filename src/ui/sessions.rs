@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use egui::RichText;
 
 use crate::export::ExportFormat;
-use crate::session::{Session, Urgency, countdown_text};
+use crate::session::{Session, Urgency, countdown_shown};
 use crate::state::AppState;
 use crate::ui::theme::{
     card_ui, heading_ui, icon, icon_button, live, name, palette, space, tinted, urgency_color,
@@ -167,7 +167,7 @@ fn session_list_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
                 let text = if urgency == Urgency::Expired {
                     "expired".to_owned()
                 } else {
-                    format!("{} left", countdown_text(s.remaining(now)))
+                    format!("{} left", countdown_shown(s.remaining(now)))
                 };
                 ui.label(tinted(RichText::new(text).monospace(), color));
                 band_bar_ui(ui, s, color, CARD_WIDTH, now);
@@ -262,9 +262,9 @@ pub fn band_words(urgency: Urgency) -> &'static str {
     }
 }
 
-/// The time left; for a role chained from an MFA session, both lives ("role 00:58:12 · MFA
-/// 11:02:40"), since the role renews itself while the MFA session lasts. Above it the band's
-/// badge, a live region.
+/// The time left (whole minutes until the last 15); for a role chained from an MFA session, both
+/// lives ("role 58 min · MFA 11 h 02 min"), since the role renews itself while the MFA session
+/// lasts. Above it the band's badge, a live region.
 fn countdown_ui(ui: &mut egui::Ui, session: &Session, mfa: Option<&Session>, now: SystemTime) {
     let urgency = session.urgency(now);
     let band = urgency_color(ui.visuals(), urgency);
@@ -292,7 +292,7 @@ fn countdown_ui(ui: &mut egui::Ui, session: &Session, mfa: Option<&Session>, now
         if s.is_expired(now) {
             "ended".to_owned()
         } else {
-            countdown_text(s.remaining(now))
+            countdown_shown(s.remaining(now))
         }
     };
     let text = match mfa {

@@ -21,8 +21,8 @@ fn live_sessions_are_restored_from_the_keyring_and_each_has_its_countdown() {
     assert_eq!(session_names(&rig), ["dev", "prod"]);
     expect_command!(rig, Command::ForgetSession { name } if name == "old");
     rig.shows("Restored 2 live sessions from the keyring");
-    rig.shows("02:00:00"); // dev's countdown in the list
-    rig.shows("00:30:00"); // prod's countdown
+    rig.shows("2 h left"); // dev's countdown in the list
+    rig.shows("30 min left"); // prod's countdown
     rig.shows("assumed-role/prod/a");
     rig.hides("assumed-role/dev/a");
     rig.click_label("dev"); // a click shows the other session
@@ -56,7 +56,7 @@ fn without_a_keyring_the_window_says_so_and_keeps_sessions_in_memory() {
     rig.shows("sessions are kept in memory only");
     rig.select_profile("alice");
     rig.sign_in_with("123456", session(MFA_TOKEN, t(3600)));
-    rig.shows("01:00:00 left"); // signed in all the same
+    rig.shows("1 h left"); // signed in all the same
     rig.expect_nothing_sent("nothing is sent to a keyring that is not there");
 }
 

@@ -31,7 +31,7 @@ fn chained(mfa_ends: u64) -> Rig {
 #[test]
 fn a_chained_role_shows_both_lives_and_is_watched_for_renewal() {
     let mut rig = chained(5000);
-    rig.shows("role 01:00:00 · MFA 01:23:20");
+    rig.shows("role 1 h · MFA 1 h 23 min");
     rig.shows("Renews itself from the MFA session 10 min before it ends, no code");
     let watched = rig.watched();
     let Some(Watch::Sessions { sessions, .. }) = watched.last() else {
@@ -86,7 +86,7 @@ fn the_supervisors_call_chains_a_fresh_role_with_no_code_and_keeps_the_shown_ses
         name: "admin".into(),
         result: Ok(Box::new(fresh)),
     });
-    rig.shows("Renewed admin from your MFA session, with no code: 01:00:00 left");
+    rig.shows("Renewed admin from your MFA session, with no code: 1 h left");
     expect_command!(rig, Command::CacheSession { session }
         if session.credentials.access_key_id == "ASIAROLEROLEROLE0002");
     assert_eq!(
@@ -96,7 +96,7 @@ fn the_supervisors_call_chains_a_fresh_role_with_no_code_and_keeps_the_shown_ses
     );
     rig.click_label("admin");
     rig.shows("ASIAROLEROLEROLE0002");
-    rig.shows("role 01:00:00 · MFA 00:33:20");
+    rig.shows("role 1 h · MFA 33 min");
 }
 
 #[test]

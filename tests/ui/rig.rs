@@ -294,6 +294,28 @@ impl Rig {
 
     /// Runs frames until the UI settles; while a request is pending the spinner repaints
     /// continuously, so then only a few frames are run.
+    /// The repaint delay the app asked for in its last frame.
+    pub fn repaint_delay(&self) -> Duration {
+        let root = self.h.output().viewport_output.get(&egui::ViewportId::ROOT);
+        root.expect("the root viewport's output").repaint_delay
+    }
+
+    /// The frames the app draws over `span` while nobody touches it, as eframe runs them: the
+    /// clock moves to each repaint the app asks for and one frame runs there.
+    pub fn idle_frames(&mut self, span: Duration) -> usize {
+        let end = self.now() + span;
+        let mut frames = 0;
+        loop {
+            let next = self.now() + self.repaint_delay();
+            if next > end {
+                return frames;
+            }
+            *self.now.lock().unwrap() = next;
+            self.h.step();
+            frames += 1;
+        }
+    }
+
     pub fn settle(&mut self) {
         self.h.run_steps(2);
         let st = self.state();

@@ -165,7 +165,7 @@ fn cancel_drops_the_answer_and_a_newer_request_wins() {
     rig.answer(first, Ok(session(MFA_TOKEN, t(900))));
     assert!(rig.state().current().is_none(), "stale answer dropped");
     rig.answer(second, Ok(session(assumed_role(), t(3600))));
-    rig.shows("01:00:00 left");
+    rig.shows("1 h left");
 }
 
 #[test]
