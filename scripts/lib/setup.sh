@@ -92,8 +92,9 @@ seed_demo() {
 
 # target_dir — where cargo puts binaries (honours CARGO_TARGET_DIR).
 target_dir() {
+    # (No JSON parser needed: the path is one string field; scripts/package runs without the venv.)
     cargo metadata --format-version 1 --no-deps --manifest-path "$KEYFOB_ROOT/Cargo.toml" \
-        | "$KEYFOB_VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])'
+        | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'
 }
 
 # start_xvfb — starts a virtual X server on a free display, sets DISPLAY and XVFB_PID. Xvfb picks

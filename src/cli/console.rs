@@ -19,14 +19,15 @@ pub async fn console(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let Some(session) = ctx.session_for_tool(profile, Ask::Person, err).await else {
-        return FAILED;
-    };
-    // The sign-in URL is a secret: not made when no browser could take it.
+    // The sign-in URL is a secret: not made when no browser could
+    // take it, and no code is asked for first.
     if !print && let Err(e) = crate::opener::check() {
         say!(err, "keyfob: {e} (or use --print to get the URL)");
         return FAILED;
     }
+    let Some(session) = ctx.session_for_tool(profile, Ask::Person, err).await else {
+        return FAILED;
+    };
     let url = async {
         let mut route = console::route(&session, SystemTime::now())?;
         if let Route::Federation { keys } = &mut route

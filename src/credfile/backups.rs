@@ -15,6 +15,8 @@ pub struct Scrubbed {
     pub cleaned: Vec<PathBuf>,
     /// Backups that still hold it, each with why: the user is told to delete them.
     pub left: Vec<(PathBuf, String)>,
+    /// Why the backups could not be looked for (the directory could not be read), if so.
+    pub unsearched: Option<String>,
 }
 
 impl Scrubbed {
@@ -34,6 +36,11 @@ impl Scrubbed {
                 "; its secret key was also removed from {n} earlier backup{} keyfob made ({})",
                 if n == 1 { "" } else { "s" },
                 names(&mut self.cleaned.iter())
+            ));
+        }
+        if let Some(why) = &self.unsearched {
+            out.push_str(&format!(
+                "; keyfob could not look for its earlier backups, which may hold its secret key: {why}"
             ));
         }
         if !self.left.is_empty() {
@@ -92,7 +99,7 @@ impl CredFile {
         let backups = match self.backups() {
             Ok(b) => b,
             Err(e) => {
-                done.left.push((self.dir().to_owned(), e.to_string()));
+                done.unsearched = Some(e.to_string());
                 return done;
             }
         };

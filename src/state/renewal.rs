@@ -38,6 +38,10 @@ impl AppState {
 
     pub(super) fn renewed(&mut self, name: &str, result: Result<Box<Session>, AwsError>) {
         match result {
+            // Signed out while the renewal ran: it is dropped, not brought back.
+            Ok(_) if !self.sessions.list.iter().any(|s| s.name == name) => {
+                tracing::debug!("dropping the renewal of {name}, signed out meanwhile");
+            }
             Ok(session) => {
                 let left = crate::session::countdown_shown(session.remaining(session.issued_at));
                 self.status = Some(Notice::success(format!(

@@ -21,6 +21,8 @@ use crate::session::Session;
 pub(super) fn open(rt: &Runtime, ctx: &Ctx, send: &Send_, session: Box<Session>) {
     let (env, send, lane) = (Arc::clone(&ctx.env), Arc::clone(send), ctx.lane.clone());
     let (clock, browser) = (Arc::clone(&ctx.clock), Arc::clone(&ctx.browser));
+    // A sign-out while the URL is made ends the lease: the URL is then never opened.
+    let lease = ctx.leases.take(&session.creds());
     rt.spawn(async move {
         let result = async {
             if session.is_expired(clock()) {
@@ -43,6 +45,10 @@ pub(super) fn open(rt: &Runtime, ctx: &Ctx, send: &Send_, session: Box<Session>)
             let url = console::signin_url(&env, &session, route, clock()).await?;
             if session.is_expired(clock()) {
                 return Err(ConsoleError::Expired);
+            }
+            if lease.ended().is_some() {
+                let stopped = crate::session::signed_out_sentence(&session.name);
+                return Err(AwsError::new(ErrorKind::Other, stopped).into());
             }
             tokio::task::spawn_blocking(move || browser.open(&url))
                 .await

@@ -1,5 +1,6 @@
 //! Watches every live session while nobody looks: the 15- and 5-minute warnings, the renewal of
-//! chained role sessions, the expiry, the clipboard deadline and the title's minute ticks run on
+//! chained role sessions, the expiry (of a renewed session's earlier credentials too, which work
+//! started with them uses until then), the clipboard deadline and the title's minute ticks run on
 //! tokio timers here, never in the frame loop (eframe does not draw a minimized or occluded
 //! window). The UI tells the supervisor what it holds; the supervisor acts through [`Effects`]
 //! and wakes the UI (for the title's changes, and through the events it sends).

@@ -120,3 +120,35 @@ fn once_the_mfa_session_has_ended_the_role_says_it_will_not_renew() {
     rig.shows("admin could not renew itself: Access denied: not authorized");
     expect_command!(rig, Command::Notify { .. });
 }
+
+#[test]
+fn a_renewal_that_arrives_after_a_sign_out_is_dropped() {
+    let mut rig = chained(5000);
+    rig.reply(Event::Cache(Ok(contents(Vec::new())))); // a keyring: a renewal would be kept there
+    rig.set_now(t(3000));
+    rig.reply(Event::RenewDue {
+        name: "admin".into(),
+    });
+    let request = expect_command!(rig, Command::Renew { request } => request.clone());
+    rig.click_label("admin");
+    rig.click("Sign out");
+    find_command!(rig, Command::SignOut { name } if name == "admin");
+    let role = SessionKind::Chained {
+        role_arn: ROLE.into(),
+    };
+    let mut fresh = session(role, t(6600));
+    (fresh.name, fresh.origin) = ("admin".into(), request.origin);
+    rig.reply(Event::Renewed {
+        name: "admin".into(),
+        result: Ok(Box::new(fresh)),
+    });
+    let names: Vec<&str> = rig
+        .state()
+        .sessions
+        .list
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["alice"], "the signed-out role stays out");
+    rig.expect_nothing_sent("nothing goes back to the keyring");
+}

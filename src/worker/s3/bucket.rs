@@ -1,6 +1,6 @@
 //! The bucket jobs beyond browsing: counting plans (a folder listed to the bottom, local folders
 //! walked on a blocking thread), running them as one transfer, deleting, making folders, listing
-//! versions and reading previews. Each is a cancellable job of its session, answering under the
+//! versions and reading previews. Each is a cancellable job holding its credentials' lease, answering under the
 //! command's id.
 
 use std::path::PathBuf;

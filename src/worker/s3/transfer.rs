@@ -1,5 +1,5 @@
-//! Downloads and uploads: each file a cancellable job of its session, reporting its start,
-//! throttled progress and end as transfer events.
+//! Downloads and uploads: each file a cancellable job holding its credentials' lease, reporting its
+//! start, throttled progress and end as transfer events.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
