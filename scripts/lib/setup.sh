@@ -91,6 +91,13 @@ seed_demo() {
 }
 
 # target_dir — where cargo puts binaries (honours CARGO_TARGET_DIR).
+# profile_bin PROFILE — the keyfob binary cargo builds in that profile ("dev" builds into debug/).
+profile_bin() {
+    local dir="$1"
+    [ "$dir" = dev ] && dir=debug
+    echo "$(target_dir)/$dir/keyfob"
+}
+
 target_dir() {
     # (No JSON parser needed: the path is one string field; scripts/package runs without the venv.)
     cargo metadata --format-version 1 --no-deps --manifest-path "$KEYFOB_ROOT/Cargo.toml" \
