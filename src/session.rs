@@ -283,6 +283,19 @@ pub fn countdown_unchanged_for(left: Duration) -> Duration {
     left.saturating_sub(Duration::from_secs(shown))
 }
 
+/// Below this much time left the window's title counts the minutes down; above it, it names the
+/// session's end ([`local_clock`]), which does not change.
+pub const TITLE_COUNTS_BELOW: Duration = SECONDS_SHOWN_BELOW;
+
+/// `t` as `HH:MM` in the local time zone (the zone's rules read as the OS keeps them, each call:
+/// a change of zone or of daylight saving time shows at the next frame). Seconds are cut, never
+/// rounded up: "until 14:32" for an end at 14:32:40 is never later than the end.
+#[must_use]
+pub fn local_clock(t: SystemTime) -> String {
+    let local: chrono::DateTime<chrono::Local> = t.into();
+    local.format("%H:%M").to_string()
+}
+
 /// RFC 3339 in UTC with second precision.
 #[must_use]
 pub fn rfc3339(t: SystemTime) -> String {

@@ -8,7 +8,7 @@ use crate::export::ExportFormat;
 use crate::message::{Command, Outbox, Watch, Watched};
 use crate::notice::Notice;
 use crate::secret::Secret;
-use crate::session::{Session, SessionKind};
+use crate::session::{Session, SessionKind, TITLE_COUNTS_BELOW};
 
 /// keyfob put text on the clipboard and will clear it at `clear_at` if it is still there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,8 +171,10 @@ impl Sessions {
         }
     }
 
-    /// The window title at `now`: the countdown mirrored to the minute. (Each title change costs
-    /// the window two extra frames, so it changes once a minute rather than every second.)
+    /// The window title at `now`. While [`TITLE_COUNTS_BELOW`] or more are left it names the end
+    /// in local time ("signed in until 14:32"), which stays put; below that it counts whole minutes
+    /// down. (egui answers every window command with two extra frames: a title that counted every
+    /// minute tripled an idle window's frames.)
     #[must_use]
     pub fn title(&self, now: SystemTime) -> String {
         match self.current() {
@@ -180,6 +182,10 @@ impl Sessions {
             Some(s) if s.remaining(now) < Duration::from_secs(60) => {
                 "keyfob — under a minute left".to_owned()
             }
+            Some(s) if s.remaining(now) >= TITLE_COUNTS_BELOW => format!(
+                "keyfob — signed in until {}",
+                crate::session::local_clock(s.expires_at)
+            ),
             Some(s) => format!(
                 "keyfob — {} left",
                 crate::validate::human_duration(s.remaining(now).as_secs())

@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::clock::Clock;
+use crate::session::TITLE_COUNTS_BELOW;
 pub use crate::message::{Watch, Watched};
 
 /// Minutes before expiry at which a desktop notification is sent.
@@ -241,11 +242,18 @@ fn crossed(left: Duration) -> Option<u64> {
     crossed.filter(|m| left <= minutes(*m)).min()
 }
 
-/// When the title, which shows whole minutes left ("16 min left", then "under a minute left"),
-/// next changes for a session ending at `end`.
+/// When the title next changes for a session ending at `end`: it names the end until
+/// [`TITLE_COUNTS_BELOW`] is left, then shows whole minutes left ("14 min left", then "under a
+/// minute left").
 #[must_use]
 pub fn title_changes_at(end: SystemTime, now: SystemTime) -> SystemTime {
-    let left = end.duration_since(now).unwrap_or_default().as_secs();
+    let left = end.duration_since(now).unwrap_or_default();
+    if left >= TITLE_COUNTS_BELOW {
+        return end
+            .checked_sub(TITLE_COUNTS_BELOW)
+            .map_or(end, |t| t + Duration::from_millis(1));
+    }
+    let left = left.as_secs();
     if left < 60 {
         return end;
     }

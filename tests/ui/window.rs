@@ -1,5 +1,7 @@
-//! The window as a whole: its accessible name is the title, countdown included (issue 13: the
-//! root node was unnamed, so a screen reader announced an empty window).
+//! The window as a whole: its accessible name is the title, with the session's end or its minutes
+//! (an unnamed root node makes a screen reader announce an empty window).
+
+use keyfob::session::local_clock;
 
 use crate::rig::*;
 
@@ -10,7 +12,8 @@ fn window_name(rig: &Rig) -> String {
 #[test]
 fn the_window_is_named_after_its_title_and_follows_the_countdown() {
     let mut rig = Rig::signed_in(MFA_TOKEN);
-    assert_eq!(window_name(&rig), "keyfob — 1 h left");
+    let until = format!("keyfob — signed in until {}", local_clock(t(3600)));
+    assert_eq!(window_name(&rig), until);
     rig.set_now(t(3600 - 4 * 60));
     assert_eq!(window_name(&rig), "keyfob — 4 min left");
     rig.set_now(t(3600));

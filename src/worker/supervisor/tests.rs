@@ -225,11 +225,17 @@ async fn the_ui_is_woken_once_a_minute_for_the_shown_session_only() {
 }
 
 #[test]
-fn title_ticks_fall_on_whole_minutes_left() {
+fn the_title_holds_still_above_15_minutes_then_ticks_on_whole_minutes_left() {
     let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
-    let end = t0 + Duration::from_secs(16 * 60 + 20);
+    let end = t0 + Duration::from_secs(2 * 3600 + 20);
+    // Above 15 minutes the title names the end: its next change is the switch to counting.
     let next = title_changes_at(end, t0);
-    assert_eq!(end.duration_since(next).unwrap().as_secs(), 16 * 60 - 1);
+    assert_eq!(next, end - Duration::from_secs(15 * 60) + Duration::from_millis(1));
+    assert_eq!(title_changes_at(end, end - Duration::from_secs(15 * 60)), next);
+    // Then a change a minute: 14 min 20 s left says "14 min" until 20 s on.
+    let at = end - Duration::from_secs(14 * 60 + 20);
+    let next = title_changes_at(end, at);
+    assert_eq!(end.duration_since(next).unwrap().as_secs(), 14 * 60 - 1);
     assert_eq!(title_changes_at(end, end - Duration::from_secs(30)), end);
 }
 
