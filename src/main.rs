@@ -317,7 +317,10 @@ fn run_gui(startup_probe: Option<std::time::Instant>) -> anyhow::Result<()> {
             let mut ports = Ports::desktop(Arc::new(move || ctx.request_repaint()));
             ports.tool_socket = tool_socket;
             let clock = Arc::clone(&ports.clock);
-            let channels = keyfob::worker::spawn(AwsEnv::default(), Keystore::platform(), ports)?;
+            // The keystore is opened on the worker's keyring thread (D-Bus, the Secret Service):
+            // the first frame waits for neither.
+            let open = Box::new(Keystore::platform);
+            let channels = keyfob::worker::spawn_opening(AwsEnv::default(), open, ports)?;
             let (tray_tx, tray_rx) = std::sync::mpsc::channel();
             let ctx = cc.egui_ctx.clone();
             let wake = Arc::new(move || ctx.request_repaint());

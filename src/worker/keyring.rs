@@ -20,12 +20,18 @@ type Job = Box<dyn FnOnce(Result<&Keystore, &KeystoreError>) + Send>;
 #[derive(Clone)]
 pub(super) struct Lane(Sender<Job>);
 
+/// Opens the keystore the lane uses (on the lane's own thread).
+pub type OpenKeystore = Box<dyn FnOnce() -> Result<Keystore, KeystoreError> + Send>;
+
 impl Lane {
-    pub(super) fn start(keystore: Result<Keystore, KeystoreError>) -> Self {
+    /// Starts the lane's thread, which opens the keystore first (`open` may talk to D-Bus and the
+    /// Secret Service: on this thread, never the window's).
+    pub(super) fn start(open: OpenKeystore) -> Self {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         let spawned = std::thread::Builder::new()
             .name("keyfob-keyring".to_owned())
             .spawn(move || {
+                let keystore = open();
                 for job in rx {
                     job(keystore.as_ref());
                 }

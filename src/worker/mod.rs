@@ -23,6 +23,7 @@ use tokio::runtime::Runtime;
 
 use context::Ctx;
 use jobs::Jobs;
+pub use keyring::OpenKeystore;
 use keyring::Lane;
 use lease::Leases;
 pub use ports::{
@@ -53,6 +54,12 @@ pub fn spawn(
     keystore: Result<Keystore, KeystoreError>,
     ports: Ports,
 ) -> std::io::Result<Channels> {
+    spawn_opening(env, Box::new(move || keystore), ports)
+}
+
+/// [`spawn`], with the keystore opened by `open` on the worker's keyring thread: the window's
+/// first frame does not wait for D-Bus or the Secret Service.
+pub fn spawn_opening(env: AwsEnv, open: OpenKeystore, ports: Ports) -> std::io::Result<Channels> {
     let Ports {
         waker,
         clipboard,
@@ -96,7 +103,7 @@ pub fn spawn(
                 tools,
                 env: Arc::new(env),
                 s3: Arc::default(),
-                lane: Lane::start(keystore),
+                lane: Lane::start(open),
                 jobs,
                 leases,
                 clock,
