@@ -248,7 +248,19 @@ impl KeyfobApp {
     }
 }
 
+/// The widest texture egui may make: the font atlas is as wide as this, and grows in rows of
+/// glyphs across its whole width. llvmpipe allows 16,384 pixels, where one row of text cost 1.3 MB
+/// of atlas (four bytes a pixel, kept by egui and again by the driver); keyfob's glyphs fit in a
+/// fraction of a 2,048-wide one.
+pub const MAX_TEXTURE_SIDE: usize = 2048;
+
 impl eframe::App for KeyfobApp {
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        raw_input.max_texture_side = raw_input
+            .max_texture_side
+            .map(|side| side.min(MAX_TEXTURE_SIDE));
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         let now = (self.clock)();
         while let Ok(event) = self.events.try_recv() {

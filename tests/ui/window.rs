@@ -129,3 +129,25 @@ fn the_object_list_is_a_table_of_rows_and_cells_with_the_selection() {
     rig.shows("1.5 KiB");
     rig.shows("yesterday");
 }
+
+#[test]
+fn the_font_atlas_is_at_most_2048_pixels_wide_whatever_the_driver_allows() {
+    let mut rig = Rig::signed_in(MFA_TOKEN);
+    #[allow(clippy::redundant_closure_for_method_calls)] // (the method is not general enough)
+    let atlas_width = |rig: &Rig| rig.h.ctx.fonts(|f| f.font_image_size())[0];
+    // What eframe passes on llvmpipe, before keyfob's hook and after it.
+    let mut raw = egui::RawInput {
+        max_texture_side: Some(16_384),
+        ..Default::default()
+    };
+    rig.h.input_mut().max_texture_side = raw.max_texture_side;
+    rig.h.run();
+    assert_eq!(atlas_width(&rig), 16_384, "egui's own choice on such a driver");
+    let ctx = rig.h.ctx.clone();
+    eframe::App::raw_input_hook(rig.h.state_mut(), &ctx, &mut raw);
+    assert_eq!(raw.max_texture_side, Some(keyfob::app::MAX_TEXTURE_SIDE));
+    rig.h.input_mut().max_texture_side = raw.max_texture_side;
+    rig.h.run();
+    assert_eq!(atlas_width(&rig), 2048);
+    rig.shows("1 h left"); // and the text is still drawn from it
+}
