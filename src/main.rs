@@ -226,15 +226,35 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the runtime")
 }
 
+/// The log filter when KEYFOB_LOG is unset.
+const DEFAULT_LOG: &str = "warn,winit=error,keyfob=info";
+
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KEYFOB_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,winit=error,keyfob=info"));
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    // KEYFOB_LOG is a level, or targets with levels: `debug`, `warn,keyfob=debug`. (The filter
+    // without regular expressions: a regex engine took 300 KB of the binary for this one knob.)
+    let asked = std::env::var("KEYFOB_LOG").ok().filter(|v| !v.is_empty());
+    let parsed = asked.as_deref().map(str::parse::<tracing_subscriber::filter::Targets>);
+    let (targets, bad) = match parsed {
+        Some(Ok(targets)) => (targets, None),
+        Some(Err(e)) => (default_targets(), Some(e)),
+        None => (default_targets(), None),
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         // Colours for a terminal only: a log piped to a file or a tool stays plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .finish()
+        .with(targets)
         .init();
+    if let Some(e) = bad {
+        tracing::warn!("KEYFOB_LOG is not a log filter ({e}); logging with {DEFAULT_LOG}");
+    }
+}
+
+fn default_targets() -> tracing_subscriber::filter::Targets {
+    DEFAULT_LOG.parse().unwrap_or_default()
 }
 
 /// `keyfob prompt`: the code window; its exit code is the outcome.
