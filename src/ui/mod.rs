@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod cred_write;
+pub mod icons;
 pub mod keys;
 pub mod sessions;
 pub mod sign_in;

@@ -6,8 +6,7 @@
 use egui::accesskit::{Invalid, Live, Role};
 use egui::{Color32, CornerRadius, FontFamily, FontId, Margin, RichText, Stroke, TextStyle, Theme};
 
-pub use egui_material_icons::MaterialIcon as Icon;
-pub use egui_material_icons::icons as icon;
+pub use crate::ui::icons::{self as icon, Icon};
 
 use crate::notice::{Level, Notice};
 use crate::session::Urgency;
@@ -85,7 +84,7 @@ pub const fn palette_of(dark: bool) -> Palette {
 /// Installs the icon font and both themes' styles (the system's theme is followed unless the
 /// user picked one in the status bar).
 pub fn install(ctx: &egui::Context) {
-    egui_material_icons::initialize(ctx);
+    crate::ui::icons::install(ctx);
     ctx.style_mut_of(Theme::Dark, |s| style(s, &DARK));
     ctx.style_mut_of(Theme::Light, |s| style(s, &LIGHT));
 }

@@ -151,3 +151,21 @@ fn the_font_atlas_is_at_most_2048_pixels_wide_whatever_the_driver_allows() {
     assert_eq!(atlas_width(&rig), 2048);
     rig.shows("1 h left"); // and the text is still drawn from it
 }
+
+#[test]
+fn the_cut_down_icon_font_has_every_icon_keyfob_draws() {
+    let rig = Rig::signed_in(MFA_TOKEN);
+    for icon in keyfob::ui::icons::ALL {
+        let font = egui::FontId::new(16.0, icon.font_family());
+        let has = rig.h.ctx.fonts_mut(|f| f.has_glyphs(&font, icon.codepoint));
+        assert!(
+            has,
+            "no glyph for {:?} in assets/fonts/material-symbols-keyfob.ttf: run assets/fonts/subset-icons",
+            icon.codepoint
+        );
+    }
+    // And the font is the cut-down one: a Material Symbol keyfob does not draw is not in it.
+    let font = egui::FontId::new(16.0, keyfob::ui::icons::ICON_FOLDER.font_family());
+    let other = egui_material_icons::icons::ICON_ROCKET_LAUNCH.codepoint;
+    assert!(!rig.h.ctx.fonts_mut(|f| f.has_glyphs(&font, other)));
+}
