@@ -147,6 +147,7 @@ fn main() -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let cli = Cli::parse();
     init_logging();
+    tracing::debug!(version = env!("CARGO_PKG_VERSION"), "keyfob starting");
     match cli.command {
         None => run_gui(cli.exit_after_first_frame.then_some(started)).map(|()| ExitCode::SUCCESS),
         Some(cmd) => Ok(ExitCode::from(run_command(cmd)?)),
@@ -235,13 +236,17 @@ fn init_logging() {
     // KEYFOB_LOG is a level, or targets with levels: `debug`, `warn,keyfob=debug`. (The filter
     // without regular expressions: a regex engine took 300 KB of the binary for this one knob.)
     let asked = std::env::var("KEYFOB_LOG").ok().filter(|v| !v.is_empty());
-    let parsed = asked.as_deref().map(str::parse::<tracing_subscriber::filter::Targets>);
+    let parsed = asked
+        .as_deref()
+        .map(str::parse::<tracing_subscriber::filter::Targets>);
     let (targets, bad) = match parsed {
         Some(Ok(targets)) => (targets, None),
         Some(Err(e)) => (default_targets(), Some(e)),
         None => (default_targets(), None),
     };
     tracing_subscriber::fmt()
+        // Every level reaches the targets filter, which decides (the builder alone stops at info).
+        .with_max_level(tracing::level_filters::LevelFilter::TRACE)
         .with_writer(std::io::stderr)
         // Colours for a terminal only: a log piped to a file or a tool stays plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

@@ -26,8 +26,24 @@ fn a_log_filter_that_is_no_filter_is_said_and_the_default_used() {
             && log.contains("logging with warn,winit=error,keyfob=info"),
         "{log}"
     );
-    for good in ["debug", "warn,keyfob=debug", "trace", ""] {
-        let (ok, log) = completions_with_log(good);
-        assert!(ok && log.is_empty(), "KEYFOB_LOG={good:?}: {log}");
+    // Every level reaches the filter: a debug line appears where asked for, and only there.
+    for (filter, shown) in [
+        ("debug", true),
+        ("warn,keyfob=debug", true),
+        ("trace", true),
+        ("keyfob=info", false),
+        ("", false),
+    ] {
+        let (ok, log) = completions_with_log(filter);
+        assert!(ok, "KEYFOB_LOG={filter:?}: {log}");
+        let lines: Vec<&str> = log.lines().collect();
+        let starting = lines
+            .iter()
+            .any(|l| l.contains("DEBUG") && l.contains("keyfob starting"));
+        assert_eq!(starting, shown, "KEYFOB_LOG={filter:?}: {log}");
+        assert!(
+            lines.iter().all(|l| l.contains("keyfob starting")),
+            "nothing else is logged by completions: {log}"
+        );
     }
 }
