@@ -361,7 +361,7 @@ fn ask(channels: &keyfob::worker::Channels, session: &Session) -> Result<(), Con
 fn the_worker_opens_the_console_in_the_browser_and_refuses_what_cannot_have_one() {
     let logs = tempfile::NamedTempFile::new().unwrap();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
+        .with_max_level(tracing::level_filters::LevelFilter::TRACE)
         .with_writer(Mutex::new(logs.reopen().unwrap()))
         .with_ansi(false)
         .init();

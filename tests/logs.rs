@@ -35,10 +35,16 @@ impl Write for Buffer {
 fn a_full_sign_in_and_browse_log_no_secret() {
     let buffer = Buffer::default();
     let writer = buffer.clone();
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let filter: tracing_subscriber::filter::Targets =
+        "debug,keyfob=trace".parse().expect("a filter");
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("debug,keyfob=trace"))
+        .with_max_level(tracing::level_filters::LevelFilter::TRACE)
         .with_writer(move || writer.clone())
         .with_ansi(false)
+        .finish()
+        .with(filter)
         .init();
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
