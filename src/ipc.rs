@@ -3,15 +3,14 @@
 //! tool's `keyfob credential-process` asks the running window for a code there; a second window
 //! brings the first forward instead of opening. One JSON line each way; no TCP.
 //!
-//! Calls for the same profile share one prompt: the first takes the profile's lock file and
-//! prompts, the others wait for the lock and then find the session in the keyring, or, when the
-//! prompt they waited for was cancelled, fail with it (see [`cancelled_since`]).
+//! Calls for the same profile share the work its session needs — a person's prompt, a YubiKey's
+//! code, a role's renewal: the first takes the profile's lock file and does it, the others wait
+//! for the lock and then find the session in the keyring, or, when the work they waited for ended
+//! with no session, fail with the same sentence (see [`refused_since`]).
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read as _, Write as _};
-use std::os::unix::fs::{
-    DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _,
-};
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -173,33 +172,38 @@ pub fn read_line(reader: &mut impl BufRead) -> Result<String, IpcError> {
     String::from_utf8(buf).map_err(|e| IpcError::Broken(e.to_string()))
 }
 
-/// The profile's prompt lock, held while its prompt is up (released on drop).
+/// The profile's lock, held while one call does the work the profile's session needs (released
+/// on drop): an advisory file lock (`flock`) in the private runtime directory, so it holds across
+/// processes and is gone with the process that held it.
 #[derive(Debug)]
-pub struct PromptLock {
+pub struct ProfileLock {
     _file: File,
 }
 
-/// Takes `profile`'s prompt lock, waiting while another call holds it (up to `wait`).
+/// How often a waiting call tries the lock again.
+const LOCK_POLL: Duration = Duration::from_millis(20);
+
+/// Takes `profile`'s lock, waiting while another call holds it (up to `wait`).
 ///
 /// # Errors
 /// The lock file cannot be opened, or `wait` passed.
-pub fn lock_prompt(dir: &Path, profile: &str, wait: Duration) -> Result<PromptLock, IpcError> {
+pub fn lock_profile(dir: &Path, profile: &str, wait: Duration) -> Result<ProfileLock, IpcError> {
     let file = File::options()
         .create(true)
         .truncate(false)
         .write(true)
         .mode(0o600)
-        .open(dir.join(format!("prompt-{}.lock", file_key(profile))))?;
+        .open(dir.join(format!("profile-{}.lock", file_key(profile))))?;
     let deadline = Instant::now() + wait;
     loop {
         match file.try_lock() {
-            Ok(()) => return Ok(PromptLock { _file: file }),
+            Ok(()) => return Ok(ProfileLock { _file: file }),
             Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(50));
+                std::thread::sleep(LOCK_POLL);
             }
             Err(fs::TryLockError::WouldBlock) => {
                 let waited = wait.as_secs();
-                let why = format!("another call's prompt was still open after {waited} s");
+                let why = format!("another call for it was still at work after {waited} s");
                 return Err(IpcError::Broken(why));
             }
             Err(fs::TryLockError::Error(e)) => return Err(e.into()),
@@ -207,26 +211,39 @@ pub fn lock_prompt(dir: &Path, profile: &str, wait: Duration) -> Result<PromptLo
     }
 }
 
-/// Records that `profile`'s prompt was cancelled now (the calls waiting on it fail too).
+/// Records that the work for `profile` ended now with no session, and the sentence that said why
+/// (the calls that waited for it fail with the same sentence). Nothing secret is in it.
 ///
 /// # Errors
 /// The marker cannot be written.
-pub fn mark_cancelled(dir: &Path, profile: &str) -> Result<(), IpcError> {
-    let marker = cancel_marker(dir, profile);
-    fs::write(&marker, b"")?;
-    fs::set_permissions(&marker, fs::Permissions::from_mode(0o600))?;
+pub fn mark_refused(dir: &Path, profile: &str, sentence: &str) -> Result<(), IpcError> {
+    let marker = refusal_marker(dir, profile);
+    let mut file = File::options()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(&marker)?;
+    file.write_all(sentence.as_bytes())?;
     Ok(())
 }
 
-/// Whether `profile`'s prompt was cancelled after `since` (when a waiting call began to wait).
+/// The sentence of the refusal recorded for `profile` at or after `since` (when a waiting call
+/// began to wait), if there is one.
 #[must_use]
-pub fn cancelled_since(dir: &Path, profile: &str, since: SystemTime) -> bool {
-    let modified = fs::metadata(cancel_marker(dir, profile)).and_then(|m| m.modified());
-    modified.is_ok_and(|at| at >= since)
+pub fn refused_since(dir: &Path, profile: &str, since: SystemTime) -> Option<String> {
+    let marker = refusal_marker(dir, profile);
+    let modified = fs::metadata(&marker).and_then(|m| m.modified()).ok()?;
+    if modified < since {
+        return None;
+    }
+    let text = fs::read(&marker).ok()?;
+    let text = String::from_utf8_lossy(text.get(..MAX_LINE).unwrap_or(&text)).into_owned();
+    Some(text)
 }
 
-fn cancel_marker(dir: &Path, profile: &str) -> PathBuf {
-    dir.join(format!("prompt-{}.cancelled", file_key(profile)))
+fn refusal_marker(dir: &Path, profile: &str) -> PathBuf {
+    dir.join(format!("profile-{}.refused", file_key(profile)))
 }
 
 /// A file-name-safe key for any profile name.

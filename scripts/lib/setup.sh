@@ -111,6 +111,7 @@ start_xvfb() {
     ensure_apt xvfb xauth x11-utils xdotool imagemagick xclip
     local dir n=""
     dir="$(mktemp -d)"
+    : >"$dir/display" # there before Xvfb's shell opens it, for the loop below
     Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$dir/display" >"$dir/xvfb.log" 2>&1 &
     XVFB_PID=$!
     for _ in $(seq 1 100); do

@@ -32,8 +32,13 @@ pub struct CredServer {
 /// The longest request head read; the SDKs send a few hundred bytes.
 const MAX_HEAD: usize = 8 * 1024;
 
+/// The threads that answer requests, and how many accepted connections may wait for one.
+const WORKERS: usize = 8;
+const QUEUE: usize = 64;
+
 impl CredServer {
-    /// Binds a free loopback port and serves on a thread of its own.
+    /// Binds a free loopback port and serves from threads of its own: one accepts, a fixed pool of
+    /// [`WORKERS`] answers.
     ///
     /// # Errors
     /// When no port can be bound or no random token can be made.
@@ -45,6 +50,24 @@ impl CredServer {
         let token = Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
         let stop = Arc::new(AtomicBool::new(false));
         let (expected, stopping) = (token.clone(), Arc::clone(&stop));
+        // A fixed pool answers the requests: a burst of clients waits in the queue (and then in
+        // the kernel's backlog) instead of starting a thread each, so threads and memory stay
+        // bounded however many come; a slow client holds up one worker, not the endpoint.
+        let (queue, taken) = std::sync::mpsc::sync_channel::<TcpStream>(QUEUE);
+        let taken = Arc::new(std::sync::Mutex::new(taken));
+        for lookup in std::iter::repeat_n(lookup, WORKERS) {
+            let (taken, expected) = (Arc::clone(&taken), expected.clone());
+            std::thread::Builder::new()
+                .name("keyfob-cred-worker".into())
+                .spawn(move || {
+                    loop {
+                        // The lock is held only to take the next connection, never while serving.
+                        let next = taken.lock().map(|rx| rx.recv());
+                        let Ok(Ok(stream)) = next else { return };
+                        serve(stream, expected.expose(), &lookup);
+                    }
+                })?;
+        }
         std::thread::Builder::new()
             .name("keyfob-cred-server".into())
             .spawn(move || {
@@ -53,11 +76,11 @@ impl CredServer {
                         break;
                     }
                     let Ok(stream) = conn else { continue };
-                    let (expected, lookup) = (expected.clone(), Arc::clone(&lookup));
-                    // One thread per request: a slow client never holds up the next one.
-                    let _ = std::thread::Builder::new()
-                        .spawn(move || serve(stream, expected.expose(), &lookup));
+                    if queue.send(stream).is_err() {
+                        break;
+                    }
                 }
+                // The queue's sender goes with this thread: the workers end once it is empty.
             })?;
         Ok(Self {
             url: format!("http://127.0.0.1:{port}/creds"),
@@ -114,8 +137,9 @@ fn read_head(stream: &mut TcpStream) -> Option<String> {
     String::from_utf8(buf).ok()
 }
 
-/// The status and JSON body for a request head.
-fn answer(head: &str, token: &str, lookup: &Lookup) -> (u16, Secret) {
+/// The status and JSON body for a request head. Public for the fuzz target only.
+#[doc(hidden)]
+pub fn answer(head: &str, token: &str, lookup: &Lookup) -> (u16, Secret) {
     let mut lines = head.split("\r\n");
     let method = lines.next().and_then(|l| l.split(' ').next()).unwrap_or("");
     let auth = lines.find_map(|l| {

@@ -10,7 +10,7 @@ use crate::aws::AwsEnv;
 use crate::credfile::CredFile;
 use crate::export::ExportFormat;
 use crate::keystore::{Keystore, KeystoreError};
-use crate::session::{Session, SessionKind, countdown_text, rfc3339};
+use crate::session::{Session, countdown_text, rfc3339};
 
 pub const OK: u8 = 0;
 /// The command could not do its job (no session, AWS refused, no keyring …).
@@ -75,6 +75,7 @@ macro_rules! say {
 mod console;
 pub mod cred_server;
 mod exec;
+mod for_tool;
 #[cfg(unix)]
 pub mod prompt;
 mod sign_in;
@@ -96,52 +97,12 @@ fn renew_window() -> Duration {
 }
 
 impl Ctx {
-    /// The session `name` for a tool (`credential-process`, `exec`): the cached one, or, when
-    /// there is none or it is a chained role session within the renewal window, a fresh one
-    /// chained from the live MFA session without a code (one code a day for every role); with no
-    /// usable session and `ask` allowing it, a new sign-in when the profile's YubiKey gives the
-    /// code, else a code asked in keyfob's window or prompt on the desktop. Falls back to the
-    /// cached session while it is still good, else says how to sign in.
-    pub async fn session_for_tool(
-        &self,
-        name: &str,
-        ask: Ask,
-        err: &mut dyn Write,
-    ) -> Option<Session> {
-        let window = renew_window();
-        let now = SystemTime::now();
-        // Read once: the common case (a cached session that is not due) costs one keyring call.
-        let read = match &self.keystore {
+    /// The session `name` as the keyring has it (one keyring call).
+    fn read_session(&self, name: &str) -> Result<Option<Session>, KeystoreError> {
+        match &self.keystore {
             Ok(k) => k.session(name),
             Err(e) => Err(e.clone()),
-        };
-        let cached = read.as_ref().ok().and_then(Option::as_ref);
-        let due = match cached {
-            None => true,
-            Some(s) => matches!(s.kind, SessionKind::Chained { .. }) && s.remaining(now) < window,
-        };
-        if due
-            && !window.is_zero()
-            && let Some(fresh) = sign_in::chain_again(self, name).await
-        {
-            return Some(fresh);
         }
-        let usable = cached.is_some_and(|s| s.usable_for_cache(now));
-        if usable || ask == Ask::Never {
-            return Self::usable_or_say(name, read, now, err);
-        }
-        if sign_in::has_oath_account(self, name).await {
-            // The YubiKey gives the code: sign in with no one typing (a touch at most).
-            let mut quiet = std::io::sink();
-            if signin(self, name, None, &mut quiet, err).await == OK {
-                return self.live(name, SystemTime::now(), err);
-            }
-        }
-        #[cfg(unix)]
-        if read.is_ok() && prompt::available() {
-            return prompt::ask(self, name, err);
-        }
-        Self::usable_or_say(name, read, now, err)
     }
 
     fn keystore(&self, err: &mut dyn Write) -> Option<&Keystore> {

@@ -17,7 +17,7 @@ use crate::session::Session;
 pub const PROMPT_ENV: &str = "KEYFOB_PROMPT";
 
 /// How long a call waits for a person (its own prompt, or another call's).
-const WAIT: Duration = Duration::from_secs(10 * 60);
+pub(super) const WAIT: Duration = Duration::from_secs(10 * 60);
 
 /// The exit codes of `keyfob prompt`.
 pub const PROMPT_SIGNED_IN: u8 = 0;
@@ -34,7 +34,8 @@ pub fn available() -> bool {
 }
 
 /// Asks for the code and returns the session it signed in, or says why there is none. Blocks
-/// while the person decides (the command has nothing else to do).
+/// while the person decides (the command has nothing else to do). The caller holds the
+/// profile's lock ([`crate::ipc::lock_profile`]): one prompt for every call waiting on it.
 pub(super) fn ask(ctx: &Ctx, profile: &str, err: &mut dyn Write) -> Option<Session> {
     let dir = match ipc::runtime_dir() {
         Ok(d) => d,
@@ -46,23 +47,6 @@ pub(super) fn ask(ctx: &Ctx, profile: &str, err: &mut dyn Write) -> Option<Sessi
             return None;
         }
     };
-    let since = SystemTime::now();
-    tracing::debug!(profile, "waiting for the profile's prompt lock");
-    let _lock = match ipc::lock_prompt(&dir, profile, WAIT) {
-        Ok(l) => l,
-        Err(e) => {
-            say!(err, "keyfob: no live session for {profile}: {e}");
-            return None;
-        }
-    };
-    // While this call waited, another call's prompt may have signed in, or been cancelled.
-    if let Some(s) = ctx.live(profile, SystemTime::now(), &mut std::io::sink()) {
-        return Some(s);
-    }
-    if ipc::cancelled_since(&dir, profile, since) {
-        say!(err, "{}", cancelled(profile));
-        return None;
-    }
     let asker = ipc::asker();
     let request = Request::Code {
         profile: profile.to_owned(),
@@ -79,9 +63,6 @@ pub(super) fn ask(ctx: &Ctx, profile: &str, err: &mut dyn Write) -> Option<Sessi
     match outcome {
         Ok(Reply::SignedIn) => ctx.live(profile, SystemTime::now(), err),
         Ok(Reply::Cancelled) => {
-            if let Err(e) = ipc::mark_cancelled(&dir, profile) {
-                tracing::warn!("the calls waiting for this prompt will prompt again: {e}");
-            }
             say!(err, "{}", cancelled(profile));
             None
         }

@@ -74,6 +74,7 @@ pub(super) async fn chain_again(ctx: &Ctx, profile: &str) -> Option<Session> {
     }
     let request = form.check(parent).ok()?;
     let session = sts::sign_in(&ctx.env, &request).await.ok()?;
+    tracing::debug!(profile, "chained afresh from the MFA session");
     ctx.keystore.as_ref().ok()?.save_session(&session).ok()?;
     Some(session)
 }

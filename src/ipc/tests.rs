@@ -1,6 +1,7 @@
 //! The channel's rules on real sockets and files in a temporary directory.
 
 use super::*;
+use std::os::unix::fs::PermissionsExt as _;
 use std::os::unix::net::UnixListener;
 
 fn dir() -> (tempfile::TempDir, PathBuf) {
@@ -76,28 +77,30 @@ fn an_overlong_line_is_refused() {
 }
 
 #[test]
-fn one_prompt_per_profile_at_a_time_and_a_cancel_reaches_those_who_waited() {
+fn one_call_per_profile_at_a_time_and_a_refusal_reaches_those_who_waited() {
     let (_tmp, dir) = dir();
-    let held = lock_prompt(&dir, "prod", Duration::ZERO).unwrap();
-    let other = lock_prompt(&dir, "dev", Duration::ZERO);
+    let held = lock_profile(&dir, "prod", Duration::ZERO).unwrap();
+    let other = lock_profile(&dir, "dev", Duration::ZERO);
     assert!(other.is_ok(), "another profile has its own lock");
-    let busy = lock_prompt(&dir, "prod", Duration::from_millis(120));
+    let busy = lock_profile(&dir, "prod", Duration::from_millis(120));
     assert!(matches!(busy, Err(IpcError::Broken(_))), "{busy:?}");
     let waiting_since = SystemTime::now() - Duration::from_secs(1);
-    assert!(!cancelled_since(&dir, "prod", waiting_since));
-    mark_cancelled(&dir, "prod").unwrap();
+    assert_eq!(refused_since(&dir, "prod", waiting_since), None);
+    mark_refused(&dir, "prod", "keyfob: the sign-in for prod was cancelled").unwrap();
     drop(held);
-    let _next = lock_prompt(&dir, "prod", Duration::from_secs(1)).unwrap();
-    assert!(
-        cancelled_since(&dir, "prod", waiting_since),
-        "the waiter sees the cancel"
+    let _next = lock_profile(&dir, "prod", Duration::from_secs(1)).unwrap();
+    assert_eq!(
+        refused_since(&dir, "prod", waiting_since).as_deref(),
+        Some("keyfob: the sign-in for prod was cancelled"),
+        "the waiter gets the same sentence"
     );
     let later = SystemTime::now() + Duration::from_secs(1);
-    assert!(
-        !cancelled_since(&dir, "prod", later),
-        "a later call prompts anew"
+    assert_eq!(
+        refused_since(&dir, "prod", later),
+        None,
+        "a later call tries anew"
     );
-    assert!(!cancelled_since(&dir, "dev", waiting_since));
+    assert_eq!(refused_since(&dir, "dev", waiting_since), None);
 }
 
 #[test]

@@ -1,0 +1,188 @@
+//! The session a tool asks for (`credential-process`, `exec`): the cached one when it is good, else
+//! the work it needs — a role's renewal from the MFA session, a YubiKey's code, a person's code —
+//! done by one call at a time for a profile, across processes. The calls that waited for that work
+//! take the session it made, or fail with the sentence it failed with.
+
+use std::io::Write;
+use std::time::{Duration, SystemTime};
+
+#[cfg(unix)]
+use super::prompt;
+use super::{Ask, Ctx, OK, renew_window, sign_in, signin};
+use crate::keystore::KeystoreError;
+use crate::session::{Session, SessionKind};
+
+type Read = Result<Option<Session>, KeystoreError>;
+
+impl Ctx {
+    /// The session `name` for a tool: the cached one, or, when there is none or it is a chained
+    /// role session within the renewal window, a fresh one chained from the live MFA session
+    /// without a code (one code a day for every role); with no usable session and `ask` allowing
+    /// it, a new sign-in when the profile's YubiKey gives the code, else a code asked in keyfob's
+    /// window or prompt on the desktop. Falls back to the cached session while it is still good,
+    /// else says how to sign in.
+    pub async fn session_for_tool(
+        &self,
+        name: &str,
+        ask: Ask,
+        err: &mut dyn Write,
+    ) -> Option<Session> {
+        let window = renew_window();
+        // Read once: the common case (a cached session that is not due) costs one keyring call.
+        let read = self.read_session(name);
+        let now = SystemTime::now();
+        if !needs_work(&read, now, window, ask) {
+            return Self::usable_or_say(name, read, now, err);
+        }
+        // (Boxed: the work's future is large, and most calls never get here.)
+        #[cfg(unix)]
+        return Box::pin(self.work_locked(name, read, ask, err)).await;
+        #[cfg(not(unix))]
+        return Box::pin(self.work(name, read, ask, err)).await;
+    }
+
+    /// [`Self::work`] under the profile's lock. After waiting for it, the session another call
+    /// made meanwhile is taken, or the refusal it ended with (while this call waited, or in the
+    /// [`REFUSAL_HOLDS`] before) is said; a refusal of this call's own is recorded for the others.
+    #[cfg(unix)]
+    async fn work_locked(
+        &self,
+        name: &str,
+        read: Read,
+        ask: Ask,
+        err: &mut dyn Write,
+    ) -> Option<Session> {
+        use crate::ipc;
+        let dir = match ipc::runtime_dir() {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!("no lock for {name}'s sign-in, calls may each do it: {e}");
+                return self.work(name, read, ask, err).await;
+            }
+        };
+        let since = SystemTime::now();
+        let seen = access_key(&read);
+        tracing::debug!(profile = name, "waiting for the profile's lock");
+        let (lock_dir, profile) = (dir.clone(), name.to_owned());
+        let wait = lock_wait(ask);
+        let locked =
+            tokio::task::spawn_blocking(move || ipc::lock_profile(&lock_dir, &profile, wait)).await;
+        let _lock = match locked {
+            Ok(Ok(lock)) => lock,
+            // An endpoint answers now: with the session while it is good.
+            Ok(Err(_)) if ask == Ask::Never => {
+                return Self::usable_or_say(name, self.read_session(name), SystemTime::now(), err);
+            }
+            Ok(Err(e)) => {
+                say!(err, "keyfob: no live session for {name}: {e}");
+                return None;
+            }
+            Err(e) => {
+                say!(err, "keyfob: no live session for {name}: {e}");
+                return None;
+            }
+        };
+        let read = self.read_session(name);
+        let now = SystemTime::now();
+        // Taken even when a renewal window wider than a role's life calls it due at once.
+        if access_key(&read) != seen && is_usable(&read, now) {
+            tracing::debug!(profile = name, "another call signed in meanwhile");
+            return Self::usable_or_say(name, read, now, err);
+        }
+        let held_from = since.checked_sub(REFUSAL_HOLDS).unwrap_or(since);
+        if let Some(sentence) = ipc::refused_since(&dir, name, held_from) {
+            say!(err, "{sentence}");
+            return None;
+        }
+        let mut said = Vec::new();
+        let got = self.work(name, read, ask, &mut said).await;
+        let _ = err.write_all(&said);
+        let sentence = String::from_utf8_lossy(&said).trim().to_owned();
+        if got.is_none() && !sentence.is_empty() {
+            match ipc::mark_refused(&dir, name, &sentence) {
+                Ok(()) => tracing::debug!(profile = name, "recorded the refusal for the others"),
+                Err(e) => {
+                    tracing::warn!("the calls waiting for {name} will try again themselves: {e}");
+                }
+            }
+        }
+        got
+    }
+
+    /// The work a session that is missing, ending or due needs (see [`Self::session_for_tool`]).
+    async fn work(&self, name: &str, read: Read, ask: Ask, err: &mut dyn Write) -> Option<Session> {
+        let window = renew_window();
+        let now = SystemTime::now();
+        if is_due(&read, now, window)
+            && !window.is_zero()
+            && let Some(fresh) = sign_in::chain_again(self, name).await
+        {
+            return Some(fresh);
+        }
+        if is_usable(&read, now) || ask == Ask::Never {
+            return Self::usable_or_say(name, read, now, err);
+        }
+        if sign_in::has_oath_account(self, name).await {
+            // The YubiKey gives the code: sign in with no one typing (a touch at most).
+            let mut quiet = std::io::sink();
+            if signin(self, name, None, &mut quiet, err).await == OK {
+                return self.live(name, SystemTime::now(), err);
+            }
+        }
+        #[cfg(unix)]
+        if read.is_ok() && prompt::available() {
+            return prompt::ask(self, name, err);
+        }
+        Self::usable_or_say(name, read, now, err)
+    }
+}
+
+/// A refusal also answers the calls that come just after it: a burst of tools started together
+/// shares one YubiKey failure or one cancelled prompt instead of asking again one by one.
+#[cfg(unix)]
+const REFUSAL_HOLDS: Duration = Duration::from_secs(3);
+
+/// How long a call waits for another's work on the same profile: as long as a person may take,
+/// but an endpoint that must answer at once (`exec --server`) only a moment.
+fn lock_wait(ask: Ask) -> Duration {
+    match ask {
+        Ask::Person => prompt_wait(),
+        Ask::Never => Duration::from_secs(2),
+    }
+}
+
+#[cfg(unix)]
+fn prompt_wait() -> Duration {
+    prompt::WAIT
+}
+
+#[cfg(not(unix))]
+fn prompt_wait() -> Duration {
+    Duration::from_secs(10 * 60)
+}
+
+/// Whether the cached session cannot be handed out as it is.
+fn needs_work(read: &Read, now: SystemTime, window: Duration, ask: Ask) -> bool {
+    let renew = is_due(read, now, window) && !window.is_zero();
+    renew || !(is_usable(read, now) || ask == Ask::Never)
+}
+
+/// No session, or a chained role session within the renewal window.
+fn is_due(read: &Read, now: SystemTime, window: Duration) -> bool {
+    match read.as_ref().ok().and_then(Option::as_ref) {
+        None => true,
+        Some(s) => matches!(s.kind, SessionKind::Chained { .. }) && s.remaining(now) < window,
+    }
+}
+
+fn is_usable(read: &Read, now: SystemTime) -> bool {
+    matches!(read, Ok(Some(s)) if s.usable_for_cache(now))
+}
+
+/// Which credentials the keyring holds: another call's sign-in changes it.
+fn access_key(read: &Read) -> Option<String> {
+    read.as_ref()
+        .ok()
+        .and_then(Option::as_ref)
+        .map(|s| s.credentials.access_key_id.clone())
+}
