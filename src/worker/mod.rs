@@ -23,8 +23,8 @@ use tokio::runtime::Runtime;
 
 use context::Ctx;
 use jobs::Jobs;
-pub use keyring::OpenKeystore;
 use keyring::Lane;
+pub use keyring::OpenKeystore;
 use lease::Leases;
 pub use ports::{
     Answer, ClipboardFactory, DesktopBrowser, FileDialogs, NativeDialogs, NoBrowser, NoClipboard,

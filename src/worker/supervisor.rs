@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::clock::Clock;
-use crate::session::TITLE_COUNTS_BELOW;
 pub use crate::message::{Watch, Watched};
+use crate::session::TITLE_COUNTS_BELOW;
 
 /// Minutes before expiry at which a desktop notification is sent.
 pub const WARN_AT_MINUTES: [u64; 2] = [15, 5];

@@ -27,10 +27,18 @@ fn signed_in_shows_identity_and_a_countdown_that_changes_colour_band_and_expires
         "at the next minute: {delay:?}"
     );
     rig.shows("59 min left");
-    assert_eq!(title(&rig), until, "the card counts minutes, the title holds");
+    assert_eq!(
+        title(&rig),
+        until,
+        "the card counts minutes, the title holds"
+    );
     rig.set_now(t(3600 - 15 * 60) + Duration::from_millis(300));
     rig.shows("00:14:59 left"); // seconds in the last 15 minutes
-    assert_eq!(title(&rig), "keyfob — 14 min left", "the title counts minutes now");
+    assert_eq!(
+        title(&rig),
+        "keyfob — 14 min left",
+        "the title counts minutes now"
+    );
     let delay = rig.repaint_delay();
     let (min, max) = (Duration::from_millis(700), Duration::from_millis(710));
     assert!(

@@ -142,7 +142,11 @@ fn the_font_atlas_is_at_most_2048_pixels_wide_whatever_the_driver_allows() {
     };
     rig.h.input_mut().max_texture_side = raw.max_texture_side;
     rig.h.run();
-    assert_eq!(atlas_width(&rig), 16_384, "egui's own choice on such a driver");
+    assert_eq!(
+        atlas_width(&rig),
+        16_384,
+        "egui's own choice on such a driver"
+    );
     let ctx = rig.h.ctx.clone();
     eframe::App::raw_input_hook(rig.h.state_mut(), &ctx, &mut raw);
     assert_eq!(raw.max_texture_side, Some(keyfob::app::MAX_TEXTURE_SIDE));

@@ -230,8 +230,14 @@ fn the_title_holds_still_above_15_minutes_then_ticks_on_whole_minutes_left() {
     let end = t0 + Duration::from_secs(2 * 3600 + 20);
     // Above 15 minutes the title names the end: its next change is the switch to counting.
     let next = title_changes_at(end, t0);
-    assert_eq!(next, end - Duration::from_secs(15 * 60) + Duration::from_millis(1));
-    assert_eq!(title_changes_at(end, end - Duration::from_secs(15 * 60)), next);
+    assert_eq!(
+        next,
+        end - Duration::from_secs(15 * 60) + Duration::from_millis(1)
+    );
+    assert_eq!(
+        title_changes_at(end, end - Duration::from_secs(15 * 60)),
+        next
+    );
     // Then a change a minute: 14 min 20 s left says "14 min" until 20 s on.
     let at = end - Duration::from_secs(14 * 60 + 20);
     let next = title_changes_at(end, at);
