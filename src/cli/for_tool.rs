@@ -42,8 +42,9 @@ impl Ctx {
     }
 
     /// [`Self::work`] under the profile's lock. After waiting for it, the session another call
-    /// made meanwhile is taken, or the refusal it ended with (while this call waited, or in the
-    /// [`REFUSAL_HOLDS`] before) is said; a refusal of this call's own is recorded for the others.
+    /// made meanwhile is taken, or the refusal it ended with while this call waited is said (a
+    /// call that comes later tries again); a refusal of this call's own is recorded for the
+    /// others.
     #[cfg(unix)]
     async fn work_locked(
         &self,
@@ -89,8 +90,7 @@ impl Ctx {
             tracing::debug!(profile = name, "another call signed in meanwhile");
             return Self::usable_or_say(name, read, now, err);
         }
-        let held_from = since.checked_sub(REFUSAL_HOLDS).unwrap_or(since);
-        if let Some(sentence) = ipc::refused_since(&dir, name, held_from) {
+        if let Some(sentence) = ipc::refused_since(&dir, name, since) {
             say!(err, "{sentence}");
             return None;
         }
@@ -136,11 +136,6 @@ impl Ctx {
         Self::usable_or_say(name, read, now, err)
     }
 }
-
-/// A refusal also answers the calls that come just after it: a burst of tools started together
-/// shares one YubiKey failure or one cancelled prompt instead of asking again one by one.
-#[cfg(unix)]
-const REFUSAL_HOLDS: Duration = Duration::from_secs(3);
 
 /// How long a call waits for another's work on the same profile: as long as a person may take,
 /// but an endpoint that must answer at once (`exec --server`) only a moment.
