@@ -36,9 +36,9 @@ impl Ctx {
         }
         // (Boxed: the work's future is large, and most calls never get here.)
         #[cfg(unix)]
-        return Box::pin(self.work_locked(name, read, ask, err)).await;
+        return Box::pin(self.work_locked(name, read, window, ask, err)).await;
         #[cfg(not(unix))]
-        return Box::pin(self.work(name, read, ask, err)).await;
+        return Box::pin(self.work(name, read, window, ask, err)).await;
     }
 
     /// [`Self::work`] under the profile's lock. After waiting for it, the session another call
@@ -50,6 +50,7 @@ impl Ctx {
         &self,
         name: &str,
         read: Read,
+        window: Duration,
         ask: Ask,
         err: &mut dyn Write,
     ) -> Option<Session> {
@@ -58,7 +59,7 @@ impl Ctx {
             Ok(d) => d,
             Err(e) => {
                 tracing::warn!("no lock for {name}'s sign-in, calls may each do it: {e}");
-                return self.work(name, read, ask, err).await;
+                return self.work(name, read, window, ask, err).await;
             }
         };
         let since = SystemTime::now();
@@ -95,7 +96,7 @@ impl Ctx {
             return None;
         }
         let mut said = Vec::new();
-        let got = self.work(name, read, ask, &mut said).await;
+        let got = self.work(name, read, window, ask, &mut said).await;
         let _ = err.write_all(&said);
         let sentence = String::from_utf8_lossy(&said).trim().to_owned();
         if got.is_none() && !sentence.is_empty() {
@@ -109,9 +110,16 @@ impl Ctx {
         got
     }
 
-    /// The work a session that is missing, ending or due needs (see [`Self::session_for_tool`]).
-    async fn work(&self, name: &str, read: Read, ask: Ask, err: &mut dyn Write) -> Option<Session> {
-        let window = renew_window();
+    /// The work a session that is missing, ending or due needs (see [`Self::session_for_tool`]),
+    /// with the renewal window that call read.
+    async fn work(
+        &self,
+        name: &str,
+        read: Read,
+        window: Duration,
+        ask: Ask,
+        err: &mut dyn Write,
+    ) -> Option<Session> {
         let now = SystemTime::now();
         if is_due(&read, now, window)
             && !window.is_zero()
@@ -139,21 +147,12 @@ impl Ctx {
 
 /// How long a call waits for another's work on the same profile: as long as a person may take,
 /// but an endpoint that must answer at once (`exec --server`) only a moment.
+#[cfg(unix)]
 fn lock_wait(ask: Ask) -> Duration {
     match ask {
-        Ask::Person => prompt_wait(),
+        Ask::Person => prompt::WAIT,
         Ask::Never => Duration::from_secs(2),
     }
-}
-
-#[cfg(unix)]
-fn prompt_wait() -> Duration {
-    prompt::WAIT
-}
-
-#[cfg(not(unix))]
-fn prompt_wait() -> Duration {
-    Duration::from_secs(10 * 60)
 }
 
 /// Whether the cached session cannot be handed out as it is.
