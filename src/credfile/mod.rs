@@ -63,12 +63,38 @@ pub enum CredFileError {
         /// The system's message.
         message: String,
     },
+    /// Writing the new file (or its backup) failed: the file is as it was, and no temporary or
+    /// backup file of this write is left.
+    #[error("{path} was left as it was: {why}")]
+    NotWritten {
+        /// The credentials file.
+        path: PathBuf,
+        /// Why, in words (the disk is full, its file system is read-only …).
+        why: String,
+    },
 }
 
 fn io_err(path: &Path, e: &std::io::Error) -> CredFileError {
     CredFileError::Io {
         path: path.to_owned(),
         message: e.to_string(),
+    }
+}
+
+/// A failed write of the credentials file `path` (of its temporary file or its backup), said
+/// about the file the user knows rather than a temporary name.
+fn not_written(path: &Path, e: &std::io::Error) -> CredFileError {
+    use std::io::ErrorKind as K;
+    let why = match e.kind() {
+        K::StorageFull | K::QuotaExceeded => format!("the disk is full ({e})"),
+        K::ReadOnlyFilesystem => format!("its file system is read-only ({e})"),
+        K::FileTooLarge => format!("the file is larger than keyfob may write ({e})"),
+        K::PermissionDenied => format!("keyfob may not write in its folder ({e})"),
+        _ => e.to_string(),
+    };
+    CredFileError::NotWritten {
+        path: path.to_owned(),
+        why,
     }
 }
 
@@ -281,16 +307,23 @@ impl CredFile {
                 }
             }
             None => {
-                std::fs::create_dir_all(dir).map_err(|e| io_err(dir, &e))?;
+                std::fs::create_dir_all(dir).map_err(|e| not_written(path, &e))?;
                 None
             }
         };
-        replace_atomically(path, dir, edit.new_text.expose())?;
+        if let Err(e) = replace_atomically(path, dir, edit.new_text.expose()) {
+            // The file is as it was: a backup of it would only be one more copy of its secrets.
+            if let Some(b) = &backup {
+                let _ = std::fs::remove_file(b);
+            }
+            return Err(e);
+        }
         Ok(backup)
     }
 }
 
 /// Replaces the file `path` in `dir` with `text`: a new 0600 file beside it, renamed over it.
+/// On failure `path` is as it was and the new file is gone.
 fn replace_atomically(path: &Path, dir: &Path, text: &str) -> Result<(), CredFileError> {
     let tmp = dir.join(format!(
         ".{}.keyfob-tmp-{}",
@@ -299,10 +332,10 @@ fn replace_atomically(path: &Path, dir: &Path, text: &str) -> Result<(), CredFil
         std::process::id()
     ));
     let _ = std::fs::remove_file(&tmp);
-    write_new(&tmp, text)?;
+    write_new(&tmp, text).map_err(|e| not_written(path, &e))?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        io_err(path, &e)
+        not_written(path, &e)
     })
 }
 
@@ -347,15 +380,18 @@ fn write_backup(
             dir.join(format!("{prefix}{stamp}-{n}"))
         };
         match write_new(&candidate, old) {
-            Err(CredFileError::Io { .. }) if candidate.exists() && n < 100 => n += 1,
-            Err(e) => return Err(e),
+            // Only a name already taken moves on to the next; any other failure (a full disk)
+            // would fail the same way under every name.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(not_written(path, &e)),
             Ok(()) => return Ok(candidate),
         }
     }
 }
 
-/// Creates `path` (never overwriting) with mode 0600, writes `text` and syncs it.
-fn write_new(path: &Path, text: &str) -> Result<(), CredFileError> {
+/// Creates `path` (never overwriting) with mode 0600, writes `text` and syncs it. A file it
+/// created and could not fill is removed: no partial copy (of secrets) is left behind.
+fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -363,9 +399,13 @@ fn write_new(path: &Path, text: &str) -> Result<(), CredFileError> {
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    let mut f = options.open(path).map_err(|e| io_err(path, &e))?;
-    f.write_all(text.as_bytes()).map_err(|e| io_err(path, &e))?;
-    f.sync_all().map_err(|e| io_err(path, &e))
+    let mut f = options.open(path)?;
+    let written = f.write_all(text.as_bytes()).and_then(|()| f.sync_all());
+    if written.is_err() {
+        drop(f);
+        let _ = std::fs::remove_file(path);
+    }
+    written
 }
 
 /// Splits a credentials file into sections, refusing what keyfob cannot edit safely.
