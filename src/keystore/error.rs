@@ -35,8 +35,14 @@ impl KeystoreError {
                 ]
                 .iter()
                 .any(|m| text.contains(m));
+                // zbus's own I/O error: the connection to the bus broke (the bus went away).
+                let bus_lost = text.contains("I/O error");
                 if text.contains("Failed to connect") {
                     Self::Unavailable(format!("the D-Bus session bus cannot be reached ({text})"))
+                } else if bus_lost {
+                    Self::Unavailable(format!(
+                        "the connection to the D-Bus session bus was lost ({text})"
+                    ))
                 } else if no_service {
                     Self::Unavailable(text)
                 } else {

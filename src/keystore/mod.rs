@@ -187,6 +187,11 @@ impl Keystore {
 
     /// Writes the item `user`: as one entry, or split into parts written before their head; then
     /// removes the parts a longer earlier item left.
+    ///
+    /// A write that stops half-way (the store gone, the process killed) leaves the earlier item
+    /// or none, never a head read with another write's parts: when the new parts would overwrite
+    /// those of a split earlier item, its head is deleted first (the item is absent until the new
+    /// head is written). An earlier item in one entry keeps until the new head replaces it.
     fn write(&self, user: &str, text: &Secret) -> Result<(), KeystoreError> {
         let mut pieces: Vec<Secret> = parts::split(text.expose(), self.limit)
             .into_iter()
@@ -194,6 +199,9 @@ impl Keystore {
             .collect();
         let head = pieces.remove(0);
         let before = self.part_count(user)?;
+        if before > 1 && !pieces.is_empty() {
+            self.delete_entry(user)?;
+        }
         for (i, piece) in pieces.iter().enumerate() {
             self.write_entry(&parts::part_name(user, i + 2), piece)?;
         }
