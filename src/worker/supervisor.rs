@@ -6,7 +6,11 @@
 //! and wakes the UI (for the title's changes, and through the events it sends).
 //!
 //! Timers sleep at most [`RECHECK`] at a time and compare deadlines with the wall clock: tokio's
-//! clock stops while the machine is suspended, a session's expiry does not.
+//! clock stops while the machine is suspended, a session's expiry does not. A session's end is a
+//! moment on the wall clock (AWS's), and is watched on it, whichever way the clock is set. The
+//! clipboard's deadline is a delay after the copy instead: it is kept on both clocks and met on
+//! whichever comes first, so a wall clock set back an hour does not leave an export on the
+//! clipboard for that hour.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -66,9 +70,33 @@ pub struct Supervisor {
     /// until they end, and is stopped then.
     retired: Vec<(String, SystemTime)>,
     shown: Option<String>,
-    clipboard: Option<(u64, SystemTime)>,
+    clipboard: Option<Clip>,
     /// When the shown session's title next changes.
     title_at: Option<SystemTime>,
+}
+
+/// Text keyfob put on the clipboard: its fingerprint, and when to clear it on the wall clock and
+/// on tokio's (monotonic) clock.
+#[derive(Clone, Copy, Debug)]
+struct Clip {
+    fingerprint: u64,
+    at: SystemTime,
+    by: tokio::time::Instant,
+}
+
+impl Clip {
+    /// Whether it is due at `now` (wall) or by the monotonic clock.
+    fn due(&self, now: SystemTime) -> bool {
+        now >= self.at || tokio::time::Instant::now() >= self.by
+    }
+
+    /// The earlier deadline, as a moment on the wall clock read at `now`.
+    fn next(&self, now: SystemTime) -> SystemTime {
+        let left = self
+            .by
+            .saturating_duration_since(tokio::time::Instant::now());
+        self.at.min(now + left)
+    }
 }
 
 impl Supervisor {
@@ -111,9 +139,16 @@ impl Supervisor {
             Watch::Clipboard {
                 fingerprint,
                 clear_at,
-            } => self.clipboard = Some((fingerprint, clear_at)),
+            } => {
+                let after = clear_at.duration_since(now).unwrap_or_default();
+                self.clipboard = Some(Clip {
+                    fingerprint,
+                    at: clear_at,
+                    by: tokio::time::Instant::now() + after,
+                });
+            }
             Watch::ClearClipboardNow { fingerprint } => {
-                if self.clipboard.is_some_and(|(f, _)| f == fingerprint) {
+                if self.clipboard.is_some_and(|c| c.fingerprint == fingerprint) {
                     self.clipboard = None;
                 }
                 fx.clear_clipboard(fingerprint);
@@ -173,11 +208,11 @@ impl Supervisor {
         for (name, end) in due {
             fx.expired(&name, end);
         }
-        if let Some((fingerprint, at)) = self.clipboard
-            && now >= at
+        if let Some(clip) = self.clipboard
+            && clip.due(now)
         {
             self.clipboard = None;
-            fx.clear_clipboard(fingerprint);
+            fx.clear_clipboard(clip.fingerprint);
         }
         if self.title_at.is_some_and(|t| now >= t) {
             self.title_at = None;
@@ -204,7 +239,7 @@ impl Supervisor {
         });
         sessions
             .chain(self.retired.iter().map(|(_, end)| *end))
-            .chain(self.clipboard.map(|(_, at)| at))
+            .chain(self.clipboard.map(|c| c.next(now)))
             .chain(self.title_at)
             .min()
     }

@@ -289,3 +289,111 @@ async fn a_chained_role_is_renewed_before_its_warnings_and_each_renewal_is_asked
         ]
     );
 }
+
+/// A supervisor whose wall clock the test sets forward or back (a suspend and resume, a clock
+/// corrected by an hour): tokio's paused time, plus the shift. The log's times are tokio's.
+fn start_shifting() -> (
+    tokio::sync::mpsc::UnboundedSender<Watch>,
+    Arc<Log>,
+    SystemTime,
+    Arc<std::sync::atomic::AtomicI64>,
+) {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let log = Arc::new(Log::default());
+    *log.1.lock().unwrap() = Some((tokio::time::Instant::now(), t0));
+    let start = tokio::time::Instant::now();
+    let shift = Arc::new(AtomicI64::new(0));
+    let by = Arc::clone(&shift);
+    let clock: Clock = Arc::new(move || {
+        let t = t0 + (tokio::time::Instant::now() - start);
+        let s = by.load(Ordering::SeqCst);
+        let d = Duration::from_secs(s.unsigned_abs());
+        if s >= 0 { t + d } else { t - d }
+    });
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(run(rx, clock, log.clone() as Arc<dyn Effects>));
+    (tx, log, t0, shift)
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_suspend_of_an_hour_what_fell_due_meanwhile_happens_within_a_recheck() {
+    let (tx, log, t0, shift) = start_shifting();
+    let n = |s: &str| Did::Notify(s.to_owned());
+    tx.send(Watch::Sessions {
+        sessions: vec![
+            // Ends during the suspend.
+            watched("a", t0, 50 * 60),
+            // Is 14 minutes from its end on resume.
+            watched("b", t0, 75 * 60),
+            // A chained role due for renewal (10 minutes before its end) during the suspend.
+            chained("c", t0, 70 * 60, 10 * 60),
+        ],
+        shown: None,
+    })
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(45)).await;
+    assert_eq!(
+        notes(&log.take()),
+        vec![],
+        "nothing due in the first minute"
+    );
+    // The machine sleeps for an hour: tokio's clock stood still, the wall clock did not.
+    shift.store(3600, std::sync::atomic::Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(20 * 60)).await;
+    let got = notes(&log.take());
+    assert_eq!(
+        got,
+        vec![
+            // At the next re-check after the resume (at most RECHECK, 30 s, after it, at
+            // 45 s): the ended session is
+            // stopped with no warning late, the one 14 minutes from its end is warned once,
+            // and the renewal is asked for, its passed warnings not announced late.
+            (60, Did::Expired("a".into(), 50 * 60)),
+            (60, n("AWS session b ends in under 15 minutes")),
+            (60, Did::Renew("c".into())),
+            // Then on time by the wall clock: c's renewal never came.
+            (300, n("AWS session c ends in under 5 minutes")),
+            (600, n("AWS session b ends in under 5 minutes")),
+            (600, Did::Expired("c".into(), 70 * 60)),
+            (900, Did::Expired("b".into(), 75 * 60)),
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wall_clock_set_back_an_hour_delays_no_clipboard_clearing_and_repeats_no_warning() {
+    let (tx, log, t0, shift) = start_shifting();
+    let n = |s: &str| Did::Notify(s.to_owned());
+    tx.send(Watch::Sessions {
+        sessions: vec![watched("s", t0, 20 * 60), watched("w", t0, 15 * 60 + 30)],
+        shown: None,
+    })
+    .unwrap();
+    // An export copied now, to be cleared in a minute.
+    tx.send(Watch::Clipboard {
+        fingerprint: 9,
+        clear_at: t0 + Duration::from_secs(60),
+    })
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(45)).await;
+    // The wall clock is set back an hour.
+    shift.store(-3600, std::sync::atomic::Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(5000)).await;
+    assert_eq!(
+        notes(&log.take()),
+        vec![
+            (30, n("AWS session w ends in under 15 minutes")),
+            // A minute after the copy, as promised: not an hour and a minute.
+            (60, Did::Clear(9)),
+            // A session's end is a moment on the wall clock (AWS's): its warnings and its end
+            // follow the clock as set, an hour later, and w's 15-minute warning, given before
+            // the clock went back, is not given again when the clock reaches it a second time.
+            (3900, n("AWS session s ends in under 15 minutes")),
+            (4230, n("AWS session w ends in under 5 minutes")),
+            (4500, n("AWS session s ends in under 5 minutes")),
+            (4530, Did::Expired("w".into(), 15 * 60 + 30)),
+            (4800, Did::Expired("s".into(), 20 * 60)),
+        ]
+    );
+}
