@@ -15,6 +15,8 @@ pub mod clipboard;
 pub mod clock;
 pub mod credfile;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(unix)]
 pub mod ipc;
 pub mod keystore;

@@ -86,8 +86,9 @@ pub fn code(account: &str, timeout: Duration) -> Result<Secret, OathError> {
     Err(failure(account, &err, code))
 }
 
-/// Tells ykman's failures apart by its messages.
-fn failure(account: &str, stderr: &str, stdout: &str) -> OathError {
+/// Tells ykman's failures apart by its messages. Public for the fuzz target only.
+#[doc(hidden)]
+pub fn failure(account: &str, stderr: &str, stdout: &str) -> OathError {
     let text = stderr.to_lowercase();
     if text.contains("no yubikey") || text.contains("failed connecting") {
         OathError::NoKey
@@ -98,7 +99,11 @@ fn failure(account: &str, stderr: &str, stdout: &str) -> OathError {
     } else if text.contains("timed out") || text.contains("touch timeout") {
         OathError::TouchTimedOut
     } else {
-        let said = stderr.trim().lines().last().unwrap_or(stdout);
+        // One line, as every message is: the last one ykman wrote, on stderr, else on stdout.
+        let last_line = |text: &str| text.trim().lines().last().map(str::to_owned);
+        let said = last_line(stderr)
+            .or_else(|| last_line(stdout))
+            .unwrap_or_default();
         OathError::Failed(said.chars().take(200).collect())
     }
 }
@@ -126,6 +131,19 @@ mod tests {
         assert_eq!(
             f("Error: something odd\n"),
             OathError::Failed("Error: something odd".into())
+        );
+    }
+
+    #[test]
+    fn a_message_from_stdout_is_one_line_too() {
+        // Nothing on stderr and two lines on stdout.
+        assert_eq!(
+            failure("AWS:alice", "", "Enter password:\nWrong password"),
+            OathError::Failed("Wrong password".into())
+        );
+        assert_eq!(
+            failure("AWS:alice", "  \n", ""),
+            OathError::Failed(String::new())
         );
     }
 }

@@ -126,7 +126,23 @@ impl From<&Session> for SessionRecord {
 }
 
 impl SessionRecord {
+    /// When the session was issued and when it ends; `None` when either lies past what the
+    /// platform's clock can hold (a damaged record: keyfob never writes one).
+    fn times(&self) -> Option<(SystemTime, SystemTime)> {
+        let at = |secs: u64, nanos: u32| {
+            let since =
+                Duration::from_secs(secs).checked_add(Duration::from_nanos(nanos.into()))?;
+            UNIX_EPOCH.checked_add(since)
+        };
+        Some((
+            at(self.issued_at, self.issued_at_nanos)?,
+            at(self.expires_at, self.expires_at_nanos)?,
+        ))
+    }
+
     pub(super) fn into_session(self) -> Session {
+        // `decode` refuses a record whose times do not fit.
+        let (issued_at, expires_at) = self.times().unwrap_or((UNIX_EPOCH, UNIX_EPOCH));
         Session {
             name: self.name.clone(),
             origin: self.origin.clone(),
@@ -135,8 +151,8 @@ impl SessionRecord {
                 secret_access_key: Secret::new(self.secret_access_key.clone()),
                 session_token: self.session_token.clone().map(Secret::new),
             },
-            issued_at: UNIX_EPOCH + Duration::new(self.issued_at, self.issued_at_nanos),
-            expires_at: UNIX_EPOCH + Duration::new(self.expires_at, self.expires_at_nanos),
+            issued_at,
+            expires_at,
             identity: self.identity.clone(),
             source_identity: self.source_identity.clone(),
             kind: self.kind.clone(),
@@ -150,6 +166,56 @@ pub(super) fn encode(item: &Item) -> String {
     serde_json::to_string(item).unwrap_or_default()
 }
 
+/// The item a keyring entry holds; `None` when it is not one keyfob can use (reported as
+/// damaged).
 pub(super) fn decode(text: &Secret) -> Option<Item> {
-    serde_json::from_str(text.expose()).ok()
+    let item: Item = serde_json::from_str(text.expose()).ok()?;
+    match &item {
+        Item::Session(record) if record.times().is_none() => None,
+        Item::Session(_) | Item::Key(_) => Some(item),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::sample_session;
+
+    /// The fuzz input `fuzz/regressions/keyring_record/expiry-past-the-clock`: a session entry
+    /// whose `expires_at` is 18446744073709551615 made listing the keyring panic.
+    #[test]
+    fn a_session_whose_times_do_not_fit_the_clock_is_damaged() {
+        let session = sample_session("s3cret", "t0ken");
+        let text = encode(&Item::Session(Box::new(SessionRecord::from(&session))));
+        match decode(&Secret::new(text.clone())) {
+            Some(Item::Session(r)) => assert_eq!(r.into_session(), session),
+            _ => panic!("a record keyfob wrote reads back"),
+        }
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        // Seconds past the clock's range; and the clock's last second (on Unix) with nanoseconds
+        // that carry past it.
+        let last_second = u64::try_from(i64::MAX).unwrap();
+        for damage in [
+            [("expires_at", u64::MAX)].as_slice(),
+            &[("issued_at", u64::MAX)],
+            &[
+                ("expires_at", last_second),
+                ("expires_at_nanos", u64::from(u32::MAX)),
+            ],
+        ] {
+            let mut damaged = json.clone();
+            for (field, value) in damage {
+                damaged[*field] = (*value).into();
+            }
+            let read = decode(&Secret::new(damaged.to_string()));
+            assert!(read.is_none(), "{damage:?} was read as a session");
+        }
+        // The last second itself fits.
+        #[cfg(unix)]
+        {
+            let mut edge = json;
+            edge["expires_at"] = last_second.into();
+            assert!(decode(&Secret::new(edge.to_string())).is_some());
+        }
+    }
 }

@@ -1,0 +1,3 @@
+//! libFuzzer's entry for `keyfob::fuzzing::ipc_line`, where its input and invariants are described.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keyfob::fuzzing::ipc_line(data));

@@ -1,0 +1,3 @@
+//! libFuzzer's entry for `keyfob::fuzzing::profiles`, where its input and invariants are described.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keyfob::fuzzing::profiles(data));
