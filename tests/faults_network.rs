@@ -228,7 +228,7 @@ fn the_network_dropping_mid_listing_keeps_the_rows_listed_and_continue_resumes()
     assert!(!browser.complete);
     assert!(browser.next_token.is_some(), "Continue has a token");
     let error = browser.error.clone().expect("the failure is shown");
-    // (Its wording is the ignored test below: a known defect.)
+    assert_eq!(error.kind, ErrorKind::Unreachable, "{error:?}");
     assert!(!error.message.is_empty() && !error.message.contains('\n'));
     assert!(
         !error.message.contains("dispatch") && !error.message.contains("hyper"),
@@ -252,13 +252,9 @@ fn the_network_dropping_mid_listing_keeps_the_rows_listed_and_continue_resumes()
     assert_eq!(listed, keys);
 }
 
-/// The sentence for an answer cut short says the connection broke. Known defect: it says
-/// "Listing the folder failed: the server answered HTTP 200 with no error keyfob could read"
-/// (kind Other), because `AwsError::from_sdk` (src/aws/errors.rs) reads every `ResponseError`
-/// as an unreadable error response, also a 200 whose body broke off (hyper's `IncompleteBody`).
-/// Run with `--ignored` once that is fixed, then drop the `ignore`.
+/// The sentence for an answer cut short says the connection broke (a 200 whose body broke off,
+/// hyper's `IncompleteBody`), not that the server sent an error keyfob could not read.
 #[test]
-#[ignore = "known defect in src/aws/errors.rs: a body cut short is called an unreadable HTTP 200"]
 fn a_page_cut_short_is_said_to_be_a_lost_connection() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let moto = Moto::start();

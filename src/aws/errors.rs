@@ -36,6 +36,8 @@ pub enum ErrorKind {
     Invalid,
     /// The bucket or object does not exist.
     NotFound,
+    /// The object (or local file) changed meanwhile: what was done no longer fits it.
+    Changed,
     Other,
 }
 
@@ -106,6 +108,17 @@ impl AwsError {
                 message: "Could not reach AWS; check your network (or AWS_ENDPOINT_URL)".to_owned(),
                 detail: chain,
             },
+            SdkError::ResponseError(r)
+                if r.raw().status().is_success() && connection_lost(&chain) =>
+            {
+                Self {
+                    kind: ErrorKind::Unreachable,
+                    message: format!(
+                        "{action} broke off: the connection was lost; check your network and try again"
+                    ),
+                    detail: chain,
+                }
+            }
             SdkError::ResponseError(r) => {
                 // The answer could not be read: keep the SDK's reason in the detail.
                 let mut e = Self::from_response(action, r.raw(), None, None);
@@ -250,6 +263,22 @@ fn request_code(code: &str, msg: &str) -> Option<(ErrorKind, String)> {
         ),
         _ => return None,
     })
+}
+
+/// Whether an answer that began well (2xx) was cut off by the connection rather than unreadable
+/// as sent: the SDK's error chain names an I/O failure of the body.
+fn connection_lost(chain: &str) -> bool {
+    let chain = chain.to_lowercase();
+    [
+        "connection",
+        "incomplete",
+        "unexpected eof",
+        "reset by peer",
+        "broken pipe",
+        "error reading a body",
+    ]
+    .iter()
+    .any(|sign| chain.contains(sign))
 }
 
 /// The sentence for any other code, or none (`""`): a 5xx status says the service failed,
