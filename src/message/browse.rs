@@ -6,7 +6,8 @@ use std::time::Duration;
 use super::RequestId;
 use crate::aws::errors::AwsError;
 use crate::aws::s3::{
-    BucketInfo, DeleteReport, ObjectDetails, Page, Picked, Plan, Preview, PreviewKind, VersionInfo,
+    BucketInfo, DeleteReport, ObjectDetails, Page, Picked, Plan, Preview, PreviewKind, Record,
+    Unfinished, VersionInfo,
 };
 use crate::secret::Secret;
 use crate::session::SessionCreds;
@@ -107,6 +108,15 @@ pub enum BrowseEvent {
         id: RequestId,
         /// What happened.
         update: TransferUpdate,
+    },
+    /// The interrupted transfers that can resume (sent when the worker starts, and whenever a
+    /// resumable transfer ends or is discarded).
+    Interrupted(Vec<Record>),
+    /// A bucket's unfinished multipart uploads (listed, or listed again after aborting some), or
+    /// why not.
+    Unfinished {
+        id: RequestId,
+        result: Result<Vec<Unfinished>, AwsError>,
     },
 }
 
@@ -261,6 +271,14 @@ pub enum BucketJob {
         size: u64,
         kind: PreviewKind,
     },
+    /// Resume the interrupted transfer `record` (of this bucket), as a transfer.
+    Resume { record: String },
+    /// Drop the interrupted transfer `record`: its hidden file or its parts on S3.
+    Discard { record: String },
+    /// List the bucket's unfinished multipart uploads.
+    Unfinished,
+    /// Abort these unfinished uploads (key, upload id), then list them again.
+    AbortUnfinished { uploads: Vec<(String, String)> },
 }
 
 impl BrowseCommand {

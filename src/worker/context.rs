@@ -8,7 +8,7 @@ use super::lease::Leases;
 use super::ports::{FileDialogs, UrlOpener};
 use super::supervisor;
 use crate::aws::AwsEnv;
-use crate::aws::s3::Clients;
+use crate::aws::s3::{Clients, Store};
 use crate::clock::Clock;
 
 /// What every task may need.
@@ -23,6 +23,8 @@ pub(super) struct Ctx {
     pub(super) dialogs: Arc<dyn FileDialogs>,
     pub(super) browser: Arc<dyn UrlOpener>,
     pub(super) watch: tokio::sync::mpsc::UnboundedSender<supervisor::Watch>,
+    /// Where resumable transfers keep their records; none: transfers do not resume.
+    pub(super) transfers: Option<Arc<Store>>,
     /// Tools waiting for the window's answer.
     #[cfg(unix)]
     pub(super) tools: super::tools::Waiting,

@@ -67,6 +67,7 @@ pub fn spawn_opening(env: AwsEnv, open: OpenKeystore, ports: Ports) -> std::io::
         dialogs,
         tool_socket,
         browser,
+        transfers,
     } = ports;
     let (cmd_tx, cmd_rx) = std::sync::mpsc::channel::<Command>();
     let (ev_tx, ev_rx) = std::sync::mpsc::channel::<Event>();
@@ -110,7 +111,11 @@ pub fn spawn_opening(env: AwsEnv, open: OpenKeystore, ports: Ports) -> std::io::
                 dialogs,
                 browser,
                 watch: watch_tx,
+                transfers: transfers.map(|dir| Arc::new(crate::aws::s3::Store::new(dir))),
             };
+            if let Some(store) = &ctx.transfers {
+                runtime.spawn(s3::send_interrupted(Arc::clone(store), send.clone()));
+            }
             dispatch(&runtime, &ctx, &cmd_rx, &send);
         })?;
     Ok(Channels {

@@ -156,6 +156,9 @@ pub struct Ports {
     /// Where tools reach the window (see [`crate::ipc`]); none for a worker without a window.
     pub tool_socket: Option<PathBuf>,
     pub browser: Arc<dyn UrlOpener>,
+    /// Where interrupted transfers are kept to resume (see [`crate::aws::s3::Store`]); none: no
+    /// transfer is resumable.
+    pub transfers: Option<PathBuf>,
 }
 
 impl Ports {
@@ -170,6 +173,7 @@ impl Ports {
             dialogs: Arc::new(NativeDialogs),
             tool_socket: None,
             browser: Arc::new(DesktopBrowser),
+            transfers: crate::aws::s3::Store::default_dir(),
         }
     }
 
@@ -184,6 +188,7 @@ impl Ports {
             dialogs: Arc::new(NoDialogs),
             tool_socket: None,
             browser: Arc::new(NoBrowser),
+            transfers: None,
         }
     }
 }

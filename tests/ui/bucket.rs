@@ -373,3 +373,104 @@ fn after_a_sign_out_a_change_that_ends_sends_nothing_with_the_old_keys() {
     }));
     rig.expect_nothing_sent("nothing is sent with a signed-out session's keys");
 }
+
+/// An upload interrupted at 2 of 3 parts, as the worker reports it.
+fn interrupted_upload() -> keyfob::aws::s3::Record {
+    use keyfob::aws::s3::{FileTime, Job, RECORD_VERSION, Record, UploadState};
+    Record {
+        version: RECORD_VERSION,
+        id: "rec-1".into(),
+        session: "alice".into(),
+        bucket: "reports".into(),
+        region: Some("us-east-1".into()),
+        key: "big/disk.iso".into(),
+        total: 12 * 1024 * 1024,
+        job: Job::Upload(UploadState {
+            path: PathBuf::from("/home/alice/disk.iso"),
+            size: 12 * 1024 * 1024,
+            modified: FileTime { secs: 1, nanos: 0 },
+            part_size: 5 * 1024 * 1024,
+            upload_id: "up-1".into(),
+            parts: [(1, "e1".to_owned()), (2, "e2".to_owned())].into(),
+        }),
+    }
+}
+
+#[test]
+fn an_interrupted_transfer_is_offered_to_resume_or_discard() {
+    let mut rig = in_reports();
+    rig.sent();
+    rig.reply(Event::Browse(BrowseEvent::Interrupted(vec![
+        interrupted_upload(),
+        keyfob::aws::s3::Record {
+            id: "rec-2".into(),
+            key: "big/other.iso".into(),
+            ..interrupted_upload()
+        },
+    ])));
+    rig.shows("Uploading disk.iso — interrupted at 83 % (10.0 MiB of 12.0 MiB), s3://reports/big/disk.iso");
+    rig.h
+        .get_all_by_role_and_label(Role::Button, "Resume")
+        .next()
+        .unwrap()
+        .click();
+    rig.settle();
+    let (_, job) = take_job(&mut rig);
+    assert!(
+        matches!(&job, BucketJob::Resume { record } if record == "rec-1"),
+        "{job:?}"
+    );
+    rig.hides("disk.iso — interrupted");
+    rig.click("Discard");
+    let (_, job) = take_job(&mut rig);
+    assert!(
+        matches!(&job, BucketJob::Discard { record } if record == "rec-2"),
+        "{job:?}"
+    );
+    rig.hides("interrupted at");
+}
+
+#[test]
+fn unfinished_uploads_are_listed_and_aborted_one_or_all() {
+    let mut rig = in_reports();
+    rig.sent();
+    rig.click("Unfinished uploads…");
+    let (id, job) = take_job(&mut rig);
+    assert!(matches!(job, BucketJob::Unfinished), "{job:?}");
+    rig.shows("Listing the unfinished uploads…");
+    let listed = vec![
+        keyfob::aws::s3::Unfinished {
+            key: "a.bin".into(),
+            upload_id: "u-a".into(),
+            initiated: Some(t(0)),
+        },
+        keyfob::aws::s3::Unfinished {
+            key: "b.bin".into(),
+            upload_id: "u-b".into(),
+            initiated: None,
+        },
+    ];
+    rig.reply(Event::Browse(BrowseEvent::Unfinished {
+        id,
+        result: Ok(listed),
+    }));
+    rig.shows("2 unfinished uploads: S3 keeps (and bills) their parts until they are aborted");
+    rig.h
+        .get_all_by_role_and_label(Role::Button, "Abort")
+        .next()
+        .unwrap()
+        .click();
+    rig.settle();
+    let (id, job) = take_job(&mut rig);
+    assert!(
+        matches!(&job, BucketJob::AbortUnfinished { uploads } if uploads == &[("a.bin".to_owned(), "u-a".to_owned())]),
+        "{job:?}"
+    );
+    rig.reply(Event::Browse(BrowseEvent::Unfinished {
+        id,
+        result: Ok(vec![]),
+    }));
+    rig.shows("No unfinished uploads: nothing here is billed for parts");
+    rig.click("Close");
+    rig.hides("Unfinished uploads in reports");
+}

@@ -1,7 +1,9 @@
 //! Downloads that only appear when complete and verified: a small object in one GET, a large one
 //! as ranged GETs in parallel, each streamed straight to its place in a hidden temporary file (so
-//! memory stays a few chunks whatever the size), then moved into place.
+//! memory stays a few chunks whatever the size), then moved into place. A resumable download keeps
+//! its hidden file and a record of the ranges in it until it is complete.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,9 +11,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
 use md5::{Digest as _, Md5};
-use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncSeekExt as _, AsyncWriteExt as _};
 
 use super::Progress;
+use super::upload::Keep;
+pub(super) use super::verify::Expected;
 use crate::aws::errors::{AwsError, ErrorKind};
 
 /// Objects up to this size come in one GET; larger ones in ranges of this size.
@@ -51,7 +55,7 @@ impl<'a> Object<'a> {
 
 /// Removes a file when dropped, unless disarmed: a cancelled (aborted) or failed download leaves
 /// nothing behind.
-struct TempFile(Option<PathBuf>);
+pub(super) struct TempFile(pub(super) Option<PathBuf>);
 
 impl Drop for TempFile {
     fn drop(&mut self) {
@@ -97,14 +101,43 @@ pub async fn download_object(
     existing: Existing,
     progress: Progress,
 ) -> Result<u64, AwsError> {
+    download_kept(client, obj, dest, existing, progress, None).await
+}
+
+/// [`download_object`], with a download in ranges resumable: its hidden file and a [`Record`] of
+/// the ranges written are kept in `keep` until the file is in place, so that a failure, a
+/// cancelled task or a restart goes on with [`super::resume_download`] (or [`super::discard`]).
+pub async fn download_resumable(
+    client: &Client,
+    obj: Object<'_>,
+    dest: &Path,
+    existing: Existing,
+    progress: Progress,
+    keep: &Keep,
+) -> Result<u64, AwsError> {
+    download_kept(client, obj, dest, existing, progress, Some(keep)).await
+}
+
+pub(super) fn refuse_existing(dest: &Path) -> AwsError {
+    AwsError::new(
+        ErrorKind::Invalid,
+        format!(
+            "{} already exists; keyfob does not overwrite files",
+            dest.display()
+        ),
+    )
+}
+
+async fn download_kept(
+    client: &Client,
+    obj: Object<'_>,
+    dest: &Path,
+    existing: Existing,
+    progress: Progress,
+    keep: Option<&Keep>,
+) -> Result<u64, AwsError> {
     if existing == Existing::Refuse && tokio::fs::try_exists(dest).await.unwrap_or(false) {
-        return Err(AwsError::new(
-            ErrorKind::Invalid,
-            format!(
-                "{} already exists; keyfob does not overwrite files",
-                dest.display()
-            ),
-        ));
+        return Err(refuse_existing(dest));
     }
     // The first range, or the whole object: S3 answers 416 to a range of an empty object.
     let first = match get(client, obj, Some((0, RANGE_SIZE)), None).await {
@@ -113,7 +146,12 @@ pub async fn download_object(
     }
     .map_err(AwsError::from)?;
     let expected = Expected::of(&first);
-    let tmp_path = temp_path_for(dest);
+    let whole = expected.length.is_none_or(|n| n <= RANGE_SIZE);
+    let keep = keep.filter(|_| !whole && expected.etag.is_some());
+    let tmp_path = match keep {
+        Some(k) => kept_temp_path(dest, &k.id),
+        None => temp_path_for(dest),
+    };
     // Created with a plain open(2) on this worker thread, with no await before the guard is
     // armed: a download cancelled while an open ran on a blocking thread could otherwise leave a
     // file no guard knows about. Armed only once the file is ours (the name is unique, see
@@ -126,33 +164,63 @@ pub async fn download_object(
         .map_err(|e| io_error("Cannot create", &tmp_path, &e))?;
     let mut guard = TempFile(Some(tmp_path.clone()));
     let done = Arc::new(AtomicU64::new(0));
-    let whole = expected.length.is_none_or(|n| n <= RANGE_SIZE);
     let sum = if whole {
         // One answer with the whole object: hashed as it streams.
         write_at(first.body, file, &tmp_path, 0, &done, &progress, true).await?
     } else {
-        file.set_len(expected.length.unwrap_or(0))
+        let total = expected.length.unwrap_or(0);
+        file.set_len(total)
             .await
             .map_err(|e| io_error("Cannot write", &tmp_path, &e))?;
         write_at(first.body, file, &tmp_path, 0, &done, &progress, false).await?;
+        let mut record = keep.map(|k| {
+            let at = (dest, tmp_path.as_path(), total);
+            super::partial::new_record(k, obj, at, &expected, existing)
+        });
+        if let (Some(k), Some(r)) = (keep, &record) {
+            match k.store.save(r) {
+                // From here the hidden file outlives this task: it is resumed or discarded.
+                Ok(()) => guard.0 = None,
+                Err(e) => {
+                    tracing::warn!("the download will not be resumable: its record: {e}");
+                    record = None;
+                }
+            }
+        }
         let rest = Ranges {
             client,
             obj,
             etag: expected.etag.as_deref(),
             path: &tmp_path,
         };
-        rest.fetch(expected.length.unwrap_or(0), &done, &progress)
-            .await?;
+        let have = BTreeSet::from([0]);
+        rest.fetch(total, have, &done, &progress, |ranges| {
+            if let (Some(k), Some(r)) = (keep, record.as_mut()) {
+                super::partial::save_ranges(&k.store, r, ranges);
+            }
+        })
+        .await?;
         None
     };
     let written = done.load(Ordering::SeqCst);
-    expected.check(written, sum, &tmp_path).await?;
+    let checked = expected.check(written, sum, &tmp_path).await;
+    if let Some(k) = keep {
+        // A file that does not check out is no use to a resume either.
+        if checked.is_err() {
+            drop(std::fs::remove_file(&tmp_path));
+            k.store.forget(&k.id);
+        }
+    }
+    checked?;
     place(&mut guard, &tmp_path, dest, existing)?;
+    if let Some(k) = keep {
+        k.store.forget(&k.id);
+    }
     Ok(written)
 }
 
 /// Moves the checked temporary file to `dest`.
-fn place(
+pub(super) fn place(
     guard: &mut TempFile,
     tmp: &Path,
     dest: &Path,
@@ -162,13 +230,13 @@ fn place(
         // No clobbering: a file that appeared meanwhile is kept and the download is refused.
         Existing::Refuse => {
             std::fs::hard_link(tmp, dest).map_err(|e| io_error("Cannot create", dest, &e))?;
-            drop(guard.0.take().map(std::fs::remove_file));
+            drop(std::fs::remove_file(tmp));
         }
         Existing::Replace => {
             std::fs::rename(tmp, dest).map_err(|e| io_error("Cannot replace", dest, &e))?;
-            guard.0 = None;
         }
     }
+    guard.0 = None;
     Ok(())
 }
 
@@ -206,7 +274,7 @@ async fn get(
         .map_err(|e| match e.raw_response().map(|r| r.status().as_u16()) {
             Some(416) => Refusal::Unsatisfiable,
             Some(412) => Refusal::Error(AwsError::new(
-                ErrorKind::Other,
+                ErrorKind::Changed,
                 "The object changed during the download; download it again",
             )),
             _ => Refusal::Error(AwsError::from_sdk("Downloading", &e)),
@@ -214,45 +282,47 @@ async fn get(
 }
 
 /// The ranges after the first, [`PARALLEL_RANGES`] at a time.
-struct Ranges<'a> {
-    client: &'a Client,
-    obj: Object<'a>,
-    etag: Option<&'a str>,
-    path: &'a Path,
+pub(super) struct Ranges<'a> {
+    pub(super) client: &'a Client,
+    pub(super) obj: Object<'a>,
+    pub(super) etag: Option<&'a str>,
+    pub(super) path: &'a Path,
 }
 
 impl Ranges<'_> {
-    async fn fetch(
+    /// Fetches every range of `total` bytes not in `have`, [`PARALLEL_RANGES`] at a time, each
+    /// a task of its own; `written` is told the ranges flushed so far after each one, here in the
+    /// calling task (nothing is recorded once this future is dropped).
+    pub(super) async fn fetch(
         &self,
         total: u64,
+        mut have: BTreeSet<u64>,
         done: &Arc<AtomicU64>,
         progress: &Progress,
+        mut written: impl FnMut(&BTreeSet<u64>),
     ) -> Result<(), AwsError> {
-        let next = Arc::new(AtomicU64::new(RANGE_SIZE));
+        let mut todo: Vec<u64> = (0..total.div_ceil(RANGE_SIZE))
+            .map(|n| n * RANGE_SIZE)
+            .filter(|start| !have.contains(start))
+            .collect();
+        todo.reverse();
         let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..PARALLEL_RANGES {
-            let (client, next, done, progress) = (
-                self.client.clone(),
-                Arc::clone(&next),
-                Arc::clone(done),
-                Arc::clone(progress),
-            );
-            let (bucket, key) = (self.obj.bucket.to_owned(), self.obj.key.to_owned());
-            let version = self.obj.version.map(str::to_owned);
-            let etag = self.etag.map(str::to_owned);
-            let path = self.path.to_owned();
-            // Each task takes the next range until none is left.
-            tasks.spawn(async move {
-                let obj = Object {
-                    bucket: &bucket,
-                    key: &key,
-                    version: version.as_deref(),
-                };
-                loop {
-                    let start = next.fetch_add(RANGE_SIZE, Ordering::SeqCst);
-                    if start >= total {
-                        return Ok::<(), AwsError>(());
-                    }
+        loop {
+            while tasks.len() < PARALLEL_RANGES
+                && let Some(start) = todo.pop()
+            {
+                let (client, done, progress) =
+                    (self.client.clone(), Arc::clone(done), Arc::clone(progress));
+                let (bucket, key) = (self.obj.bucket.to_owned(), self.obj.key.to_owned());
+                let version = self.obj.version.map(str::to_owned);
+                let etag = self.etag.map(str::to_owned);
+                let path = self.path.to_owned();
+                tasks.spawn(async move {
+                    let obj = Object {
+                        bucket: &bucket,
+                        key: &key,
+                        version: version.as_deref(),
+                    };
                     let len = RANGE_SIZE.min(total - start);
                     let out = get(&client, obj, Some((start, len)), etag.as_deref()).await?;
                     let file = tokio::fs::OpenOptions::new()
@@ -261,17 +331,29 @@ impl Ranges<'_> {
                         .await
                         .map_err(|e| io_error("Cannot write", &path, &e))?;
                     write_at(out.body, file, &path, start, &done, &progress, false).await?;
-                }
-            });
-        }
-        // The first failure ends the download; dropping the set aborts the other tasks.
-        while let Some(joined) = tasks.join_next().await {
-            joined.map_err(|e| {
+                    Ok::<u64, AwsError>(start)
+                });
+            }
+            // The first failure ends the download; dropping the set aborts the other tasks.
+            let Some(joined) = tasks.join_next().await else {
+                return Ok(());
+            };
+            let start = joined.map_err(|e| {
                 AwsError::new(ErrorKind::Other, format!("A download task failed: {e}"))
             })??;
+            have.insert(start);
+            written(&have);
         }
-        Ok(())
     }
+}
+
+/// The hidden file of the resumable download `id` next to `dest`.
+fn kept_temp_path(dest: &Path, id: &str) -> PathBuf {
+    let dir = dest
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    dir.join(format!(".keyfob-part-{id}"))
 }
 
 /// A hidden file next to `dest`, unique to this process and this download, and short (a name of
@@ -322,82 +404,6 @@ async fn write_at(
     file.flush().await.map_err(wrote)?;
     file.sync_all().await.map_err(wrote)?;
     Ok(md5)
-}
-
-/// What S3 says the object is, for checking the download against.
-struct Expected {
-    /// The object's whole length (from a range's Content-Range, else Content-Length).
-    length: Option<u64>,
-    /// The ETag, to pin the other ranges to.
-    etag: Option<String>,
-    /// The ETag when it is the MD5 of the content: a single-part object not encrypted with KMS.
-    md5: Option<String>,
-}
-
-impl Expected {
-    fn of(out: &aws_sdk_s3::operation::get_object::GetObjectOutput) -> Self {
-        let etag = out.e_tag().map(|e| e.trim_matches('"').to_owned());
-        let kms = out
-            .server_side_encryption()
-            .is_some_and(|s| s.as_str().starts_with("aws:kms"));
-        // "bytes 0-8388607/536870912": the total after the slash.
-        let total = out
-            .content_range()
-            .and_then(|r| r.rsplit('/').next())
-            .and_then(|n| n.parse().ok());
-        Self {
-            length: total.or_else(|| out.content_length().and_then(|l| u64::try_from(l).ok())),
-            md5: etag
-                .clone()
-                .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
-                .filter(|_| !kms),
-            etag,
-        }
-    }
-
-    /// Checks the length, and the MD5 when the ETag is one: from the hash made while streaming,
-    /// else by reading the file back (a large object uploaded in one part).
-    async fn check(self, done: u64, streamed: Option<Md5>, path: &Path) -> Result<(), AwsError> {
-        if let Some(n) = self.length
-            && n != done
-        {
-            return Err(AwsError::new(
-                ErrorKind::Other,
-                format!("The download is incomplete: {done} of {n} bytes"),
-            ));
-        }
-        let Some(tag) = self.md5 else { return Ok(()) };
-        let md5 = match streamed {
-            Some(m) => m,
-            None => md5_of_file(path).await?,
-        };
-        let sum: String = md5.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        if !sum.eq_ignore_ascii_case(&tag) {
-            return Err(AwsError::new(
-                ErrorKind::Other,
-                format!("The download is damaged: its MD5 {sum} differs from the ETag {tag}"),
-            ));
-        }
-        Ok(())
-    }
-}
-
-async fn md5_of_file(path: &Path) -> Result<Md5, AwsError> {
-    let mut file = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| io_error("Cannot read", path, &e))?;
-    let mut md5 = Md5::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .await
-            .map_err(|e| io_error("Cannot read", path, &e))?;
-        let Some(chunk) = buf.get(..n).filter(|c| !c.is_empty()) else {
-            return Ok(md5);
-        };
-        md5.update(chunk);
-    }
 }
 
 #[cfg(test)]

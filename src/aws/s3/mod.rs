@@ -6,17 +6,24 @@
 mod batch;
 mod change;
 mod download;
+mod partial;
 mod preview;
 mod query;
+mod resume;
 mod tree;
+mod unfinished;
 mod upload;
+mod verify;
 
 pub use batch::{BatchReport, FILES_AT_ONCE, download_plan, upload_plan};
 pub use change::{
     DELETE_BATCH, DeleteReport, VersionInfo, bucket_versioned, create_folder, delete_keys,
     list_versions,
 };
-pub use download::{Existing, Object, PARALLEL_RANGES, RANGE_SIZE, download, download_object};
+pub use download::{
+    Existing, Object, PARALLEL_RANGES, RANGE_SIZE, download, download_object, download_resumable,
+};
+pub use partial::resume_download;
 pub use preview::{
     IMAGE_MAX, IMAGE_SIDE, Preview, PreviewKind, TEXT_MAX, decode, preview, preview_kind,
 };
@@ -24,11 +31,16 @@ pub use query::{
     BucketInfo, Clients, ObjectDetails, ObjectEntry, PRESIGN_MAX, Page, bucket_region, client,
     head_object, list_buckets, list_page, presign_get,
 };
+pub use resume::{
+    DownloadState, FileTime, Job, RECORD_VERSION, Record, Store, UploadState, discard, valid_id,
+};
 pub use tree::{
     Picked, Plan, PlannedFile, Skipped, plan_delete, plan_download, plan_upload, safe_relative,
 };
+pub use unfinished::{Unfinished, abort_unfinished, list_unfinished, resume_upload};
 pub use upload::{
-    BUFFER_BUDGET, MULTIPART_THRESHOLD, PARALLEL_PARTS, PART_SIZE, part_size, upload,
+    BUFFER_BUDGET, Keep, MULTIPART_THRESHOLD, PARALLEL_PARTS, PART_SIZE, Resumed, part_size,
+    upload, upload_resumable,
 };
 
 /// Progress of a transfer, reported as bytes done.

@@ -1,10 +1,13 @@
-//! Uploads: one PutObject for a small file, else a multipart upload whose parts go up in parallel
-//! and which is aborted if anything fails or the task is cancelled. File data held in memory is
-//! bounded for the whole process, however many uploads run (see [`BUFFER_BUDGET`]).
+//! Uploads: one PutObject for a small file, else a multipart upload whose parts go up in parallel.
+//! A plain multipart upload is aborted if anything fails or the task is cancelled; a resumable one
+//! keeps a [`Record`] of the parts S3 has, so that it goes on from them after a restart (or is
+//! discarded on request). File data held in memory is bounded for the whole process, however many
+//! uploads run (see [`BUFFER_BUDGET`]).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
@@ -14,6 +17,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use super::Progress;
 use super::download::io_error;
 use super::query::head_object;
+use super::resume::{FileTime, Job, RECORD_VERSION, Record, Store, UploadState};
 use crate::aws::errors::{AwsError, ErrorKind};
 
 /// Uploads larger than this go in parts.
@@ -74,6 +78,26 @@ async fn read_chunk(
     Ok((buf, permit))
 }
 
+/// Where a resumable transfer keeps its record, and what the record names.
+#[derive(Clone, Debug)]
+pub struct Keep {
+    pub store: Arc<Store>,
+    /// The record's id ([`Store::new_id`]).
+    pub id: String,
+    /// The session it runs with, and the bucket's region.
+    pub session: String,
+    pub region: Option<String>,
+}
+
+/// How a resumed transfer went: bytes sent now, bytes S3 (or the disk) already had, and why it
+/// started over when it did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resumed {
+    pub sent: u64,
+    pub reused: u64,
+    pub restarted: Option<String>,
+}
+
 /// Uploads the file at `path` as `key`: one PutObject up to [`MULTIPART_THRESHOLD`], else a
 /// multipart upload in [`PART_SIZE`] parts, [`PARALLEL_PARTS`] at a time, that is aborted if
 /// anything fails or the task is cancelled. Returns the bytes sent.
@@ -84,10 +108,36 @@ pub async fn upload(
     path: &Path,
     progress: Progress,
 ) -> Result<u64, AwsError> {
-    let size = tokio::fs::metadata(path)
+    upload_kept(client, bucket, key, path, progress, None).await
+}
+
+/// [`upload`], with a multipart upload resumable: its record is kept in `keep` from the moment S3
+/// gives the upload id, updated as each part is acknowledged and removed when the object is
+/// complete. A failure or a cancelled task leaves the upload and its record for
+/// [`super::resume_upload`] (or [`super::discard`]).
+pub async fn upload_resumable(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    path: &Path,
+    progress: Progress,
+    keep: &Keep,
+) -> Result<u64, AwsError> {
+    upload_kept(client, bucket, key, path, progress, Some(keep)).await
+}
+
+async fn upload_kept(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    path: &Path,
+    progress: Progress,
+    keep: Option<&Keep>,
+) -> Result<u64, AwsError> {
+    let meta = tokio::fs::metadata(path)
         .await
-        .map_err(|e| io_error("Cannot read", path, &e))?
-        .len();
+        .map_err(|e| io_error("Cannot read", path, &e))?;
+    let size = meta.len();
     if size <= MULTIPART_THRESHOLD {
         let (buf, _permit) = read_chunk(path, 0, size).await?;
         client
@@ -102,42 +152,79 @@ pub async fn upload(
         return Ok(size);
     }
     let mut pending = PendingUpload::start(client, bucket, key).await?;
-    let parts = pending.send_parts(path, size, &progress).await?;
+    let mut record = keep.map(|k| Record {
+        version: RECORD_VERSION,
+        id: k.id.clone(),
+        session: k.session.clone(),
+        bucket: bucket.to_owned(),
+        region: k.region.clone(),
+        key: key.to_owned(),
+        total: size,
+        job: Job::Upload(UploadState {
+            path: path.to_owned(),
+            size,
+            modified: FileTime::of(&meta),
+            part_size: part_size(size),
+            upload_id: pending.id(),
+            parts: BTreeMap::new(),
+        }),
+    });
+    let store = keep.map(|k| Arc::clone(&k.store));
+    if let (Some(r), Some(store)) = (&record, &store) {
+        match store.save(r) {
+            // From here the upload outlives this task: it is resumed or discarded.
+            Ok(()) => pending.keep(),
+            Err(e) => {
+                tracing::warn!("the upload will not be resumable: its record: {e}");
+                record = None;
+            }
+        }
+    }
+    let parts = pending
+        .send_parts(path, size, BTreeMap::new(), &progress, |parts| {
+            if let (Some(r), Some(store)) = (record.as_mut(), &store) {
+                save_parts(store, r, parts);
+            }
+        })
+        .await?;
     pending.complete(parts, size).await?;
     pending.upload_id = None;
+    if let Some(k) = keep {
+        k.store.forget(&k.id);
+    }
     Ok(size)
 }
 
-/// A multipart upload under way: aborted when dropped unless disarmed (failure or cancel).
-struct PendingUpload {
+/// Writes the parts acknowledged so far into the record (a failed write is logged: the upload
+/// goes on, and a resume asks S3 which parts it has).
+pub(super) fn save_parts(store: &Store, record: &mut Record, parts: &BTreeMap<i32, String>) {
+    if let Job::Upload(u) = &mut record.job {
+        u.parts.clone_from(parts);
+    }
+    if let Err(e) = store.save(record) {
+        tracing::warn!("could not update the upload's record: {e}");
+    }
+}
+
+/// A multipart upload under way: aborted when dropped (failure or cancel) unless it is kept for
+/// resuming or done.
+pub(super) struct PendingUpload {
     client: Client,
     bucket: String,
     key: String,
     upload_id: Option<String>,
+    /// Resumable: left on S3 when dropped.
+    keep: bool,
 }
 
 impl Drop for PendingUpload {
     fn drop(&mut self) {
-        let Some(id) = self.upload_id.take() else {
+        let Some(id) = self.upload_id.take().filter(|_| !self.keep) else {
             return;
         };
         let (client, bucket, key) = (self.client.clone(), self.bucket.clone(), self.key.clone());
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(async move {
-                let r = client
-                    .abort_multipart_upload()
-                    .bucket(bucket)
-                    .key(key)
-                    .upload_id(id)
-                    .send()
-                    .await;
-                if let Err(e) = r {
-                    tracing::warn!(
-                        "aborting a multipart upload failed: {}",
-                        AwsError::from_sdk("Aborting", &e)
-                    );
-                }
-            });
+            rt.spawn(async move { super::unfinished::abort(&client, &bucket, &key, &id).await });
         }
     }
 }
@@ -161,21 +248,42 @@ impl PendingUpload {
             bucket: bucket.to_owned(),
             key: key.to_owned(),
             upload_id: Some(upload_id),
+            keep: false,
         })
+    }
+
+    /// Left on S3 when dropped: its record resumes or discards it.
+    fn keep(&mut self) {
+        self.keep = true;
+    }
+
+    /// The existing upload `upload_id`, kept (never aborted when dropped).
+    pub(super) fn kept(client: &Client, bucket: &str, key: &str, upload_id: &str) -> Self {
+        Self {
+            client: client.clone(),
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            upload_id: Some(upload_id.to_owned()),
+            keep: true,
+        }
     }
 
     fn id(&self) -> String {
         self.upload_id.clone().unwrap_or_default()
     }
 
-    /// Sends the file in [`PART_SIZE`] parts, [`PARALLEL_PARTS`] tasks each taking the next part
-    /// until none is left; progress after each part. The parts, in order.
-    async fn send_parts(
+    /// Sends the parts not in `have`, [`PARALLEL_PARTS`] at a time, each as a task of its own;
+    /// `done` is told the parts acknowledged so far after each one, here in the calling task (so
+    /// nothing is recorded once this future is dropped). Progress after each part, from the bytes
+    /// `have` holds. Every part, by number.
+    pub(super) async fn send_parts(
         &self,
         path: &Path,
         size: u64,
+        mut have: BTreeMap<i32, String>,
         progress: &Progress,
-    ) -> Result<Vec<CompletedPart>, AwsError> {
+        mut done: impl FnMut(&BTreeMap<i32, String>),
+    ) -> Result<BTreeMap<i32, String>, AwsError> {
         let part = part_size(size);
         let count = i32::try_from(size.div_ceil(part))
             .ok()
@@ -186,33 +294,36 @@ impl PendingUpload {
                     "The file is too large for S3 (more than 10,000 parts)",
                 )
             })?;
-        let next = Arc::new(AtomicI32::new(1));
-        let sent = Arc::new(AtomicU64::new(0));
+        let len_of = |number: i32| {
+            let offset = u64::try_from(number - 1).unwrap_or(0) * part;
+            (offset, part.min(size.saturating_sub(offset)))
+        };
+        let already: u64 = have.keys().map(|&n| len_of(n).1).sum();
+        let sent = Arc::new(AtomicU64::new(already));
+        if already > 0 {
+            progress(already);
+        }
+        let mut todo = (1..=count)
+            .filter(|n| !have.contains_key(n))
+            .collect::<Vec<_>>();
+        todo.reverse();
         let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..PARALLEL_PARTS {
-            let (client, next, sent, progress) = (
-                self.client.clone(),
-                Arc::clone(&next),
-                Arc::clone(&sent),
-                Arc::clone(progress),
-            );
-            let (bucket, key, id, path) = (
-                self.bucket.clone(),
-                self.key.clone(),
-                self.id(),
-                path.to_owned(),
-            );
-            tasks.spawn(async move {
-                let mut done = Vec::new();
-                loop {
-                    let number = next.fetch_add(1, Ordering::SeqCst);
-                    if number > count {
-                        return Ok::<_, AwsError>(done);
-                    }
-                    let offset = u64::try_from(number - 1).unwrap_or(0) * part;
-                    let len = part.min(size - offset);
+        loop {
+            while tasks.len() < PARALLEL_PARTS
+                && let Some(number) = todo.pop()
+            {
+                let (client, sent, progress) =
+                    (self.client.clone(), Arc::clone(&sent), Arc::clone(progress));
+                let (bucket, key, id, path) = (
+                    self.bucket.clone(),
+                    self.key.clone(),
+                    self.id(),
+                    path.to_owned(),
+                );
+                let (offset, len) = len_of(number);
+                tasks.spawn(async move {
                     let (buf, permit) = read_chunk(&path, offset, len).await?;
-                    let part = client
+                    let answer = client
                         .upload_part()
                         .bucket(&bucket)
                         .key(&key)
@@ -223,30 +334,38 @@ impl PendingUpload {
                         .await
                         .map_err(|e| AwsError::from_sdk("Uploading a part", &e))?;
                     drop(permit);
-                    done.push(
-                        CompletedPart::builder()
-                            .part_number(number)
-                            .set_e_tag(part.e_tag().map(str::to_owned))
-                            .build(),
-                    );
                     progress(sent.fetch_add(len, Ordering::SeqCst) + len);
-                }
-            });
-        }
-        let mut parts = Vec::new();
-        // The first failure ends the upload; dropping the set aborts the other tasks.
-        while let Some(joined) = tasks.join_next().await {
-            parts.extend(joined.map_err(|e| {
+                    Ok::<_, AwsError>((number, answer.e_tag().unwrap_or_default().to_owned()))
+                });
+            }
+            // The first failure ends the upload; dropping the set aborts the other tasks.
+            let Some(joined) = tasks.join_next().await else {
+                return Ok(have);
+            };
+            let (number, tag) = joined.map_err(|e| {
                 AwsError::new(ErrorKind::Other, format!("An upload task failed: {e}"))
-            })??);
+            })??;
+            have.insert(number, tag);
+            done(&have);
         }
-        parts.sort_by_key(CompletedPart::part_number);
-        Ok(parts)
     }
 
-    async fn complete(&self, parts: Vec<CompletedPart>, size: u64) -> Result<(), AwsError> {
+    pub(super) async fn complete(
+        &self,
+        parts: BTreeMap<i32, String>,
+        size: u64,
+    ) -> Result<(), AwsError> {
         // A multipart object's ETag ends in "-N", N its parts.
         let multipart_tag = format!("-{}", parts.len());
+        let parts: Vec<CompletedPart> = parts
+            .into_iter()
+            .map(|(number, tag)| {
+                CompletedPart::builder()
+                    .part_number(number)
+                    .set_e_tag(Some(tag).filter(|t| !t.is_empty()))
+                    .build()
+            })
+            .collect();
         let done = self
             .client
             .complete_multipart_upload()

@@ -18,7 +18,7 @@ pub use cache::{Cached, ListingCache};
 pub use changes::{Confirm, NewFolder, TYPE_COUNT_ABOVE, objects, thousands};
 pub use inspect::Inspect;
 pub use selection::Presigned;
-pub use transfers::Transfer;
+pub use transfers::{Transfer, UnfinishedUploads};
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -88,6 +88,10 @@ pub struct Browser {
     pub presigned: Option<Presigned>,
     /// Newest last.
     pub transfers: Vec<Transfer>,
+    /// Transfers interrupted (in this run or an earlier one) that can resume.
+    pub interrupted: Vec<crate::aws::s3::Record>,
+    /// The unfinished multipart uploads of a bucket, when shown.
+    pub unfinished: Option<UnfinishedUploads>,
     /// A one-line message (copied, stopped …).
     pub note: Option<Notice>,
     /// Rows per page asked for (None: S3's 1,000); small in tests to force many pages.
@@ -370,6 +374,8 @@ impl Browser {
             BrowseEvent::FolderMade { id, result } => self.folder_made(id, result, out),
             BrowseEvent::Versions { id, result } => self.versions_arrived(id, result),
             BrowseEvent::Preview { id, result } => self.preview_arrived(id, result),
+            BrowseEvent::Interrupted(records) => self.interrupted = records,
+            BrowseEvent::Unfinished { id, result } => self.unfinished_arrived(id, result),
         }
     }
 

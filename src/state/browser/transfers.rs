@@ -1,11 +1,25 @@
-//! Downloads and uploads: asking for them, their progress on screen, Cancel.
+//! Downloads and uploads: asking for them, their progress on screen, Cancel; interrupted ones
+//! resumed or discarded, and a bucket's unfinished uploads listed and aborted.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::Browser;
-use crate::message::{BrowseCommand, Command, Outbox, RequestId, TransferUpdate};
+use crate::aws::errors::AwsError;
+use crate::aws::s3::Unfinished;
+use crate::message::{
+    BrowseCommand, BucketAt, BucketJob, Command, Outbox, RequestId, TransferUpdate, next_id,
+};
 use crate::notice::Notice;
+
+/// A bucket's unfinished multipart uploads, asked for and perhaps arrived.
+#[derive(Debug)]
+pub struct UnfinishedUploads {
+    pub id: RequestId,
+    pub bucket: String,
+    /// `None` while waiting.
+    pub result: Option<Result<Vec<Unfinished>, AwsError>>,
+}
 
 /// A download or upload on screen.
 #[derive(Clone, Debug)]
@@ -88,6 +102,101 @@ impl Browser {
             prefix: loc.prefix,
             files,
         });
+    }
+
+    /// Sends `job` on `bucket` (not necessarily the one shown).
+    fn send_on(
+        &self,
+        out: &mut Outbox,
+        id: RequestId,
+        bucket: &str,
+        region: Option<String>,
+        job: BucketJob,
+    ) -> bool {
+        let region = region.or_else(|| self.region_of(bucket));
+        let bucket = bucket.to_owned();
+        self.send(out, |creds| BrowseCommand::Bucket {
+            id,
+            at: BucketAt {
+                creds,
+                bucket,
+                region,
+            },
+            job,
+        })
+    }
+
+    /// Resumes the interrupted transfer `record` with the browser's session; it leaves the list
+    /// (it comes back if it is interrupted again).
+    pub fn resume(&mut self, out: &mut Outbox, record: &str) {
+        let Some(r) = self.interrupted.iter().find(|r| r.id == record) else {
+            return;
+        };
+        let job = BucketJob::Resume {
+            record: record.to_owned(),
+        };
+        if self.send_on(out, next_id(), &r.bucket.clone(), r.region.clone(), job) {
+            self.interrupted.retain(|r| r.id != record);
+        }
+    }
+
+    /// Drops the interrupted transfer `record`: its hidden file, or its parts on S3.
+    pub fn discard(&mut self, out: &mut Outbox, record: &str) {
+        let Some(r) = self.interrupted.iter().find(|r| r.id == record) else {
+            return;
+        };
+        let job = BucketJob::Discard {
+            record: record.to_owned(),
+        };
+        if self.send_on(out, next_id(), &r.bucket.clone(), r.region.clone(), job) {
+            self.interrupted.retain(|r| r.id != record);
+        }
+    }
+
+    /// Lists the unfinished multipart uploads of the bucket shown.
+    pub fn show_unfinished(&mut self, out: &mut Outbox) {
+        let Some(bucket) = self.location.as_ref().map(|l| l.bucket.clone()) else {
+            return;
+        };
+        let id = next_id();
+        if self.send_on(out, id, &bucket, None, BucketJob::Unfinished) {
+            self.unfinished = Some(UnfinishedUploads {
+                id,
+                bucket,
+                result: None,
+            });
+        }
+    }
+
+    /// Aborts `uploads` (key, upload id) of the bucket whose unfinished uploads are shown.
+    pub fn abort_unfinished(&mut self, out: &mut Outbox, uploads: Vec<(String, String)>) {
+        let Some(bucket) = self.unfinished.as_ref().map(|u| u.bucket.clone()) else {
+            return;
+        };
+        let id = next_id();
+        if self.send_on(
+            out,
+            id,
+            &bucket,
+            None,
+            BucketJob::AbortUnfinished { uploads },
+        ) {
+            self.unfinished = Some(UnfinishedUploads {
+                id,
+                bucket,
+                result: None,
+            });
+        }
+    }
+
+    pub(super) fn unfinished_arrived(
+        &mut self,
+        id: RequestId,
+        result: Result<Vec<Unfinished>, AwsError>,
+    ) {
+        if let Some(u) = self.unfinished.as_mut().filter(|u| u.id == id) {
+            u.result = Some(result);
+        }
     }
 
     /// Stops a transfer; nothing partial is left.

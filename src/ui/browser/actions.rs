@@ -1,5 +1,6 @@
 //! The bottom panel: Download, Upload, the s3:// URI and presigned links for the selection, the
-//! object's details, and the transfers with progress and Cancel.
+//! object's details, the transfers with progress and Cancel, the interrupted ones with Resume and
+//! Discard, and the bucket's unfinished uploads.
 
 use std::time::SystemTime;
 
@@ -72,6 +73,110 @@ pub(super) fn actions_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTim
     if let Some(id) = cancel {
         state.browser.cancel_transfer(&mut state.outbox, id);
     }
+    interrupted_ui(ui, state);
+    unfinished_ui(ui, state, now);
+}
+
+/// The interrupted transfers, each with Resume and Discard.
+fn interrupted_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    let (mut resume, mut discard) = (None, None);
+    for r in &state.browser.interrupted {
+        ui.horizontal_wrapped(|ui| {
+            let share = r.done().saturating_mul(100) / r.total.max(1);
+            ui.label(format!(
+                "{} — interrupted at {share} % ({} of {}), s3://{}/{}",
+                r.label(),
+                human_size(r.done()),
+                human_size(r.total),
+                r.bucket,
+                r.key
+            ));
+            if ui
+                .button("Resume")
+                .on_hover_text("Go on from what was done, with this session")
+                .clicked()
+            {
+                resume = Some(r.id.clone());
+            }
+            if ui
+                .button("Discard")
+                .on_hover_text("Drop what was done: the partial file, or the parts on S3")
+                .clicked()
+            {
+                discard = Some(r.id.clone());
+            }
+        });
+    }
+    let (b, out) = (&mut state.browser, &mut state.outbox);
+    if let Some(id) = resume {
+        b.resume(out, &id);
+    }
+    if let Some(id) = discard {
+        b.discard(out, &id);
+    }
+}
+
+/// The shown bucket's unfinished multipart uploads, each with Abort, and Abort all.
+fn unfinished_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
+    let Some(u) = &state.browser.unfinished else {
+        return;
+    };
+    let mut abort: Option<Vec<(String, String)>> = None;
+    let mut close = false;
+    ui.separator();
+    ui.horizontal(|ui| {
+        ui.strong(format!("Unfinished uploads in {}", u.bucket));
+        close = ui.button("Close").clicked();
+    });
+    match &u.result {
+        None => {
+            ui.label("Listing the unfinished uploads…");
+        }
+        Some(Err(e)) => {
+            notice_ui(ui, &Notice::error(e.message.clone()), Size::Normal);
+        }
+        Some(Ok(list)) if list.is_empty() => {
+            ui.label("No unfinished uploads: nothing here is billed for parts");
+        }
+        Some(Ok(list)) => {
+            ui.label(format!(
+                "{} unfinished upload{}: S3 keeps (and bills) their parts until they are aborted",
+                list.len(),
+                if list.len() == 1 { "" } else { "s" }
+            ));
+            egui::Grid::new("unfinished").num_columns(3).show(ui, |ui| {
+                for one in list {
+                    ui.label(&one.key);
+                    ui.label(one.initiated.map_or_else(String::new, |t| {
+                        let ago = now.duration_since(t).unwrap_or_default();
+                        format!("started {} ago", human_duration(ago.as_secs().max(60)))
+                    }));
+                    if ui
+                        .button("Abort")
+                        .on_hover_text("Delete its parts")
+                        .clicked()
+                    {
+                        abort = Some(vec![(one.key.clone(), one.upload_id.clone())]);
+                    }
+                    ui.end_row();
+                }
+            });
+            if ui.button("Abort all").clicked() {
+                abort = Some(
+                    list.iter()
+                        .map(|one| (one.key.clone(), one.upload_id.clone()))
+                        .collect(),
+                );
+            }
+        }
+    }
+    let (b, out) = (&mut state.browser, &mut state.outbox);
+    if let Some(uploads) = abort {
+        b.abort_unfinished(out, uploads);
+    }
+    if close {
+        b.unfinished = None;
+    }
 }
 
 fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
@@ -96,6 +201,11 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
         .on_hover_text("Upload a folder with everything in it, keeping its structure");
     if up_dir.clicked() {
         b.upload_tree(out, None);
+    }
+    let unfinished = icon_button(ui, here, icon::ICON_DRAFT, "Unfinished uploads…")
+        .on_hover_text("Multipart uploads of this bucket never completed; list and abort them");
+    if unfinished.clicked() {
+        b.show_unfinished(out);
     }
     let new_folder = icon_button(
         ui,

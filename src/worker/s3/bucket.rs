@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::transfer::{file_name_of, start_transfer};
+use super::transfer::{Kept, file_name_of, start_transfer};
 use super::{At, Task, answer_stop};
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::s3::{self, Object, Picked, Plan};
@@ -26,6 +26,8 @@ pub(super) fn refusal(id: RequestId, job: &BucketJob, error: AwsError) -> Vec<Br
         BucketJob::Download { plan, .. } => plan_label("Downloading", plan),
         BucketJob::Upload { plan } => plan_label("Uploading", plan),
         BucketJob::DownloadVersion { key, .. } => format!("Downloading {}", file_name_of(key)),
+        BucketJob::Resume { .. } => "Resuming a transfer".to_owned(),
+        BucketJob::Discard { .. } => "Discarding a transfer".to_owned(),
         _ => return vec![answer(id, job, error)],
     };
     vec![
@@ -53,7 +55,9 @@ fn answer_for(job: &BucketJob) -> fn(RequestId, AwsError) -> BrowseEvent {
         }
         BucketJob::Download { .. }
         | BucketJob::Upload { .. }
-        | BucketJob::DownloadVersion { .. } => |id, e| BrowseEvent::Transfer {
+        | BucketJob::DownloadVersion { .. }
+        | BucketJob::Resume { .. }
+        | BucketJob::Discard { .. } => |id, e| BrowseEvent::Transfer {
             id,
             update: TransferUpdate::Finished(Err(e)),
         },
@@ -61,6 +65,9 @@ fn answer_for(job: &BucketJob) -> fn(RequestId, AwsError) -> BrowseEvent {
         BucketJob::NewFolder { .. } => |id, e| BrowseEvent::FolderMade { id, result: Err(e) },
         BucketJob::Versions { .. } => |id, e| BrowseEvent::Versions { id, result: Err(e) },
         BucketJob::Preview { .. } => |id, e| BrowseEvent::Preview { id, result: Err(e) },
+        BucketJob::Unfinished | BucketJob::AbortUnfinished { .. } => {
+            |id, e| BrowseEvent::Unfinished { id, result: Err(e) }
+        }
     }
 }
 
@@ -80,6 +87,7 @@ pub(super) fn start(t: Task, id: RequestId, at: At, job: BucketJob) {
             size,
             target,
         } => download_version(t, id, at, key, version, size, target),
+        BucketJob::Resume { record } => super::resume::resume(t, id, at, record),
         job => {
             // What a stop answers: nothing for the user's own Cancel, the refusal for an end.
             let stopped = answer_for(&job);
@@ -162,9 +170,18 @@ async fn run(
                 result: s3::preview(&client, obj, size, kind).await,
             }
         }
+        BucketJob::Discard { record } => super::resume::discard(t, &client, &record).await,
+        BucketJob::Unfinished => BrowseEvent::Unfinished {
+            id,
+            result: s3::list_unfinished(&client, b).await,
+        },
+        BucketJob::AbortUnfinished { uploads } => {
+            super::resume::abort_unfinished(t, id, &client, b, &uploads).await
+        }
         job @ (BucketJob::Download { .. }
         | BucketJob::Upload { .. }
-        | BucketJob::DownloadVersion { .. }) => {
+        | BucketJob::DownloadVersion { .. }
+        | BucketJob::Resume { .. }) => {
             return Err((job, AwsError::new(ErrorKind::Other, "not a one-answer job")));
         }
     })
@@ -244,8 +261,8 @@ fn download(t: Task, id: RequestId, at: At, plan: Plan, target: Option<PathBuf>)
             id,
             &lease,
             &send,
-            label,
-            total,
+            (label, total),
+            None,
             move |progress| async move {
                 let report = s3::download_plan(&client, &at.bucket, plan, &into, progress).await;
                 report.summary(&format!(
@@ -275,8 +292,8 @@ fn upload(t: Task, id: RequestId, at: At, plan: Plan) {
             id,
             &at.lease,
             &t.send,
-            label,
-            total,
+            (label, total),
+            None,
             move |progress| async move {
                 let report = s3::upload_plan(&client, &bucket, plan, progress).await;
                 report.summary(&format!(
@@ -323,22 +340,28 @@ fn download_version(
         };
         let label = format!("Downloading {} (version {version})", file_name_of(&key));
         let bucket = at.bucket.clone();
+        let kept = Kept::new(&t, &client);
+        let keep = kept.as_ref().map(|k| k.keep(&at));
         start_transfer(
             &t.jobs,
             id,
             &at.lease,
             &t.send,
-            label,
-            Some(size),
+            (label, Some(size)),
+            kept,
             move |progress| async move {
                 let obj = Object {
                     bucket: &bucket,
                     key: &key,
                     version: Some(&version),
                 };
-                s3::download_object(&client, obj, &dest, existing, progress)
-                    .await
-                    .map(|n| format!("Saved {} ({n} bytes, checked)", dest.display()))
+                match keep {
+                    Some(keep) => {
+                        s3::download_resumable(&client, obj, &dest, existing, progress, &keep).await
+                    }
+                    None => s3::download_object(&client, obj, &dest, existing, progress).await,
+                }
+                .map(|n| format!("Saved {} ({n} bytes, checked)", dest.display()))
             },
         );
     });

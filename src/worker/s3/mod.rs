@@ -7,6 +7,7 @@
 //! what is running stops and says which of the two happened.
 
 mod bucket;
+mod resume;
 mod transfer;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use tokio::runtime::Runtime;
 
+pub(super) use self::resume::list as send_interrupted;
 pub use self::transfer::file_name_of;
 use self::transfer::{download, report_failure, upload};
 use super::context::Ctx;
@@ -86,6 +88,8 @@ struct Task {
     clock: Clock,
     jobs: Jobs,
     dialogs: Arc<dyn FileDialogs>,
+    /// Where resumable transfers keep their records.
+    transfers: Option<Arc<s3::Store>>,
 }
 
 impl Task {
@@ -97,6 +101,7 @@ impl Task {
             clock: Arc::clone(&ctx.clock),
             jobs: ctx.jobs.clone(),
             dialogs: Arc::clone(&ctx.dialogs),
+            transfers: ctx.transfers.clone(),
         }
     }
 

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{At, Task, expired};
+use super::{At, Task};
 use crate::aws::errors::{AwsError, ErrorKind};
-use crate::aws::s3;
+use crate::aws::s3::{self, Store};
 use crate::message::{BrowseEvent, Event, RequestId, TransferUpdate, next_id};
-use crate::session::signed_out_sentence;
+use crate::session::{EXPIRED_SENTENCE, signed_out_sentence};
 use crate::worker::jobs::{JobKind, Jobs, Stop};
 use crate::worker::lease::Lease;
 use crate::worker::ports::FileDialogs;
@@ -47,17 +47,24 @@ pub(super) async fn download(t: Task, at: At, items: Vec<(String, u64)>, target:
             target.join(&name)
         };
         let (client, bucket) = (client.clone(), at.bucket.clone());
+        let kept = Kept::new(&t, &client);
+        let keep = kept.as_ref().map(|k| k.keep(&at));
         start_transfer(
             &t.jobs,
             next_id(),
             &at.lease,
             &t.send,
-            format!("Downloading {name}"),
-            Some(size),
+            (format!("Downloading {name}"), Some(size)),
+            kept,
             move |progress| async move {
-                s3::download(&client, &bucket, &key, &dest, existing, progress)
-                    .await
-                    .map(|n| format!("Saved {} ({n} bytes, checked)", dest.display()))
+                let obj = s3::Object::current(&bucket, &key);
+                match keep {
+                    Some(keep) => {
+                        s3::download_resumable(&client, obj, &dest, existing, progress, &keep).await
+                    }
+                    None => s3::download_object(&client, obj, &dest, existing, progress).await,
+                }
+                .map(|n| format!("Saved {} ({n} bytes, checked)", dest.display()))
             },
         );
     }
@@ -87,17 +94,23 @@ pub(super) async fn upload(t: Task, at: At, prefix: String, files: Option<Vec<Pa
         let key = format!("{prefix}{name}");
         let size = std::fs::metadata(&path).ok().map(|m| m.len());
         let (client, bucket) = (client.clone(), at.bucket.clone());
+        let kept = Kept::new(&t, &client);
+        let keep = kept.as_ref().map(|k| k.keep(&at));
         start_transfer(
             &t.jobs,
             next_id(),
             &at.lease,
             &t.send,
-            format!("Uploading {name}"),
-            size,
+            (format!("Uploading {name}"), size),
+            kept,
             move |progress| async move {
-                s3::upload(&client, &bucket, &key, &path, progress)
-                    .await
-                    .map(|n| format!("Uploaded {key} ({n} bytes)"))
+                match keep {
+                    Some(keep) => {
+                        s3::upload_resumable(&client, &bucket, &key, &path, progress, &keep).await
+                    }
+                    None => s3::upload(&client, &bucket, &key, &path, progress).await,
+                }
+                .map(|n| format!("Uploaded {key} ({n} bytes)"))
             },
         );
     }
@@ -130,15 +143,61 @@ pub(super) fn report_failure(send: &Send_, label: &str, error: AwsError) {
     }));
 }
 
-/// Runs one transfer as a cancellable job `id` holding `lease`, that reports its start, throttled
-/// progress and end.
+/// A resumable transfer's record and the client to discard it with.
+#[derive(Clone)]
+pub(super) struct Kept {
+    pub(super) store: Arc<Store>,
+    /// The record's id.
+    pub(super) id: String,
+    pub(super) client: aws_sdk_s3::Client,
+}
+
+impl Kept {
+    /// A new record for a transfer of `at`, where transfers are kept.
+    pub(super) fn new(t: &Task, client: &aws_sdk_s3::Client) -> Option<Self> {
+        Some(Self {
+            store: Arc::clone(t.transfers.as_ref()?),
+            id: Store::new_id(),
+            client: client.clone(),
+        })
+    }
+
+    /// What the transfer functions write into the record.
+    pub(super) fn keep(&self, at: &At) -> s3::Keep {
+        s3::Keep {
+            store: Arc::clone(&self.store),
+            id: self.id.clone(),
+            session: at.lease.name().to_owned(),
+            region: at.region.clone(),
+        }
+    }
+
+    /// How far the transfer got, when it has a record: "42 %".
+    fn share_done(&self) -> Option<String> {
+        let r = self.store.load(&self.id)?;
+        Some(format!(
+            "{} %",
+            r.done().saturating_mul(100) / r.total.max(1)
+        ))
+    }
+}
+
+/// Sends the interrupted transfers as they are now.
+pub(super) fn send_interrupted(send: &Send_, store: &Store) {
+    send(Event::Browse(BrowseEvent::Interrupted(store.interrupted())));
+}
+
+/// Runs one transfer as a cancellable job `id` holding `lease`, that reports its start
+/// (`(label, total)`), throttled progress and end. A `kept` (resumable) transfer stopped by the
+/// end of its session, or failed, keeps its record and the interrupted list is sent again; the
+/// user's Cancel discards it.
 pub(super) fn start_transfer<F, Fut>(
     jobs: &Jobs,
     id: RequestId,
     lease: &Lease,
     send: &Send_,
-    label: String,
-    total: Option<u64>,
+    (label, total): (String, Option<u64>),
+    kept: Option<Kept>,
     run: F,
 ) where
     F: FnOnce(s3::Progress) -> Fut + Send + 'static,
@@ -171,28 +230,17 @@ pub(super) fn start_transfer<F, Fut>(
         return;
     };
     let registry = jobs.clone();
-    let stopped = Arc::clone(&send);
-    let session = lease.name().to_owned();
-    let on_stop = move |why| {
-        let error = match why {
-            Stop::Expired => expired(),
-            Stop::SignedOut => AwsError::new(
-                ErrorKind::Other,
-                format!(
-                    "{}; no partial file was left behind",
-                    signed_out_sentence(&session)
-                ),
-            ),
-            Stop::Cancelled | Stop::Replaced => AwsError::new(
-                ErrorKind::Other,
-                "Cancelled: no partial file was left behind",
-            ),
-        };
-        stopped(Event::Browse(BrowseEvent::Transfer {
-            id,
-            update: TransferUpdate::Finished(Err(error)),
-        }));
-    };
+    let kept_after = kept.clone();
+    if let Some(k) = &kept {
+        k.store.set_running(&k.id, true);
+    }
+    let on_stop = stopper(
+        Arc::clone(&send),
+        id,
+        lease.name().to_owned(),
+        kept,
+        rt.clone(),
+    );
     let task = async move {
         let result = run(progress).await;
         // Out of the registry before the end is reported: a Cancel now finds nothing to stop.
@@ -201,6 +249,10 @@ pub(super) fn start_transfer<F, Fut>(
             id,
             update: TransferUpdate::Finished(result),
         }));
+        if let Some(k) = kept_after {
+            k.store.set_running(&k.id, false);
+            send_interrupted(&send, &k.store);
+        }
     };
     jobs.spawn(
         &rt,
@@ -210,6 +262,51 @@ pub(super) fn start_transfer<F, Fut>(
         task,
         on_stop,
     );
+}
+
+/// What a transfer does when stopped: says why (and how far a resumable one got, or that
+/// nothing partial was left), and discards a resumable one the user cancelled.
+fn stopper(
+    stopped: Send_,
+    id: RequestId,
+    session: String,
+    kept: Option<Kept>,
+    spawner: tokio::runtime::Handle,
+) -> impl FnOnce(Stop) + Send + 'static {
+    move |why| {
+        let ended = |kind, sentence: String| {
+            let rest = kept.as_ref().and_then(Kept::share_done).map_or_else(
+                || "no partial file was left behind".to_owned(),
+                |done| format!("it resumes from {done} when you sign in again"),
+            );
+            AwsError::new(kind, format!("{sentence}; {rest}"))
+        };
+        let error = match why {
+            Stop::Expired => ended(ErrorKind::Expired, EXPIRED_SENTENCE.to_owned()),
+            Stop::SignedOut => ended(ErrorKind::Other, signed_out_sentence(&session)),
+            Stop::Cancelled | Stop::Replaced => AwsError::new(
+                ErrorKind::Other,
+                "Cancelled: no partial file was left behind",
+            ),
+        };
+        stopped(Event::Browse(BrowseEvent::Transfer {
+            id,
+            update: TransferUpdate::Finished(Err(error)),
+        }));
+        let Some(k) = kept else { return };
+        k.store.set_running(&k.id, false);
+        if matches!(why, Stop::Cancelled | Stop::Replaced) {
+            spawner.spawn(async move {
+                if let Some(record) = k.store.load(&k.id) {
+                    s3::discard(Some(&k.client), &k.store, &record).await;
+                }
+                k.store.forget(&k.id);
+                send_interrupted(&stopped, &k.store);
+            });
+        } else {
+            send_interrupted(&stopped, &k.store);
+        }
+    }
 }
 
 /// The file name a key downloads to.
