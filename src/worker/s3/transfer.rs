@@ -274,16 +274,27 @@ fn stopper(
     spawner: tokio::runtime::Handle,
 ) -> impl FnOnce(Stop) + Send + 'static {
     move |why| {
-        let ended = |kind, sentence: String| {
-            let rest = kept.as_ref().and_then(Kept::share_done).map_or_else(
-                || "no partial file was left behind".to_owned(),
-                |done| format!("it resumes from {done} when you sign in again"),
-            );
-            AwsError::new(kind, format!("{sentence}; {rest}"))
+        // How far a resumable transfer got; what an ended one left behind otherwise (the expiry
+        // sentence stays as the browser shows it everywhere).
+        let resumes = kept.as_ref().and_then(Kept::share_done);
+        let ended = |kind, sentence: String, otherwise: Option<&str>| {
+            let rest = match (&resumes, otherwise) {
+                (Some(done), _) => Some(format!("it resumes from {done} when you sign in again")),
+                (None, Some(o)) => Some(o.to_owned()),
+                (None, None) => None,
+            };
+            AwsError::new(
+                kind,
+                rest.map_or_else(|| sentence.clone(), |r| format!("{sentence}; {r}")),
+            )
         };
         let error = match why {
-            Stop::Expired => ended(ErrorKind::Expired, EXPIRED_SENTENCE.to_owned()),
-            Stop::SignedOut => ended(ErrorKind::Other, signed_out_sentence(&session)),
+            Stop::Expired => ended(ErrorKind::Expired, EXPIRED_SENTENCE.to_owned(), None),
+            Stop::SignedOut => ended(
+                ErrorKind::Other,
+                signed_out_sentence(&session),
+                Some("no partial file was left behind"),
+            ),
             Stop::Cancelled | Stop::Replaced => AwsError::new(
                 ErrorKind::Other,
                 "Cancelled: no partial file was left behind",
