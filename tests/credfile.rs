@@ -263,7 +263,8 @@ proptest! {
             let mut after_property = false;
             for l in body {
                 if l.starts_with("  ") && !after_property { continue; }
-                after_property = l.contains(" = ");
+                // A comment holding " = " is no property.
+                after_property = l.contains(" = ") && !l.starts_with(['#', ';']);
                 lines.push(l);
             }
         }
