@@ -13,6 +13,7 @@ mod changes;
 mod inspect;
 mod selection;
 mod transfers;
+mod view;
 
 pub use cache::{Cached, ListingCache};
 pub use changes::{Confirm, NewFolder, TYPE_COUNT_ABOVE, objects, thousands};
@@ -292,44 +293,6 @@ impl Browser {
         };
         self.note = None;
         self.list(out, loc, Some(token));
-    }
-
-    /// Recomputes the shown rows after a filter, sort or new page.
-    pub fn refilter(&mut self) {
-        let prefix = self.location.as_ref().map_or("", |l| l.prefix.as_str());
-        self.view = self.listing.filter(prefix, &self.filter);
-        self.listing.sort(&mut self.view, self.sort.0, self.sort.1);
-        if let Some(c) = self.cursor {
-            self.cursor = (!self.view.is_empty()).then(|| c.min(self.view.len() - 1));
-        }
-    }
-
-    /// Sorts by `key` (again: reverses).
-    pub fn sort_by(&mut self, key: SortKey) {
-        self.sort = if self.sort.0 == key {
-            (key, !self.sort.1)
-        } else {
-            (key, true)
-        };
-        self.refilter();
-    }
-
-    /// The buckets to show: filtered and sorted.
-    #[must_use]
-    pub fn shown_buckets(&self) -> Vec<&BucketInfo> {
-        let Some(Ok(list)) = &self.buckets else {
-            return Vec::new();
-        };
-        let needle = self.bucket_filter.trim().to_lowercase();
-        let mut out: Vec<&BucketInfo> = list
-            .iter()
-            .filter(|b| needle.is_empty() || b.name.to_lowercase().contains(&needle))
-            .collect();
-        match self.bucket_sort {
-            BucketSort::Name => out.sort_by(|a, b| a.name.cmp(&b.name)),
-            BucketSort::Newest => out.sort_by_key(|b| std::cmp::Reverse(b.created)),
-        }
-        out
     }
 
     /// Applies a worker event for the browser.
