@@ -14,12 +14,11 @@ use md5::{Digest as _, Md5};
 use tokio::io::{AsyncSeekExt as _, AsyncWriteExt as _};
 
 use super::Progress;
-use super::upload::Keep;
-pub(super) use super::verify::Expected;
+use super::resume::{DownloadState, Job, Keep, RECORD_VERSION, Record, save_ranges};
+pub(super) use super::verify::{Expected, io_error};
 use crate::aws::errors::{AwsError, ErrorKind};
 
-/// Objects up to this size come in one GET; larger ones in ranges of this size.
-pub const RANGE_SIZE: u64 = 8 * 1024 * 1024;
+pub use super::resume::RANGE_SIZE;
 /// Ranged GETs in flight for one object.
 pub const PARALLEL_RANGES: usize = 8;
 
@@ -63,10 +62,6 @@ impl Drop for TempFile {
             let _ = std::fs::remove_file(p);
         }
     }
-}
-
-pub(super) fn io_error(what: &str, path: &Path, e: &std::io::Error) -> AwsError {
-    AwsError::new(ErrorKind::Other, format!("{what} {}: {e}", path.display()))
 }
 
 /// Downloads `key` to `dest`: streamed into a temporary file next to it, then moved into place
@@ -175,7 +170,7 @@ async fn download_kept(
         write_at(first.body, file, &tmp_path, 0, &done, &progress, false).await?;
         let mut record = keep.map(|k| {
             let at = (dest, tmp_path.as_path(), total);
-            super::partial::new_record(k, obj, at, &expected, existing)
+            new_record(k, obj, at, &expected, existing)
         });
         if let (Some(k), Some(r)) = (keep, &record) {
             match k.store.save(r) {
@@ -196,7 +191,7 @@ async fn download_kept(
         let have = BTreeSet::from([0]);
         rest.fetch(total, have, &done, &progress, |ranges| {
             if let (Some(k), Some(r)) = (keep, record.as_mut()) {
-                super::partial::save_ranges(&k.store, r, ranges);
+                save_ranges(&k.store, r, ranges);
             }
         })
         .await?;
@@ -217,6 +212,35 @@ async fn download_kept(
         k.store.forget(&k.id);
     }
     Ok(written)
+}
+
+/// The first record of a resumable download of `obj` to `dest` (`at`: the destination, the
+/// hidden file, the object's length), with its first range written.
+pub(super) fn new_record(
+    keep: &Keep,
+    obj: Object<'_>,
+    (dest, temp, total): (&Path, &Path, u64),
+    expected: &Expected,
+    existing: Existing,
+) -> Record {
+    Record {
+        version: RECORD_VERSION,
+        id: keep.id.clone(),
+        session: keep.session.clone(),
+        bucket: obj.bucket.to_owned(),
+        region: keep.region.clone(),
+        key: obj.key.to_owned(),
+        total,
+        job: Job::Download(DownloadState {
+            dest: dest.to_owned(),
+            temp: temp.to_owned(),
+            version: obj.version.map(str::to_owned),
+            etag: expected.etag.clone().unwrap_or_default(),
+            md5: expected.md5.clone(),
+            replace: existing == Existing::Replace,
+            ranges: BTreeSet::from([0]),
+        }),
+    }
 }
 
 /// Moves the checked temporary file to `dest`.

@@ -32,15 +32,16 @@ pub use query::{
     head_object, list_buckets, list_page, presign_get,
 };
 pub use resume::{
-    DownloadState, FileTime, Job, RECORD_VERSION, Record, Store, UploadState, discard, valid_id,
+    DownloadState, FileTime, Job, Keep, RECORD_VERSION, Record, Resumed, Store, UploadState,
+    valid_id,
 };
 pub use tree::{
     Picked, Plan, PlannedFile, Skipped, plan_delete, plan_download, plan_upload, safe_relative,
 };
-pub use unfinished::{Unfinished, abort_unfinished, list_unfinished, resume_upload};
+pub use unfinished::{Unfinished, abort_unfinished, discard, list_unfinished, resume_upload};
 pub use upload::{
-    BUFFER_BUDGET, Keep, MULTIPART_THRESHOLD, PARALLEL_PARTS, PART_SIZE, Resumed, part_size,
-    upload, upload_resumable,
+    BUFFER_BUDGET, MULTIPART_THRESHOLD, PARALLEL_PARTS, PART_SIZE, part_size, upload,
+    upload_resumable,
 };
 
 /// Progress of a transfer, reported as bytes done.

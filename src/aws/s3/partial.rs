@@ -1,8 +1,6 @@
 //! Downloads left partial: a resumable download's hidden file and record, and going on from the
 //! ranges already in it.
 
-use std::collections::BTreeSet;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,20 +10,9 @@ use super::Progress;
 use super::download::{
     Existing, Expected, Object, Ranges, TempFile, download_resumable, place, refuse_existing,
 };
-use super::resume::{DownloadState, Job, RECORD_VERSION, Record, Store, discard};
-use super::upload::{Keep, Resumed};
+use super::resume::{Job, Keep, Record, Resumed, Store, save_ranges};
+use super::unfinished::discard;
 use crate::aws::errors::{AwsError, ErrorKind};
-
-/// Writes the ranges done so far into the record (a failed write is logged: the download goes
-/// on; a resume then fetches those ranges again).
-pub(super) fn save_ranges(store: &Store, record: &mut Record, ranges: &BTreeSet<u64>) {
-    if let Job::Download(d) = &mut record.job {
-        d.ranges.clone_from(ranges);
-    }
-    if let Err(e) = store.save(record) {
-        tracing::warn!("could not update the download's record: {e}");
-    }
-}
 
 /// Goes on with the download `record` holds, fetching the ranges its hidden file lacks, pinned
 /// to the object's ETag then. An object replaced since, or a hidden file gone or of another size,
@@ -113,33 +100,4 @@ pub async fn resume_download(
         reused: 0,
         restarted: Some(restart.to_owned()),
     })
-}
-
-/// The first record of a resumable download of `obj` to `dest` (`at`: the destination, the
-/// hidden file, the object's length), with its first range written.
-pub(super) fn new_record(
-    keep: &Keep,
-    obj: Object<'_>,
-    (dest, temp, total): (&Path, &Path, u64),
-    expected: &Expected,
-    existing: Existing,
-) -> Record {
-    Record {
-        version: RECORD_VERSION,
-        id: keep.id.clone(),
-        session: keep.session.clone(),
-        bucket: obj.bucket.to_owned(),
-        region: keep.region.clone(),
-        key: obj.key.to_owned(),
-        total,
-        job: Job::Download(DownloadState {
-            dest: dest.to_owned(),
-            temp: temp.to_owned(),
-            version: obj.version.map(str::to_owned),
-            etag: expected.etag.clone().unwrap_or_default(),
-            md5: expected.md5.clone(),
-            replace: existing == Existing::Replace,
-            ranges: BTreeSet::from([0]),
-        }),
-    }
 }

@@ -8,13 +8,15 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::download::RANGE_SIZE;
+/// Objects up to this size come in one GET; larger ones in ranges of this size.
+pub const RANGE_SIZE: u64 = 8 * 1024 * 1024;
 
 /// The record format's version; a record of another is not read.
 pub const RECORD_VERSION: u32 = 1;
@@ -298,24 +300,45 @@ impl Store {
     }
 }
 
-/// Drops the transfer `record` for good: its record, a download's hidden file, and (with a
-/// client) an upload's parts on S3; without a client those stay among the bucket's unfinished
-/// uploads until aborted there.
-pub async fn discard(client: Option<&aws_sdk_s3::Client>, store: &Store, record: &Record) {
-    store.forget(&record.id);
-    match &record.job {
-        Job::Upload(u) => {
-            if let Some(client) = client {
-                super::unfinished::abort(client, &record.bucket, &record.key, &u.upload_id).await;
-            }
-        }
-        Job::Download(d) => {
-            if let Err(e) = std::fs::remove_file(&d.temp)
-                && e.kind() != std::io::ErrorKind::NotFound
-            {
-                tracing::warn!("could not remove {}: {e}", d.temp.display());
-            }
-        }
+/// Where a resumable transfer keeps its record, and what the record names.
+#[derive(Clone, Debug)]
+pub struct Keep {
+    pub store: Arc<Store>,
+    /// The record's id ([`Store::new_id`]).
+    pub id: String,
+    /// The session it runs with, and the bucket's region.
+    pub session: String,
+    pub region: Option<String>,
+}
+
+/// How a resumed transfer went: bytes sent now, bytes S3 (or the disk) already had, and why it
+/// started over when it did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resumed {
+    pub sent: u64,
+    pub reused: u64,
+    pub restarted: Option<String>,
+}
+
+/// Writes the parts acknowledged so far into the record (a failed write is logged: the upload
+/// goes on, and a resume asks S3 which parts it has).
+pub(super) fn save_parts(store: &Store, record: &mut Record, parts: &BTreeMap<i32, String>) {
+    if let Job::Upload(u) = &mut record.job {
+        u.parts.clone_from(parts);
+    }
+    if let Err(e) = store.save(record) {
+        tracing::warn!("could not update the upload's record: {e}");
+    }
+}
+
+/// Writes the ranges done so far into the record (a failed write is logged: the download goes
+/// on; a resume then fetches those ranges again).
+pub(super) fn save_ranges(store: &Store, record: &mut Record, ranges: &BTreeSet<u64>) {
+    if let Job::Download(d) = &mut record.job {
+        d.ranges.clone_from(ranges);
+    }
+    if let Err(e) = store.save(record) {
+        tracing::warn!("could not update the download's record: {e}");
     }
 }
 

@@ -9,9 +9,10 @@ use std::time::SystemTime;
 use aws_sdk_s3::Client;
 
 use super::Progress;
-use super::download::io_error;
-use super::resume::{FileTime, Job, Record, Store, discard};
-use super::upload::{Keep, PendingUpload, Resumed, save_parts, upload_resumable};
+use super::resume::{FileTime, Job, Record, Store};
+use super::resume::{Keep, Resumed, save_parts};
+use super::upload::{PendingUpload, abort, try_abort, upload_resumable};
+use super::verify::io_error;
 use crate::aws::errors::{AwsError, ErrorKind};
 
 /// Goes on with the upload `record` holds, from the parts S3 still has that the record lists.
@@ -152,31 +153,6 @@ async fn list_parts(
     }
 }
 
-/// Aborts a multipart upload, logging a failure (an upload left over stays among the bucket's
-/// unfinished uploads).
-pub(super) async fn abort(client: &Client, bucket: &str, key: &str, upload_id: &str) {
-    if let Err(e) = try_abort(client, bucket, key, upload_id).await {
-        tracing::warn!("aborting a multipart upload failed: {e}");
-    }
-}
-
-async fn try_abort(
-    client: &Client,
-    bucket: &str,
-    key: &str,
-    upload_id: &str,
-) -> Result<(), AwsError> {
-    client
-        .abort_multipart_upload()
-        .bucket(bucket)
-        .key(key)
-        .upload_id(upload_id)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| AwsError::from_sdk("Aborting the upload", &e))
-}
-
 /// A multipart upload S3 holds unfinished.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unfinished {
@@ -244,4 +220,25 @@ pub async fn abort_unfinished(
         }
     }
     Ok(uploads.len())
+}
+
+/// Drops the transfer `record` for good: its record, a download's hidden file, and (with a
+/// client) an upload's parts on S3; without a client those stay among the bucket's unfinished
+/// uploads until aborted there.
+pub async fn discard(client: Option<&Client>, store: &Store, record: &Record) {
+    store.forget(&record.id);
+    match &record.job {
+        Job::Upload(u) => {
+            if let Some(client) = client {
+                abort(client, &record.bucket, &record.key, &u.upload_id).await;
+            }
+        }
+        Job::Download(d) => {
+            if let Err(e) = std::fs::remove_file(&d.temp)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!("could not remove {}: {e}", d.temp.display());
+            }
+        }
+    }
 }

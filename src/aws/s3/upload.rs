@@ -15,9 +15,9 @@ use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::Progress;
-use super::download::io_error;
 use super::query::head_object;
-use super::resume::{FileTime, Job, RECORD_VERSION, Record, Store, UploadState};
+use super::resume::{FileTime, Job, Keep, RECORD_VERSION, Record, UploadState, save_parts};
+use super::verify::io_error;
 use crate::aws::errors::{AwsError, ErrorKind};
 
 /// Uploads larger than this go in parts.
@@ -76,26 +76,6 @@ async fn read_chunk(
         .await
         .map_err(|e| io_error("Cannot read", path, &e))?;
     Ok((buf, permit))
-}
-
-/// Where a resumable transfer keeps its record, and what the record names.
-#[derive(Clone, Debug)]
-pub struct Keep {
-    pub store: Arc<Store>,
-    /// The record's id ([`Store::new_id`]).
-    pub id: String,
-    /// The session it runs with, and the bucket's region.
-    pub session: String,
-    pub region: Option<String>,
-}
-
-/// How a resumed transfer went: bytes sent now, bytes S3 (or the disk) already had, and why it
-/// started over when it did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Resumed {
-    pub sent: u64,
-    pub reused: u64,
-    pub restarted: Option<String>,
 }
 
 /// Uploads the file at `path` as `key`: one PutObject up to [`MULTIPART_THRESHOLD`], else a
@@ -195,17 +175,6 @@ async fn upload_kept(
     Ok(size)
 }
 
-/// Writes the parts acknowledged so far into the record (a failed write is logged: the upload
-/// goes on, and a resume asks S3 which parts it has).
-pub(super) fn save_parts(store: &Store, record: &mut Record, parts: &BTreeMap<i32, String>) {
-    if let Job::Upload(u) = &mut record.job {
-        u.parts.clone_from(parts);
-    }
-    if let Err(e) = store.save(record) {
-        tracing::warn!("could not update the upload's record: {e}");
-    }
-}
-
 /// A multipart upload under way: aborted when dropped (failure or cancel) unless it is kept for
 /// resuming or done.
 pub(super) struct PendingUpload {
@@ -224,7 +193,7 @@ impl Drop for PendingUpload {
         };
         let (client, bucket, key) = (self.client.clone(), self.bucket.clone(), self.key.clone());
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(async move { super::unfinished::abort(&client, &bucket, &key, &id).await });
+            rt.spawn(async move { abort(&client, &bucket, &key, &id).await });
         }
     }
 }
@@ -397,4 +366,29 @@ impl PendingUpload {
         }
         Ok(())
     }
+}
+
+/// Aborts a multipart upload, logging a failure (an upload left over stays among the bucket's
+/// unfinished uploads).
+pub(super) async fn abort(client: &Client, bucket: &str, key: &str, upload_id: &str) {
+    if let Err(e) = try_abort(client, bucket, key, upload_id).await {
+        tracing::warn!("aborting a multipart upload failed: {e}");
+    }
+}
+
+pub(super) async fn try_abort(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+) -> Result<(), AwsError> {
+    client
+        .abort_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| AwsError::from_sdk("Aborting the upload", &e))
 }

@@ -6,7 +6,6 @@ use std::path::Path;
 use md5::{Digest as _, Md5};
 use tokio::io::AsyncReadExt as _;
 
-use super::download::io_error;
 use crate::aws::errors::{AwsError, ErrorKind};
 
 /// What S3 says the object is, for checking the download against.
@@ -88,4 +87,8 @@ async fn md5_of_file(path: &Path) -> Result<Md5, AwsError> {
         };
         md5.update(chunk);
     }
+}
+
+pub(super) fn io_error(what: &str, path: &Path, e: &std::io::Error) -> AwsError {
+    AwsError::new(ErrorKind::Other, format!("{what} {}: {e}", path.display()))
 }

@@ -8,7 +8,7 @@ use super::{At, Task};
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::s3::{self, Job, Resumed};
 use crate::listing::human_size;
-use crate::message::{BrowseEvent, BucketJob, Event, RequestId};
+use crate::message::{BrowseEvent, Event, RequestId, TransferUpdate};
 
 fn no_store() -> AwsError {
     AwsError::new(
@@ -45,14 +45,10 @@ fn resumed_sentence(verb: &str, what: &str, r: &Resumed) -> String {
 pub(super) fn resume(t: Task, id: RequestId, at: At, record_id: String) {
     tokio::spawn(async move {
         let fail = |error: AwsError| {
-            for e in super::bucket::refusal(
-                id,
-                &BucketJob::Resume {
-                    record: record_id.clone(),
-                },
-                error,
-            ) {
-                (t.send)(Event::Browse(e));
+            let label = "Resuming a transfer".to_owned();
+            let started = TransferUpdate::Started { label, total: None };
+            for update in [started, TransferUpdate::Finished(Err(error))] {
+                (t.send)(Event::Browse(BrowseEvent::Transfer { id, update }));
             }
         };
         let Some(store) = t.transfers.clone() else {
