@@ -220,6 +220,25 @@ wm_state() {
     esac
 }
 
+# minimize_window WINDOW — asks the window manager to minimize the window and waits (10 s) until its
+# WM_STATE is Iconic, asking again every 2 s (xdotool's --sync waits for an unmap it can miss, and a
+# request sent while the window manager is busy with the window's previous change can be dropped);
+# the cause on stderr on failure.
+minimize_window() {
+    local out state=""
+    for _ in 1 2 3 4 5; do
+        out="$(xdotool windowminimize "$1" 2>&1)" \
+            || { log "xdotool windowminimize $1 failed (exit $?): $out"; return 1; }
+        for _ in $(seq 1 10); do
+            state="$(wm_state "$1")" || return 1
+            [ "$state" = Iconic ] && return 0
+            sleep 0.2
+        done
+    done
+    log "window $1 is still $state 10 s after asking to minimize it"
+    return 1
+}
+
 # window_title WINDOW — prints the window's title; fails with xdotool's error on stderr (for
 # instance BadWindow once the app is gone).
 window_title() {
