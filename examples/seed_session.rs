@@ -1,6 +1,7 @@
 //! Stores a made-up but well-formed session in the keyring, so the window restores it at start
 //! (`scripts/e2e-xvfb` seeds sessions that cross the 15- and 5-minute warnings while it watches).
-//! Usage: `seed_session NAME SECONDS_LEFT`. The item goes where the app looks: the platform's
+//! Usage: `seed_session NAME SECONDS_LEFT [IDENTITY_ARN]` (the identity defaults to an IAM user;
+//! `scripts/e2e-atspi` gives a long assumed-role ARN, to hear it read in full). The item goes where the app looks: the platform's
 //! keyring under the service `KEYFOB_KEYRING_SERVICE` names (else the app id). The credentials
 //! are fresh random text in the shapes AWS issues (ASIA… id, 40-character secret, a token); they
 //! work nowhere. Prints nothing secret: read them back with `keyfob export --profile NAME`.
@@ -21,8 +22,9 @@ const USER: &str = "demo-user";
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let (Some(name), Some(left), None) = (args.next(), args.next(), args.next()) else {
-        anyhow::bail!("usage: seed_session NAME SECONDS_LEFT");
+    let (Some(name), Some(left), arn, None) = (args.next(), args.next(), args.next(), args.next())
+    else {
+        anyhow::bail!("usage: seed_session NAME SECONDS_LEFT [IDENTITY_ARN]");
     };
     let left: u64 = left
         .parse()
@@ -54,7 +56,7 @@ fn main() -> anyhow::Result<()> {
         expires_at,
         identity: Some(Identity {
             account: ACCOUNT.to_owned(),
-            arn: format!("arn:aws:iam::{ACCOUNT}:user/{USER}"),
+            arn: arn.unwrap_or_else(|| format!("arn:aws:iam::{ACCOUNT}:user/{USER}")),
             user_id: format!("AIDA{}", random_text(UPPER_DIGITS, 17)),
         }),
         source_identity: None,

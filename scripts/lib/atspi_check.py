@@ -6,6 +6,7 @@ started on a seeded session that crosses the 15-minute band about 25 s after sta
 prints one line; the first failure ends the run with what was found instead.
 """
 
+import os
 import re
 import subprocess
 import sys
@@ -153,6 +154,14 @@ def main():
         if want not in names:
             fail(f"no heading {want!r}; headings: {sorted(names)}")
     ok(f"headings: {sorted(names)}")
+
+    # Who you are, in full: the seeded identity is longer than the card is wide.
+    arn = os.environ["KEYFOB_E2E_ARN"]
+    texts = [n for n in walk(frame) if arn in nm(n)]
+    if not texts:
+        near = sorted({nm(n) for n in walk(frame) if "assumed-role" in nm(n)})
+        fail(f"the identity is not read in full; read instead: {near!r}")
+    ok(f"the identity read in full ({len(arn)} characters)")
 
     panels = {p.name for p in all_of(frame, R.ROLE_PANEL) if p.name}
     for want in ("Sign in and sessions", "Status"):

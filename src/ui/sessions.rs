@@ -198,42 +198,62 @@ fn band_bar_ui(
 }
 
 fn identity_ui(ui: &mut egui::Ui, session: &Session, now: SystemTime) {
-    egui::Grid::new("identity")
-        .num_columns(2)
-        .spacing([space::M, space::XS])
-        .show(ui, |ui| {
-            let key = |ui: &mut egui::Ui, text: &str| ui.label(RichText::new(text).weak());
-            if let Some(src) = &session.source_identity {
-                key(ui, "Signed in as");
-                ui.add(egui::Label::new(&src.arn).truncate())
-                    .on_hover_text(&src.arn);
-                ui.end_row();
-            }
-            key(ui, "Session");
-            match &session.identity {
-                Some(id) => ui
-                    .add(egui::Label::new(RichText::new(&id.arn).strong()).truncate())
-                    .on_hover_text(&id.arn),
-                None => ui.label("(GetCallerIdentity failed; the credentials may still work)"),
-            };
-            ui.end_row();
-            if let Some(id) = &session.identity {
-                key(ui, "Account");
-                ui.label(&id.account);
-                ui.end_row();
-            }
-            key(ui, "Kind");
-            ui.label(session.kind.describe());
-            ui.end_row();
-            key(ui, "Access key");
-            ui.label(RichText::new(&session.credentials.access_key_id).monospace());
-            ui.end_row();
-            key(ui, "Expires");
-            let exact = session.expiration_rfc3339();
-            ui.label(format!("{} ({})", exact, relative(session, now)))
-                .on_hover_text(format!("Exactly {exact}"));
-            ui.end_row();
+    // Rows with a fixed name column rather than a Grid: a Grid sizes its columns from last
+    // frame's contents, so the relative time's changing width ("in 1 h 9 min", "in 59 min") would
+    // cost an extra pass each time it changes. An ARN (an IAM Identity Center role's is long)
+    // wraps in the rest of the row rather than being cut: it stays selectable, and its accessible
+    // name is the whole ARN.
+    let key = |ui: &mut egui::Ui, text: &str| ui.label(RichText::new(text).weak());
+    let row = |ui: &mut egui::Ui, name: &str, value: &mut dyn FnMut(&mut egui::Ui)| {
+        ui.horizontal(|ui| {
+            let size = egui::vec2(KEY_WIDTH, ui.spacing().interact_size.y);
+            ui.allocate_ui_with_layout(
+                size,
+                egui::Layout::left_to_right(egui::Align::Center),
+                |ui| {
+                    ui.set_min_size(size);
+                    key(ui, name);
+                },
+            );
+            value(ui);
         });
+    };
+    if let Some(src) = &session.source_identity {
+        row(ui, "Signed in as", &mut |ui| {
+            arn_ui(ui, RichText::new(&src.arn));
+        });
+    }
+    row(ui, "Session", &mut |ui| match &session.identity {
+        Some(id) => arn_ui(ui, RichText::new(&id.arn).strong()),
+        None => {
+            ui.label("(GetCallerIdentity failed; the credentials may still work)");
+        }
+    });
+    if let Some(id) = &session.identity {
+        row(ui, "Account", &mut |ui| {
+            ui.label(&id.account);
+        });
+    }
+    row(ui, "Kind", &mut |ui| {
+        ui.label(session.kind.describe());
+    });
+    row(ui, "Access key", &mut |ui| {
+        ui.label(RichText::new(&session.credentials.access_key_id).monospace());
+    });
+    row(ui, "Expires", &mut |ui| {
+        let exact = session.expiration_rfc3339();
+        ui.label(format!("{} ({})", exact, relative(session, now)))
+            .on_hover_text(format!("Exactly {exact}"));
+    });
+}
+
+/// The width of the identity rows' names ("Access key" and a margin).
+const KEY_WIDTH: f32 = 88.0;
+
+/// An ARN wrapped at the available width (where it has no dash or slash to break at, anywhere),
+/// selectable like every label.
+fn arn_ui(ui: &mut egui::Ui, text: RichText) {
+    ui.add(egui::Label::new(text).wrap());
 }
 
 /// "in 59 min", "2 h ago".

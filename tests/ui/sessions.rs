@@ -225,3 +225,34 @@ fn no_secret_in_the_ui_tree_debug_output_or_persistence() {
     let mut rig2 = Rig::with_storage(Some(saved.clone())); // the next start
     assert_eq!(rig2.input_value("MFA device"), MFA, "prefs restored");
 }
+
+#[test]
+fn a_long_identity_is_shown_and_read_in_full() {
+    // An IAM Identity Center role's ARN: longer than the window is wide.
+    let long = "arn:aws:sts::123456789012:assumed-role/\
+                AWSReservedSSO_PlatformEngineeringAdministratorAccess_0123456789abcdef/\
+                alice.with-a-long-name@example.com";
+    let mut s = session(assumed_role(), t(3600));
+    s.identity.as_mut().unwrap().arn = long.into();
+    let mut rig = Rig::with_profiles();
+    rig.select_profile("alice");
+    rig.sign_in_with("123456", s);
+    rig.h.run();
+    // The accessible name is the whole ARN, not an elided one.
+    let node = rig.h.get_by_label(long);
+    let width = f64::from(SIZE[0]);
+    let bounds = node
+        .accesskit_node()
+        .bounding_box()
+        .expect("the ARN has bounds");
+    assert!(
+        bounds.x1 <= width,
+        "the ARN runs out of the {width} px window: {bounds:?}"
+    );
+    let elided = rig.h.query_all_by_label_contains("assumed-role/");
+    let elided: Vec<_> = elided
+        .filter_map(|n| n.accesskit_node().label())
+        .filter(|l| l.contains('…'))
+        .collect();
+    assert!(elided.is_empty(), "elided identities: {elided:?}");
+}
