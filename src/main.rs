@@ -45,6 +45,29 @@ enum Cmd {
         #[arg(long)]
         code: Option<String>,
     },
+    /// Sign in through IAM Identity Center (AWS SSO) and keep the role's session in the OS keyring.
+    ///
+    /// The profile's sso_session (or legacy sso_start_url and sso_region), sso_account_id and
+    /// sso_role_name say where. The sign-in is cached where `aws sso login` caches it
+    /// (~/.aws/sso/cache), so the AWS CLI and SDKs use it as well; while it lasts (refreshed when
+    /// it can be) no browser is needed. Without an account or role, lists those you may use.
+    Sso {
+        /// The profile in your AWS config.
+        #[arg(long, env = "AWS_PROFILE")]
+        profile: String,
+        /// The account, instead of the profile's sso_account_id.
+        #[arg(long)]
+        account_id: Option<String>,
+        /// The role, instead of the profile's sso_role_name.
+        #[arg(long)]
+        role_name: Option<String>,
+        /// Print the approval page instead of opening it in the browser (for another device).
+        #[arg(long)]
+        no_browser: bool,
+        /// Sign in again in the browser even when the cached sign-in is good.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the cached session's export lines (eval them in a shell), or write it into
     /// ~/.aws/credentials.
     Export {
@@ -184,6 +207,24 @@ fn run_command(cmd: Cmd) -> anyhow::Result<u8> {
             &ctx,
             &profile,
             code.as_deref(),
+            &mut out,
+            &mut err,
+        )),
+        Cmd::Sso {
+            profile,
+            account_id,
+            role_name,
+            no_browser,
+            force,
+        } => runtime()?.block_on(cli::sso(
+            &ctx,
+            &profile,
+            cli::SsoOptions {
+                account_id: account_id.as_deref(),
+                role_name: role_name.as_deref(),
+                open_browser: !no_browser,
+                force,
+            },
             &mut out,
             &mut err,
         )),

@@ -60,9 +60,23 @@ pub enum SessionKind {
         /// The role.
         role_arn: String,
     },
+    /// An IAM Identity Center role's credentials (GetRoleCredentials with the cached sign-in).
+    Sso {
+        /// The account.
+        account_id: String,
+        /// The role (permission set).
+        role_name: String,
+    },
 }
 
 impl SessionKind {
+    /// Whether a session of this kind gets new credentials with no one signing in: a role chained
+    /// from a live MFA session, an IAM Identity Center role while its sign-in lasts.
+    #[must_use]
+    pub fn renews_itself(&self) -> bool {
+        matches!(self, Self::Chained { .. } | Self::Sso { .. })
+    }
+
     /// A short description for the UI.
     #[must_use]
     pub fn describe(&self) -> String {
@@ -72,6 +86,7 @@ impl SessionKind {
             Self::AssumedRole { mfa: true, .. } => "Role assumed with MFA".to_owned(),
             Self::AssumedRole { mfa: false, .. } => "Role assumed without MFA".to_owned(),
             Self::Chained { .. } => "Role chained from your MFA session".to_owned(),
+            Self::Sso { .. } => "IAM Identity Center role".to_owned(),
         }
     }
 }

@@ -106,6 +106,7 @@ fn at(url: &str) -> AwsEnv {
     let federation_url = Some(url.to_owned());
     AwsEnv {
         federation_url,
+        sso_endpoint_url: None,
         ..AwsEnv::default()
     }
 }
@@ -254,6 +255,7 @@ async fn an_mfa_session_token_asks_for_a_federation_token_with_its_long_term_key
     let fed = Federation::start(200).await;
     let env = AwsEnv {
         federation_url: Some(fed.url.clone()),
+        sso_endpoint_url: None,
         ..moto.env()
     };
     let req = request(
@@ -379,6 +381,7 @@ fn the_worker_opens_the_console_in_the_browser_and_refuses_what_cannot_have_one(
     let browser = Arc::new(Recording::default());
     let env = AwsEnv {
         federation_url: Some(fed.url.clone()),
+        sso_endpoint_url: None,
         ..moto.env()
     };
     let ports = Ports {

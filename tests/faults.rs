@@ -39,6 +39,7 @@ fn env(url: &str) -> AwsEnv {
             initial_backoff: Duration::from_millis(10),
         },
         federation_url: None,
+        sso_endpoint_url: None,
     }
 }
 

@@ -84,7 +84,9 @@ pub fn route(session: &Session, now: SystemTime) -> Result<Route, ConsoleError> 
         return Err(ConsoleError::Unavailable(why));
     }
     Ok(match &session.kind {
-        SessionKind::AssumedRole { .. } => Route::Role {
+        // An IAM Identity Center role's credentials are a role session's: the console gets their
+        // remaining life, as for an assumed role.
+        SessionKind::AssumedRole { .. } | SessionKind::Sso { .. } => Route::Role {
             duration: Some(
                 session
                     .remaining(now)
@@ -414,6 +416,7 @@ mod tests {
         );
         let env = AwsEnv {
             federation_url: Some("http://127.0.0.1:9/f".into()),
+            sso_endpoint_url: None,
             ..AwsEnv::default()
         };
         assert_eq!(

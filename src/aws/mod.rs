@@ -5,6 +5,7 @@ pub mod console;
 pub mod errors;
 pub mod profiles;
 pub mod s3;
+pub mod sso;
 pub mod sts;
 
 use std::path::PathBuf;
@@ -102,6 +103,9 @@ pub struct AwsEnv {
     pub net: NetConfig,
     /// The console's federation endpoint, overriding the partition's (tests: a loopback fake).
     pub federation_url: Option<String>,
+    /// IAM Identity Center's endpoint (its OIDC and portal APIs), overriding `endpoint_url` and
+    /// the SDK's `AWS_ENDPOINT_URL_SSO_OIDC` / `AWS_ENDPOINT_URL_SSO` (tests: a loopback fake).
+    pub sso_endpoint_url: Option<String>,
 }
 
 /// Which credentials sign the first STS call.
@@ -160,6 +164,36 @@ impl AwsEnv {
 
     /// The SDK configuration for `source` credentials in `region` (or the usual region chain).
     pub async fn sdk_config(&self, source: &SourceCredentials, region: Option<&str>) -> SdkConfig {
+        let (mut loader, files) = self.loader(region);
+        loader = match source {
+            SourceCredentials::DefaultChain => loader,
+            SourceCredentials::Profile(name) => {
+                let mut p = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(name);
+                if let Some(files) = files {
+                    p = p.profile_files(files);
+                }
+                loader.credentials_provider(p.build())
+            }
+            SourceCredentials::Static(c) => loader.credentials_provider(to_sdk_credentials(c)),
+            SourceCredentials::Keyring(name) => {
+                // Never reached through the app's paths, which resolve keyring keys first.
+                tracing::error!(name, "keyring keys were not read before the call");
+                loader.no_credentials()
+            }
+        };
+        loader.load().await
+    }
+
+    /// The SDK configuration for calls that carry no AWS keys (IAM Identity Center's), in `region`.
+    pub async fn unsigned_config(&self, region: &str) -> SdkConfig {
+        let (loader, _) = self.loader(Some(region));
+        loader.no_credentials().load().await
+    }
+
+    /// The loader with keyfob's network limits, profile files, endpoint and region, and the
+    /// profile files it was given.
+    fn loader(&self, region: Option<&str>) -> (aws_config::ConfigLoader, Option<ProfileFiles>) {
         let net = &self.net;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .timeout_config(
@@ -184,25 +218,7 @@ impl AwsEnv {
         let chain = RegionProviderChain::first_try(region.map(|r| Region::new(r.to_owned())))
             .or_default_provider()
             .or_else(Region::from_static(FALLBACK_REGION));
-        loader = loader.region(chain);
-        loader = match source {
-            SourceCredentials::DefaultChain => loader,
-            SourceCredentials::Profile(name) => {
-                let mut p = aws_config::profile::ProfileFileCredentialsProvider::builder()
-                    .profile_name(name);
-                if let Some(files) = files {
-                    p = p.profile_files(files);
-                }
-                loader.credentials_provider(p.build())
-            }
-            SourceCredentials::Static(c) => loader.credentials_provider(to_sdk_credentials(c)),
-            SourceCredentials::Keyring(name) => {
-                // Never reached through the app's paths, which resolve keyring keys first.
-                tracing::error!(name, "keyring keys were not read before the call");
-                loader.no_credentials()
-            }
-        };
-        loader.load().await
+        (loader.region(chain), files)
     }
 }
 

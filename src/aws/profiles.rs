@@ -31,6 +31,9 @@ pub struct ProfileInfo {
     /// `keyfob_oath_account`: the YubiKey OATH account whose code signs in (a role profile without
     /// one uses its source profile's).
     pub oath_account: Option<String>,
+    /// IAM Identity Center settings (`sso_session` or the legacy `sso_start_url`), or why they
+    /// cannot be used; `None` for a profile with none.
+    pub sso: Option<Result<super::sso::SsoSettings, String>>,
 }
 
 /// The profiles found and the one the environment selects.
@@ -132,6 +135,7 @@ fn from_set(set: &ProfileSet) -> Profiles {
                 region: get("region"),
                 has_keys: get("aws_access_key_id").is_some(),
                 oath_account: get(crate::oath::CONFIG_KEY),
+                sso: super::sso::SsoSettings::of_profile(set, p),
             }
         })
         .collect();

@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime};
 
 #[cfg(unix)]
 use super::prompt;
-use super::{Ask, Ctx, OK, renew_window, sign_in, signin};
+use super::{Ask, Ctx, OK, renew_window, sign_in, signin, sso};
 use crate::keystore::KeystoreError;
-use crate::session::{Session, SessionKind};
+use crate::session::Session;
 
 type Read = Result<Option<Session>, KeystoreError>;
 
@@ -121,14 +121,27 @@ impl Ctx {
         err: &mut dyn Write,
     ) -> Option<Session> {
         let now = SystemTime::now();
-        if is_due(&read, now, window)
-            && !window.is_zero()
-            && let Some(fresh) = sign_in::chain_again(self, name).await
-        {
-            return Some(fresh);
+        let sso = sso::is_sso_profile(self, name).await;
+        if is_due(&read, now, window) && !window.is_zero() {
+            let fresh = if sso {
+                sso::renew_quietly(self, name).await
+            } else {
+                sign_in::chain_again(self, name).await
+            };
+            if let Some(fresh) = fresh {
+                return Some(fresh);
+            }
         }
         if is_usable(&read, now) || ask == Ask::Never {
             return Self::usable_or_say(name, read, now, err);
+        }
+        if sso {
+            // No code can help: the sign-in happens in the browser.
+            say!(
+                err,
+                "keyfob: the IAM Identity Center sign-in for {name} has ended: run `keyfob sso --profile {name}`"
+            );
+            return None;
         }
         if sign_in::has_oath_account(self, name).await {
             // The YubiKey gives the code: sign in with no one typing (a touch at most).
@@ -165,7 +178,7 @@ fn needs_work(read: &Read, now: SystemTime, window: Duration, ask: Ask) -> bool 
 fn is_due(read: &Read, now: SystemTime, window: Duration) -> bool {
     match read.as_ref().ok().and_then(Option::as_ref) {
         None => true,
-        Some(s) => matches!(s.kind, SessionKind::Chained { .. }) && s.remaining(now) < window,
+        Some(s) => s.kind.renews_itself() && s.remaining(now) < window,
     }
 }
 

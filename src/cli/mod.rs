@@ -79,10 +79,12 @@ mod for_tool;
 #[cfg(unix)]
 pub mod prompt;
 mod sign_in;
+mod sso;
 
 pub use self::console::console;
 pub use self::exec::exec;
 pub use self::sign_in::signin;
+pub use self::sso::{SsoOptions, sso};
 
 /// How long before its end a role session chained from an MFA session is chained afresh for a
 /// tool: `KEYFOB_RENEW_MINUTES` (default 10; 0 turns renewing off).

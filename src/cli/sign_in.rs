@@ -199,7 +199,12 @@ fn checked_request(
 }
 
 /// Says who is signed in until when, and keeps the session in the keyring for the other commands.
-fn report_and_keep(ctx: &Ctx, session: &Session, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+pub(super) fn report_and_keep(
+    ctx: &Ctx,
+    session: &Session,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
     let who = session.identity.as_ref().map_or_else(
         || session.credentials.access_key_id.clone(),
         |i| i.arn.clone(),

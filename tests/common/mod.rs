@@ -10,6 +10,7 @@
 
 pub mod fake;
 pub mod fixtures;
+pub mod sso;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -122,6 +123,7 @@ impl Moto {
                 initial_backoff: Duration::from_millis(50),
             },
             federation_url: None,
+            sso_endpoint_url: None,
         }
     }
 

@@ -1,0 +1,247 @@
+//! `keyfob sso`: signs in through IAM Identity Center for a profile of the AWS config — the cached
+//! token when it is still good (refreshed when it can be), else the device authorization in the
+//! browser — then gets the profile's role credentials and keeps them like every session.
+
+use std::io::Write;
+use std::time::SystemTime;
+
+use super::{Ctx, FAILED};
+use crate::aws::errors::{AwsError, ErrorKind};
+use crate::aws::sso::{self, Clients, SsoSettings, cache};
+use crate::aws::{FALLBACK_REGION, profiles};
+use crate::secret::Secret;
+use crate::session::Session;
+
+/// What the command was asked for.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SsoOptions<'a> {
+    /// The account, overriding the profile's `sso_account_id`.
+    pub account_id: Option<&'a str>,
+    /// The role, overriding the profile's `sso_role_name`.
+    pub role_name: Option<&'a str>,
+    /// Open the approval page in the browser (else only print it).
+    pub open_browser: bool,
+    /// Sign in again even when the cached token is good.
+    pub force: bool,
+}
+
+/// `keyfob sso --profile P`: the profile's IAM Identity Center role, signed in and kept.
+pub async fn sso(
+    ctx: &Ctx,
+    profile: &str,
+    opts: SsoOptions<'_>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let Some((settings, region)) = settings_of(ctx, profile, err).await else {
+        return FAILED;
+    };
+    let dir = match cache::default_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            say!(err, "keyfob: {e}");
+            return FAILED;
+        }
+    };
+    let clients = Clients::new(&ctx.env, &settings.region).await;
+    let cached = if opts.force {
+        Ok(None)
+    } else {
+        sso::cached_token(&clients, &settings, &dir).await
+    };
+    let token = match cached {
+        Ok(Some(t)) => t,
+        Ok(None) => match sign_in(&clients, &settings, opts.open_browser, err).await {
+            Ok(t) => {
+                if let Err(e) = cache::write(&dir, settings.cache_key(), &t) {
+                    say!(err, "keyfob: {e}");
+                    return FAILED;
+                }
+                t
+            }
+            Err(e) => return failed(&e, err),
+        },
+        Err(e) => return failed(&e, err),
+    };
+    let account = opts.account_id.or(settings.account_id.as_deref());
+    let role = opts.role_name.or(settings.role_name.as_deref());
+    let (Some(account), Some(role)) = (account, role) else {
+        return list_choices(&clients, &token, account, err).await;
+    };
+    match sso::role_session(
+        &ctx.env,
+        &clients,
+        &token,
+        profile,
+        (account, role),
+        Some(&region),
+    )
+    .await
+    {
+        Ok(session) => super::sign_in::report_and_keep(ctx, &session, out, err),
+        Err(e) => failed(&e, err),
+    }
+}
+
+/// A fresh role session for `profile` from the cached IAM Identity Center token (refreshed when
+/// it can be), kept in the keyring; `None` when the profile is no IAM Identity Center role or a
+/// person must sign in. Never opens a browser.
+pub(super) async fn renew_quietly(ctx: &Ctx, profile: &str) -> Option<Session> {
+    let mut quiet = std::io::sink();
+    let (settings, region) = settings_of(ctx, profile, &mut quiet).await?;
+    let role = settings.role()?;
+    let dir = cache::default_dir().ok()?;
+    let clients = Clients::new(&ctx.env, &settings.region).await;
+    let token = match sso::cached_token(&clients, &settings, &dir).await {
+        Ok(t) => t?,
+        Err(e) => {
+            tracing::warn!(profile, "no IAM Identity Center token: {}", e.message);
+            return None;
+        }
+    };
+    let session = sso::role_session(&ctx.env, &clients, &token, profile, role, Some(&region))
+        .await
+        .map_err(|e| tracing::warn!(profile, "no role credentials: {}", e.message))
+        .ok()?;
+    tracing::debug!(
+        profile,
+        "new role credentials from the IAM Identity Center token"
+    );
+    ctx.keystore.as_ref().ok()?.save_session(&session).ok()?;
+    Some(session)
+}
+
+/// Whether `profile` signs in through IAM Identity Center.
+pub(super) async fn is_sso_profile(ctx: &Ctx, profile: &str) -> bool {
+    profiles::load(&ctx.env.profile_files)
+        .await
+        .ok()
+        .and_then(|p| p.get(profile).map(|i| i.sso.is_some()))
+        .unwrap_or(false)
+}
+
+/// The profile's IAM Identity Center settings and the region its session is for, or a message.
+async fn settings_of(
+    ctx: &Ctx,
+    profile: &str,
+    err: &mut dyn Write,
+) -> Option<(SsoSettings, String)> {
+    let profiles = match profiles::load(&ctx.env.profile_files).await {
+        Ok(p) => p,
+        Err(e) => {
+            say!(err, "keyfob: {e}");
+            return None;
+        }
+    };
+    let Some(info) = profiles.get(profile) else {
+        say!(
+            err,
+            "keyfob: there is no profile {profile} in your AWS config"
+        );
+        return None;
+    };
+    match &info.sso {
+        Some(Ok(s)) => {
+            let region = info.region.clone().unwrap_or_else(|| {
+                std::env::var("AWS_REGION")
+                    .ok()
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or_else(|| FALLBACK_REGION.to_owned())
+            });
+            Some((s.clone(), region))
+        }
+        Some(Err(why)) => {
+            say!(err, "keyfob: {why}");
+            None
+        }
+        None => {
+            say!(
+                err,
+                "keyfob: profile {profile} has no IAM Identity Center settings (sso_session, or sso_start_url and sso_region); sign in with `keyfob signin` instead"
+            );
+            None
+        }
+    }
+}
+
+/// The device authorization: the page and code shown (the page opened when asked), then the
+/// wait for the approval.
+async fn sign_in(
+    clients: &Clients,
+    settings: &SsoSettings,
+    open_browser: bool,
+    err: &mut dyn Write,
+) -> Result<sso::CachedToken, AwsError> {
+    let pending = sso::start(clients, settings).await?;
+    let left = pending
+        .expires_at
+        .duration_since(SystemTime::now())
+        .unwrap_or_default();
+    say!(
+        err,
+        "Approve the sign-in to {} in your browser: {}\nThe code it shows must be: {}\n(waiting up to {} min)",
+        settings.start_url,
+        pending.url(),
+        pending.user_code,
+        left.as_secs().div_ceil(60)
+    );
+    if open_browser {
+        // The URL is no secret (approving still takes the user's own sign-in): the opener takes
+        // one for the console's sign-in URLs, which are.
+        if let Err(e) = crate::opener::open(&Secret::new(pending.url())) {
+            say!(
+                err,
+                "keyfob: could not open a browser ({e}); open the page above yourself"
+            );
+        }
+    }
+    let token = sso::wait(clients, settings, &pending).await?;
+    say!(err, "Approved.");
+    Ok(token)
+}
+
+/// No account or role given: says which the token may use, so the user can pick.
+async fn list_choices(
+    clients: &Clients,
+    token: &sso::CachedToken,
+    account: Option<&str>,
+    err: &mut dyn Write,
+) -> u8 {
+    match account {
+        Some(account) => match sso::roles(clients, token, account).await {
+            Ok(roles) => {
+                say!(
+                    err,
+                    "keyfob: choose a role in account {account} with --role-name (or sso_role_name in the profile): {}",
+                    if roles.is_empty() {
+                        "you have none there".to_owned()
+                    } else {
+                        roles.join(", ")
+                    }
+                );
+            }
+            Err(e) => return failed(&e, err),
+        },
+        None => match sso::accounts(clients, token).await {
+            Ok(accounts) => {
+                say!(
+                    err,
+                    "keyfob: choose an account with --account-id (or sso_account_id in the profile):"
+                );
+                for a in &accounts {
+                    say!(err, "  {}  {}  {}", a.id, a.name, a.email);
+                }
+            }
+            Err(e) => return failed(&e, err),
+        },
+    }
+    FAILED
+}
+
+fn failed(e: &AwsError, err: &mut dyn Write) -> u8 {
+    say!(err, "keyfob: {}", e.message);
+    if !e.detail.is_empty() && e.kind != ErrorKind::Expired {
+        say!(err, "  ({})", e.detail);
+    }
+    FAILED
+}

@@ -1,0 +1,253 @@
+//! IAM Identity Center through the SDK's own clients against the loopback fake (its OIDC and
+//! portal APIs), with STS and S3 on a real moto_server: the device sign-in, the CLI's token cache,
+//! refresh, accounts and roles, role credentials that work, and every refusal in one sentence.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, SystemTime};
+
+use common::sso::SsoFake;
+use common::{Moto, list_buckets};
+use keyfob::aws::AwsEnv;
+use keyfob::aws::errors::ErrorKind;
+use keyfob::aws::sso::{self, Clients, SsoSettings, cache};
+use keyfob::session::SessionKind;
+
+const START_URL: &str = "https://d-9067c1a2b3.awsapps.com/start";
+const DEV: &str = "111111111111";
+
+fn settings() -> SsoSettings {
+    SsoSettings {
+        session: Some("my-sso".into()),
+        start_url: START_URL.into(),
+        region: "eu-west-1".into(),
+        account_id: Some(DEV.into()),
+        role_name: Some("ReadOnlyAccess".into()),
+        scopes: vec![sso::DEFAULT_SCOPE.into()],
+    }
+}
+
+fn env(moto: &Moto, fake: &SsoFake) -> AwsEnv {
+    AwsEnv {
+        sso_endpoint_url: Some(fake.url.clone()),
+        ..moto.env()
+    }
+}
+
+/// A signed-in token: the device flow, approved on the fake's page.
+async fn signed_in(clients: &Clients, fake: &SsoFake) -> sso::CachedToken {
+    let pending = sso::start(clients, &settings()).await.expect("start");
+    assert!(
+        pending.url().contains(&pending.user_code),
+        "{}",
+        pending.url()
+    );
+    fake.answer(&pending.user_code, "approve");
+    sso::wait(clients, &settings(), &pending)
+        .await
+        .expect("approved")
+}
+
+#[tokio::test]
+async fn a_device_sign_in_gives_a_cached_token_and_a_role_session_that_works() {
+    let moto = Moto::start();
+    common::seed(&moto).await;
+    let fake = SsoFake::start(&[]);
+    let env = env(&moto, &fake);
+    let clients = Clients::new(&env, "eu-west-1").await;
+    let token = signed_in(&clients, &fake).await;
+    assert!(token.refresher(SystemTime::now()).is_some(), "refreshable");
+    let left = token.expires_at.duration_since(SystemTime::now()).unwrap();
+    assert!(left > Duration::from_secs(7 * 3600), "8 h token: {left:?}");
+
+    // Cached where and as the AWS CLI caches it; read back the same.
+    let dir = tempfile::tempdir().unwrap();
+    let path = cache::write(dir.path(), "my-sso", &token).expect("write");
+    assert_eq!(path, cache::file_for(dir.path(), "my-sso"));
+    let cached = sso::cached_token(&clients, &settings(), dir.path())
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(
+        cached.access_token, token.access_token,
+        "used as it is, not refreshed"
+    );
+
+    let session = sso::role_session(
+        &env,
+        &clients,
+        &cached,
+        "sso-dev",
+        (DEV, "ReadOnlyAccess"),
+        Some("eu-west-1"),
+    )
+    .await
+    .expect("role credentials");
+    assert_eq!(
+        session.kind,
+        SessionKind::Sso {
+            account_id: DEV.into(),
+            role_name: "ReadOnlyAccess".into()
+        }
+    );
+    let left = session.remaining(SystemTime::now());
+    assert!(
+        left > Duration::from_secs(3500) && left <= Duration::from_secs(3600),
+        "{left:?}"
+    );
+    assert!(
+        session.identity.is_some(),
+        "GetCallerIdentity answered through moto"
+    );
+    assert!(session.kind.renews_itself());
+    let buckets = list_buckets(&env, &session.credentials)
+        .await
+        .expect("S3 with the role");
+    assert!(
+        buckets.contains(&common::BUCKETS[0].to_owned()),
+        "{buckets:?}"
+    );
+    assert!(!format!("{session:?}{cached:?}").contains(token.access_token.expose()));
+
+    // The portal's lists.
+    let accounts = sso::accounts(&clients, &cached).await.expect("accounts");
+    let ids: Vec<&str> = accounts.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, [DEV, "222222222222"]);
+    let roles = sso::roles(&clients, &cached, DEV).await.expect("roles");
+    assert_eq!(roles, ["AdministratorAccess", "ReadOnlyAccess"]);
+}
+
+#[tokio::test]
+async fn a_token_near_its_end_is_refreshed_and_the_cache_rewritten_and_a_revoked_one_asks_again() {
+    let moto = Moto::start();
+    let fake = SsoFake::start(&[]);
+    let env = env(&moto, &fake);
+    let clients = Clients::new(&env, "eu-west-1").await;
+    let mut token = signed_in(&clients, &fake).await;
+    token.expires_at = SystemTime::now() + Duration::from_secs(60); // inside the margin
+    let dir = tempfile::tempdir().unwrap();
+    cache::write(dir.path(), "my-sso", &token).unwrap();
+    let fresh = sso::cached_token(&clients, &settings(), dir.path())
+        .await
+        .expect("refresh")
+        .expect("a token");
+    assert_ne!(fresh.access_token, token.access_token, "a new access token");
+    assert_ne!(
+        fresh.refresh_token, token.refresh_token,
+        "the new refresh token kept"
+    );
+    let on_disk = cache::read(dir.path(), "my-sso").unwrap().unwrap();
+    assert_eq!(on_disk.access_token, fresh.access_token, "written back");
+
+    // Revoked (signed out elsewhere, an administrator): the role call says so in one sentence,
+    // and a refresh gives "sign in again" with the cache left as it was.
+    fake.control("revoke", "{}");
+    let e = sso::role_session(&env, &clients, &fresh, "p", (DEV, "ReadOnlyAccess"), None)
+        .await
+        .expect_err("revoked");
+    assert_eq!(e.kind, ErrorKind::Expired, "{e:?}");
+    assert!(
+        e.message
+            .contains("has ended or was revoked; sign in again"),
+        "{}",
+        e.message
+    );
+    let mut ending = on_disk.clone();
+    ending.expires_at = SystemTime::now();
+    cache::write(dir.path(), "my-sso", &ending).unwrap();
+    let before = std::fs::read_to_string(cache::file_for(dir.path(), "my-sso")).unwrap();
+    let again = sso::cached_token(&clients, &settings(), dir.path())
+        .await
+        .expect("no error");
+    assert!(again.is_none(), "a person must sign in");
+    let after = std::fs::read_to_string(cache::file_for(dir.path(), "my-sso")).unwrap();
+    assert_eq!(before, after, "nothing written");
+}
+
+#[tokio::test]
+async fn denied_expired_and_replayed_codes_and_a_removed_role_each_say_one_sentence() {
+    let moto = Moto::start();
+    let fake = SsoFake::start(&["--device-seconds", "2"]);
+    let env = env(&moto, &fake);
+    let clients = Clients::new(&env, "eu-west-1").await;
+
+    let pending = sso::start(&clients, &settings()).await.unwrap();
+    fake.answer(&pending.user_code, "deny");
+    let e = sso::wait(&clients, &settings(), &pending)
+        .await
+        .expect_err("denied");
+    assert_eq!(e.kind, ErrorKind::AccessDenied);
+    assert_eq!(
+        e.message,
+        "The sign-in was not approved in the browser; nothing was signed in"
+    );
+
+    let pending = sso::start(&clients, &settings()).await.unwrap();
+    let e = sso::wait(&clients, &settings(), &pending)
+        .await
+        .expect_err("never approved");
+    assert_eq!(
+        e.message,
+        "The sign-in code expired before it was approved; sign in again"
+    );
+
+    // A code used once is refused the second time (a replay).
+    let fake = SsoFake::start(&[]);
+    let env = AwsEnv {
+        sso_endpoint_url: Some(fake.url.clone()),
+        ..env
+    };
+    let clients = Clients::new(&env, "eu-west-1").await;
+    let pending = sso::start(&clients, &settings()).await.unwrap();
+    fake.answer(&pending.user_code, "approve");
+    let token = sso::wait(&clients, &settings(), &pending)
+        .await
+        .expect("approved");
+    let e = sso::wait(&clients, &settings(), &pending)
+        .await
+        .expect_err("replayed");
+    assert_eq!(
+        e.message,
+        "The sign-in code was already used or is not valid; sign in again"
+    );
+
+    // A role removed while the list showed it.
+    let roles = sso::roles(&clients, &token, DEV).await.unwrap();
+    assert!(roles.contains(&"AdministratorAccess".to_owned()));
+    fake.control(
+        "remove-role",
+        r#"{"accountId": "111111111111", "roleName": "AdministratorAccess"}"#,
+    );
+    let e = sso::role_session(
+        &env,
+        &clients,
+        &token,
+        "p",
+        (DEV, "AdministratorAccess"),
+        None,
+    )
+    .await
+    .expect_err("removed");
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    assert_eq!(
+        e.message,
+        "You have no role AdministratorAccess in account 111111111111 (it may have been removed)"
+    );
+}
+
+#[tokio::test]
+async fn every_account_is_listed_across_pages() {
+    let moto = Moto::start();
+    let fake = SsoFake::start(&["--accounts", "2000"]);
+    let env = env(&moto, &fake);
+    let clients = Clients::new(&env, "eu-west-1").await;
+    let token = signed_in(&clients, &fake).await;
+    let accounts = sso::accounts(&clients, &token).await.expect("accounts");
+    assert_eq!(accounts.len(), 2000);
+    let counts = fake.control("counts", "{}");
+    assert!(
+        counts.contains("\"ListAccounts\": 20"),
+        "20 pages of 100: {counts}"
+    );
+}
