@@ -68,6 +68,30 @@ enum Cmd {
         #[arg(long)]
         force: bool,
     },
+    /// Sign in with AWS Sign-In (as `aws login` does): the console sign-in in your browser, with
+    /// your password and passkey, security key or authenticator code.
+    ///
+    /// The browser comes back to keyfob on 127.0.0.1; with --remote, open the page on any device
+    /// and paste the code it shows. The sign-in is cached where the AWS CLI caches it
+    /// (~/.aws/login/cache) and the profile gets `login_session`, so the AWS CLI and SDKs use it
+    /// too. Its credentials last 15 minutes and are renewed for up to 12 hours.
+    Login {
+        /// The profile in your AWS config (made when missing).
+        #[arg(long, env = "AWS_PROFILE", default_value = "default")]
+        profile: String,
+        /// The region to sign in to (written into the profile when it has none).
+        #[arg(long)]
+        region: Option<String>,
+        /// No browser on this machine: show the page to open elsewhere and read its code.
+        #[arg(long)]
+        remote: bool,
+        /// Print the page instead of opening it in the browser.
+        #[arg(long)]
+        no_browser: bool,
+        /// How many minutes to wait for the browser.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=60))]
+        wait_minutes: u64,
+    },
     /// Print the cached session's export lines (eval them in a shell), or write it into
     /// ~/.aws/credentials.
     Export {
@@ -177,6 +201,61 @@ fn main() -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The sign-ins that happen in the browser: IAM Identity Center and AWS Sign-In.
+async fn browser_sign_in(
+    ctx: &cli::Ctx,
+    cmd: Cmd,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> u8 {
+    match cmd {
+        Cmd::Sso {
+            profile,
+            account_id,
+            role_name,
+            no_browser,
+            force,
+        } => {
+            cli::sso(
+                ctx,
+                &profile,
+                cli::SsoOptions {
+                    account_id: account_id.as_deref(),
+                    role_name: role_name.as_deref(),
+                    open_browser: !no_browser,
+                    force,
+                },
+                out,
+                err,
+            )
+            .await
+        }
+        Cmd::Login {
+            profile,
+            region,
+            remote,
+            no_browser,
+            wait_minutes,
+        } => {
+            cli::login(
+                ctx,
+                &profile,
+                cli::LoginOptions {
+                    region: region.as_deref(),
+                    remote,
+                    open_browser: !no_browser,
+                    wait: std::time::Duration::from_secs(wait_minutes * 60),
+                },
+                &mut std::io::stdin().lock(),
+                out,
+                err,
+            )
+            .await
+        }
+        _ => unreachable!("only browser sign-ins are sent here"),
+    }
+}
+
 fn run_command(cmd: Cmd) -> anyhow::Result<u8> {
     // These two touch neither the keyring nor AWS.
     let cmd = match cmd {
@@ -210,24 +289,9 @@ fn run_command(cmd: Cmd) -> anyhow::Result<u8> {
             &mut out,
             &mut err,
         )),
-        Cmd::Sso {
-            profile,
-            account_id,
-            role_name,
-            no_browser,
-            force,
-        } => runtime()?.block_on(cli::sso(
-            &ctx,
-            &profile,
-            cli::SsoOptions {
-                account_id: account_id.as_deref(),
-                role_name: role_name.as_deref(),
-                open_browser: !no_browser,
-                force,
-            },
-            &mut out,
-            &mut err,
-        )),
+        cmd @ (Cmd::Sso { .. } | Cmd::Login { .. }) => {
+            runtime()?.block_on(browser_sign_in(&ctx, cmd, &mut out, &mut err))
+        }
         Cmd::Export {
             profile,
             format,

@@ -67,6 +67,11 @@ pub enum SessionKind {
         /// The role (permission set).
         role_name: String,
     },
+    /// AWS Sign-In's credentials (`aws login`: the console sign-in in the browser).
+    Login {
+        /// Who signed in (the profile's `login_session`).
+        session_arn: String,
+    },
 }
 
 impl SessionKind {
@@ -74,7 +79,10 @@ impl SessionKind {
     /// from a live MFA session, an IAM Identity Center role while its sign-in lasts.
     #[must_use]
     pub fn renews_itself(&self) -> bool {
-        matches!(self, Self::Chained { .. } | Self::Sso { .. })
+        matches!(
+            self,
+            Self::Chained { .. } | Self::Sso { .. } | Self::Login { .. }
+        )
     }
 
     /// A short description for the UI.
@@ -87,6 +95,7 @@ impl SessionKind {
             Self::AssumedRole { mfa: false, .. } => "Role assumed without MFA".to_owned(),
             Self::Chained { .. } => "Role chained from your MFA session".to_owned(),
             Self::Sso { .. } => "IAM Identity Center role".to_owned(),
+            Self::Login { .. } => "AWS Sign-In (console sign-in)".to_owned(),
         }
     }
 }

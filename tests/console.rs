@@ -107,6 +107,7 @@ fn at(url: &str) -> AwsEnv {
     AwsEnv {
         federation_url,
         sso_endpoint_url: None,
+        signin_endpoint_url: None,
         ..AwsEnv::default()
     }
 }
@@ -256,6 +257,7 @@ async fn an_mfa_session_token_asks_for_a_federation_token_with_its_long_term_key
     let env = AwsEnv {
         federation_url: Some(fed.url.clone()),
         sso_endpoint_url: None,
+        signin_endpoint_url: None,
         ..moto.env()
     };
     let req = request(
@@ -382,6 +384,7 @@ fn the_worker_opens_the_console_in_the_browser_and_refuses_what_cannot_have_one(
     let env = AwsEnv {
         federation_url: Some(fed.url.clone()),
         sso_endpoint_url: None,
+        signin_endpoint_url: None,
         ..moto.env()
     };
     let ports = Ports {

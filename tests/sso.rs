@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::sso::SsoFake;
+use common::pyfake::PyFake;
 use common::{Moto, list_buckets};
 use keyfob::aws::AwsEnv;
 use keyfob::aws::errors::ErrorKind;
@@ -28,7 +28,7 @@ fn settings() -> SsoSettings {
     }
 }
 
-fn env(moto: &Moto, fake: &SsoFake) -> AwsEnv {
+fn env(moto: &Moto, fake: &PyFake) -> AwsEnv {
     AwsEnv {
         sso_endpoint_url: Some(fake.url.clone()),
         ..moto.env()
@@ -36,7 +36,7 @@ fn env(moto: &Moto, fake: &SsoFake) -> AwsEnv {
 }
 
 /// A signed-in token: the device flow, approved on the fake's page.
-async fn signed_in(clients: &Clients, fake: &SsoFake) -> sso::CachedToken {
+async fn signed_in(clients: &Clients, fake: &PyFake) -> sso::CachedToken {
     let pending = sso::start(clients, &settings()).await.expect("start");
     assert!(
         pending.url().contains(&pending.user_code),
@@ -53,7 +53,7 @@ async fn signed_in(clients: &Clients, fake: &SsoFake) -> sso::CachedToken {
 async fn a_device_sign_in_gives_a_cached_token_and_a_role_session_that_works() {
     let moto = Moto::start();
     common::seed(&moto).await;
-    let fake = SsoFake::start(&[]);
+    let fake = PyFake::sso(&[]);
     let env = env(&moto, &fake);
     let clients = Clients::new(&env, "eu-west-1").await;
     let token = signed_in(&clients, &fake).await;
@@ -121,7 +121,7 @@ async fn a_device_sign_in_gives_a_cached_token_and_a_role_session_that_works() {
 #[tokio::test]
 async fn a_token_near_its_end_is_refreshed_and_the_cache_rewritten_and_a_revoked_one_asks_again() {
     let moto = Moto::start();
-    let fake = SsoFake::start(&[]);
+    let fake = PyFake::sso(&[]);
     let env = env(&moto, &fake);
     let clients = Clients::new(&env, "eu-west-1").await;
     let mut token = signed_in(&clients, &fake).await;
@@ -168,7 +168,7 @@ async fn a_token_near_its_end_is_refreshed_and_the_cache_rewritten_and_a_revoked
 #[tokio::test]
 async fn denied_expired_and_replayed_codes_and_a_removed_role_each_say_one_sentence() {
     let moto = Moto::start();
-    let fake = SsoFake::start(&["--device-seconds", "2"]);
+    let fake = PyFake::sso(&["--device-seconds", "2"]);
     let env = env(&moto, &fake);
     let clients = Clients::new(&env, "eu-west-1").await;
 
@@ -193,7 +193,7 @@ async fn denied_expired_and_replayed_codes_and_a_removed_role_each_say_one_sente
     );
 
     // A code used once is refused the second time (a replay).
-    let fake = SsoFake::start(&[]);
+    let fake = PyFake::sso(&[]);
     let env = AwsEnv {
         sso_endpoint_url: Some(fake.url.clone()),
         ..env
@@ -239,7 +239,7 @@ async fn denied_expired_and_replayed_codes_and_a_removed_role_each_say_one_sente
 #[tokio::test]
 async fn every_account_is_listed_across_pages() {
     let moto = Moto::start();
-    let fake = SsoFake::start(&["--accounts", "2000"]);
+    let fake = PyFake::sso(&["--accounts", "2000"]);
     let env = env(&moto, &fake);
     let clients = Clients::new(&env, "eu-west-1").await;
     let token = signed_in(&clients, &fake).await;

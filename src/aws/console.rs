@@ -52,6 +52,7 @@ pub enum ConsoleError {
 
 const NO_MFA: &str = "The console opens only for a role session or an MFA session, and this session token was made without MFA";
 const NO_KEYS: &str = "This MFA session came from the default credential chain, so keyfob has no long-term keys to ask AWS for a console session (GetFederationToken) with: sign in from a profile with keys, or with keys in the keyring";
+const FROM_CONSOLE: &str = "This session came from signing in to the console (AWS Sign-In): the console is open in the browser you signed in with";
 
 /// How a session gets into the console.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,6 +72,7 @@ pub fn why_not(session: &Session) -> Option<&'static str> {
     match (&session.kind, &session.origin.source) {
         (SessionKind::SessionToken { mfa: false }, _) => Some(NO_MFA),
         (SessionKind::SessionToken { mfa: true }, SourceChoice::DefaultChain) => Some(NO_KEYS),
+        (SessionKind::Login { .. }, _) => Some(FROM_CONSOLE),
         _ => None,
     }
 }
@@ -95,6 +97,8 @@ pub fn route(session: &Session, now: SystemTime) -> Result<Route, ConsoleError> 
             ),
         },
         SessionKind::Chained { .. } => Route::Role { duration: None },
+        // why_not refused it above: the sign-in came from the console.
+        SessionKind::Login { .. } => return Err(ConsoleError::Unavailable(FROM_CONSOLE)),
         SessionKind::SessionToken { .. } => Route::Federation {
             keys: SourceCredentials::from(&session.origin.source),
         },
@@ -417,6 +421,7 @@ mod tests {
         let env = AwsEnv {
             federation_url: Some("http://127.0.0.1:9/f".into()),
             sso_endpoint_url: None,
+            signin_endpoint_url: None,
             ..AwsEnv::default()
         };
         assert_eq!(

@@ -1,12 +1,15 @@
 //! Everything that talks to AWS: where to reach it ([`AwsEnv`]), which credentials sign the first
 //! call ([`SourceCredentials`]), and the SDK configuration built from both.
 
+pub mod config_file;
 pub mod console;
 pub mod errors;
+pub mod login;
 pub mod profiles;
 pub mod s3;
 pub mod sso;
 pub mod sts;
+pub mod token_file;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -106,6 +109,9 @@ pub struct AwsEnv {
     /// IAM Identity Center's endpoint (its OIDC and portal APIs), overriding `endpoint_url` and
     /// the SDK's `AWS_ENDPOINT_URL_SSO_OIDC` / `AWS_ENDPOINT_URL_SSO` (tests: a loopback fake).
     pub sso_endpoint_url: Option<String>,
+    /// AWS Sign-In's endpoint (its authorize page and token call), overriding `endpoint_url` and
+    /// the SDK's `AWS_ENDPOINT_URL_SIGNIN` (tests: a loopback fake).
+    pub signin_endpoint_url: Option<String>,
 }
 
 /// Which credentials sign the first STS call.

@@ -34,6 +34,9 @@ pub struct ProfileInfo {
     /// IAM Identity Center settings (`sso_session` or the legacy `sso_start_url`), or why they
     /// cannot be used; `None` for a profile with none.
     pub sso: Option<Result<super::sso::SsoSettings, String>>,
+    /// `login_session`: the AWS Sign-In session (`aws login`) whose cached token signs the
+    /// profile in.
+    pub login_session: Option<String>,
 }
 
 /// The profiles found and the one the environment selects.
@@ -136,6 +139,7 @@ fn from_set(set: &ProfileSet) -> Profiles {
                 has_keys: get("aws_access_key_id").is_some(),
                 oath_account: get(crate::oath::CONFIG_KEY),
                 sso: super::sso::SsoSettings::of_profile(set, p),
+                login_session: get("login_session"),
             }
         })
         .collect();

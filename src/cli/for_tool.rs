@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 #[cfg(unix)]
 use super::prompt;
-use super::{Ask, Ctx, OK, renew_window, sign_in, signin, sso};
+use super::{Ask, Ctx, OK, login, renew_window, sign_in, signin, sso};
 use crate::keystore::KeystoreError;
 use crate::session::Session;
 
@@ -121,12 +121,12 @@ impl Ctx {
         err: &mut dyn Write,
     ) -> Option<Session> {
         let now = SystemTime::now();
-        let sso = sso::is_sso_profile(self, name).await;
+        let browser = sso::browser_sign_in(self, name).await;
         if is_due(&read, now, window) && !window.is_zero() {
-            let fresh = if sso {
-                sso::renew_quietly(self, name).await
-            } else {
-                sign_in::chain_again(self, name).await
+            let fresh = match browser {
+                Some(sso::BrowserSignIn::Sso) => sso::renew_quietly(self, name).await,
+                Some(sso::BrowserSignIn::Login) => login::renew_quietly(self, name).await,
+                None => sign_in::chain_again(self, name).await,
             };
             if let Some(fresh) = fresh {
                 return Some(fresh);
@@ -135,11 +135,15 @@ impl Ctx {
         if is_usable(&read, now) || ask == Ask::Never {
             return Self::usable_or_say(name, read, now, err);
         }
-        if sso {
+        if let Some(kind) = browser {
             // No code can help: the sign-in happens in the browser.
+            let (what, command) = match kind {
+                sso::BrowserSignIn::Sso => ("IAM Identity Center", "sso"),
+                sso::BrowserSignIn::Login => ("AWS Sign-In", "login"),
+            };
             say!(
                 err,
-                "keyfob: the IAM Identity Center sign-in for {name} has ended: run `keyfob sso --profile {name}`"
+                "keyfob: the {what} sign-in for {name} has ended: run `keyfob {command} --profile {name}`"
             );
             return None;
         }

@@ -76,6 +76,7 @@ mod console;
 pub mod cred_server;
 mod exec;
 mod for_tool;
+mod login;
 #[cfg(unix)]
 pub mod prompt;
 mod sign_in;
@@ -83,6 +84,7 @@ mod sso;
 
 pub use self::console::console;
 pub use self::exec::exec;
+pub use self::login::{LoginOptions, login};
 pub use self::sign_in::signin;
 pub use self::sso::{SsoOptions, sso};
 

@@ -10,7 +10,7 @@
 
 pub mod fake;
 pub mod fixtures;
-pub mod sso;
+pub mod pyfake;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -124,6 +124,7 @@ impl Moto {
             },
             federation_url: None,
             sso_endpoint_url: None,
+            signin_endpoint_url: None,
         }
     }
 

@@ -7,7 +7,6 @@
 //! CLI writes is refused with one sentence and left as it is. Written atomically (a 0600 file
 //! beside it, then renamed), fields keyfob does not know kept.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -15,6 +14,7 @@ use aws_smithy_types::date_time::Format;
 use serde::{Deserialize, Serialize};
 use sha1::Digest as _;
 
+use crate::aws::token_file::{self, Problem};
 use crate::secret::Secret;
 
 /// A cached IAM Identity Center token and the client registration that can refresh it.
@@ -162,15 +162,10 @@ pub fn file_for(dir: &Path, key: &str) -> PathBuf {
 /// The file is a symlink, another user's, unreadable or not the CLI's JSON.
 pub fn read(dir: &Path, key: &str) -> Result<Option<CachedToken>, CacheError> {
     let path = file_for(dir, key);
-    let meta = match std::fs::symlink_metadata(&path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_error(&path, "read", &e)),
-    };
-    check_file(&path, &meta)?;
-    let text =
-        Secret::new(std::fs::read_to_string(&path).map_err(|e| io_error(&path, "read", &e))?);
-    parse(&path, text.expose()).map(Some)
+    match token_file::read_private(&path).map_err(|p| problem(&path, p, "read"))? {
+        Some(text) => parse(&path, text.expose()).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Parses the CLI's JSON.
@@ -221,24 +216,9 @@ pub fn parse(path: &Path, text: &str) -> Result<CachedToken, CacheError> {
 /// What is there cannot be replaced safely, or the disk refused.
 pub fn write(dir: &Path, key: &str, token: &CachedToken) -> Result<PathBuf, CacheError> {
     let path = file_for(dir, key);
-    make_dir(dir).map_err(|e| io_error(dir, "made", &e))?;
-    match std::fs::symlink_metadata(&path) {
-        Ok(meta) => check_file(&path, &meta)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(io_error(&path, "written", &e)),
-    }
     let text = Secret::new(to_json(token));
-    let tmp = dir.join(format!(
-        ".{}.keyfob-{}.tmp",
-        path.file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        std::process::id()
-    ));
-    let written = write_new(&tmp, text.expose()).and_then(|()| std::fs::rename(&tmp, &path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io_error(&path, "written", &e));
-    }
+    token_file::write_private(dir, &path, text.expose())
+        .map_err(|p| problem(&path, p, "written"))?;
     Ok(path)
 }
 
@@ -261,60 +241,20 @@ pub fn to_json(token: &CachedToken) -> String {
     serde_json::to_string_pretty(&wire).unwrap_or_default()
 }
 
-fn check_file(path: &Path, meta: &std::fs::Metadata) -> Result<(), CacheError> {
-    if meta.file_type().is_symlink() {
-        return Err(CacheError::Symlink(path.to_path_buf()));
-    }
-    if !meta.is_file() {
-        return Err(CacheError::Malformed {
-            path: path.to_path_buf(),
+fn problem(path: &Path, p: Problem, action: &'static str) -> CacheError {
+    let path = path.to_path_buf();
+    match p {
+        Problem::Symlink => CacheError::Symlink(path),
+        Problem::NotYours => CacheError::NotYours(path),
+        Problem::NotAFile => CacheError::Malformed {
+            path,
             why: "not a regular file".to_owned(),
-        });
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt as _;
-        let own = crate::ipc::own_uid().map_err(|e| CacheError::Io {
-            path: path.to_path_buf(),
-            action: "checked",
-            why: e.to_string(),
-        })?;
-        if meta.uid() != own {
-            return Err(CacheError::NotYours(path.to_path_buf()));
-        }
-    }
-    Ok(())
-}
-
-fn make_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
-}
-
-fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut f = options.open(path)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()
-}
-
-fn io_error(path: &Path, action: &'static str, e: &std::io::Error) -> CacheError {
-    CacheError::Io {
-        path: path.to_path_buf(),
-        action,
-        why: e.to_string(),
+        },
+        Problem::Io { action: done, why } => CacheError::Io {
+            path,
+            action: if done == "checked" { done } else { action },
+            why,
+        },
     }
 }
 

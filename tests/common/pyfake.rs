@@ -1,6 +1,7 @@
-//! The loopback IAM Identity Center (`scripts/lib/sso_fake.py`): its OIDC and portal APIs speak
-//! the wire protocol the SDK's clients read; moto has neither. Started on a free port, stopped on
-//! drop; the approval page is "clicked" over HTTP.
+//! The loopback fakes of what moto lacks — IAM Identity Center (`scripts/lib/sso_fake.py`: its OIDC
+//! and portal APIs) and AWS Sign-In (`scripts/lib/signin_fake.py`: the authorize page and the token
+//! API) — speaking the wire protocol the SDK's clients read. Started on a free port, stopped on
+//! drop; their pages are "clicked" over HTTP.
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -8,23 +9,33 @@ use std::process::{Child, Command, Stdio};
 use super::{crate_path, free_port, http};
 
 /// A running fake.
-pub struct SsoFake {
+pub struct PyFake {
     pub url: String,
     pub port: u16,
     child: Child,
 }
 
-impl Drop for SsoFake {
+impl Drop for PyFake {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-impl SsoFake {
-    /// Starts the fake with extra arguments (`--accounts N`, `--device-seconds S`, …).
-    pub fn start(args: &[&str]) -> Self {
-        let script = crate_path("scripts/lib/sso_fake.py");
+impl PyFake {
+    /// Starts the IAM Identity Center fake with extra arguments (`--accounts N`,
+    /// `--device-seconds S`, …).
+    pub fn sso(args: &[&str]) -> Self {
+        Self::start("scripts/lib/sso_fake.py", args)
+    }
+
+    /// Starts the AWS Sign-In fake with extra arguments (`--credential-seconds S`, …).
+    pub fn signin(args: &[&str]) -> Self {
+        Self::start("scripts/lib/signin_fake.py", args)
+    }
+
+    fn start(script: &str, args: &[&str]) -> Self {
+        let script = crate_path(script);
         let port = free_port();
         let mut child = Command::new("python3")
             .arg(&script)
@@ -55,7 +66,8 @@ impl SsoFake {
         assert_eq!(status, 200, "{text}");
     }
 
-    /// A test control: `revoke`, `remove-role`, `counts`.
+    /// A test control: `revoke`, `remove-role`, `counts` (IAM Identity Center); `browse`,
+    /// `revoke`, `counts` (AWS Sign-In).
     pub fn control(&self, what: &str, body: &str) -> String {
         let (status, text) =
             http(self.port, "POST", &format!("/_control/{what}"), body).expect("control");
