@@ -6,6 +6,8 @@ KEYFOB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 KEYFOB_VENV="${KEYFOB_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/keyfob/venv}"
 MOTO_VERSION="5.2.1"
 AWSCLI_VERSION="1.45.11"
+# botocore reads AWS Sign-In's token cache (login_session) only with the CRT's elliptic curves.
+AWSCRT_VERSION="0.38.0"
 
 log() { printf '\033[1m==> [%4ss] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 
@@ -48,13 +50,13 @@ ensure_build_and_runtime_deps() {
 
 # The pinned moto server and AWS CLI in a venv of their own (reused across runs).
 ensure_python_tools() {
-    if ! "$KEYFOB_VENV/bin/python" -c "import moto, awscli" 2>/dev/null \
+    if ! "$KEYFOB_VENV/bin/python" -c "import moto, awscli, awscrt" 2>/dev/null \
         || [ "$("$KEYFOB_VENV/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$MOTO_VERSION" ]; then
-        log "creating a Python venv with moto $MOTO_VERSION and awscli $AWSCLI_VERSION in $KEYFOB_VENV"
+        log "creating a Python venv with moto $MOTO_VERSION, awscli $AWSCLI_VERSION and awscrt $AWSCRT_VERSION in $KEYFOB_VENV"
         command -v python3 >/dev/null || ensure_apt python3
         python3 -m venv "$KEYFOB_VENV" 2>/dev/null || { ensure_apt python3-venv && python3 -m venv "$KEYFOB_VENV"; }
         "$KEYFOB_VENV/bin/pip" install -q --disable-pip-version-check \
-            "moto[server]==$MOTO_VERSION" "awscli==$AWSCLI_VERSION"
+            "moto[server]==$MOTO_VERSION" "awscli==$AWSCLI_VERSION" "awscrt==$AWSCRT_VERSION"
     fi
     export PATH="$KEYFOB_VENV/bin:$PATH"
     export MOTO_SERVER="$KEYFOB_VENV/bin/moto_server"

@@ -122,10 +122,16 @@ impl Ctx {
     ) -> Option<Session> {
         let now = SystemTime::now();
         let browser = sso::browser_sign_in(self, name).await;
+        // Why a browser sign-in could not be renewed, when keyfob can say it better than "ended"
+        // (a token cache it refused, say).
+        let mut why = None;
         if is_due(&read, now, window) && !window.is_zero() {
             let fresh = match browser {
                 Some(sso::BrowserSignIn::Sso) => sso::renew_quietly(self, name).await,
-                Some(sso::BrowserSignIn::Login) => login::renew_quietly(self, name).await,
+                Some(sso::BrowserSignIn::Login) => login::renew_quietly(self, name)
+                    .await
+                    .map_err(|e| why = Some(e))
+                    .ok(),
                 None => sign_in::chain_again(self, name).await,
             };
             if let Some(fresh) = fresh {
@@ -138,13 +144,20 @@ impl Ctx {
         if let Some(kind) = browser {
             // No code can help: the sign-in happens in the browser.
             let (what, command) = match kind {
-                sso::BrowserSignIn::Sso => ("IAM Identity Center", "sso"),
-                sso::BrowserSignIn::Login => ("AWS Sign-In", "login"),
+                sso::BrowserSignIn::Sso => ("IAM Identity Center sign-in", "sso"),
+                sso::BrowserSignIn::Login => ("AWS Sign-In session", "login"),
             };
-            say!(
-                err,
-                "keyfob: the {what} sign-in for {name} has ended: run `keyfob {command} --profile {name}`"
-            );
+            match why {
+                Some(why) => {
+                    say!(err, "keyfob: {why}");
+                }
+                None => {
+                    say!(
+                        err,
+                        "keyfob: the {what} for {name} has ended: run `keyfob {command} --profile {name}`"
+                    );
+                }
+            }
             return None;
         }
         if sign_in::has_oath_account(self, name).await {

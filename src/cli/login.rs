@@ -124,21 +124,30 @@ pub async fn login(
 }
 
 /// A fresh session for `profile` from its cached AWS Sign-In token (renewed when it is near its
-/// end), kept in the keyring; `None` when the profile has no `login_session` or a person must
-/// sign in again. Never opens a browser.
-pub(super) async fn renew_quietly(ctx: &Ctx, profile: &str) -> Option<Session> {
-    let info = profiles::load(&ctx.env.profile_files)
+/// end), kept in the keyring. Never opens a browser.
+///
+/// # Errors
+/// One sentence: the profile has no `login_session`, the cache was refused, the sign-in ended.
+pub(super) async fn renew_quietly(ctx: &Ctx, profile: &str) -> Result<Session, String> {
+    let profiles = profiles::load(&ctx.env.profile_files)
         .await
-        .ok()?
+        .map_err(|e| e.to_string())?;
+    let info = profiles
         .get(profile)
-        .cloned()?;
-    let arn = info.login_session.as_deref()?;
+        .ok_or_else(|| format!("there is no profile {profile} in your AWS config"))?;
+    let arn = info
+        .login_session
+        .as_deref()
+        .ok_or_else(|| format!("profile {profile} has no login_session"))?;
     let session = login::cached_session(&ctx.env, profile, arn, info.region.as_deref())
         .await
-        .map_err(|e| tracing::warn!(profile, "no AWS Sign-In session: {}", e.message))
-        .ok()?;
-    ctx.keystore.as_ref().ok()?.save_session(&session).ok()?;
-    Some(session)
+        .map_err(|e| {
+            tracing::debug!(profile, "no AWS Sign-In session: {}", e.detail);
+            e.message
+        })?;
+    let keystore = ctx.keystore.as_ref().map_err(ToString::to_string)?;
+    keystore.save_session(&session).map_err(|e| e.to_string())?;
+    Ok(session)
 }
 
 /// The browser's part: the page opened (or shown), the code back, exchanged for the token.

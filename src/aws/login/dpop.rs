@@ -47,15 +47,38 @@ impl Key {
         }
     }
 
-    /// The key as the cache keeps it (SEC1 PEM, "EC PRIVATE KEY").
+    /// The key as the cache keeps it: SEC1 ("EC PRIVATE KEY") PEM naming the curve and holding
+    /// the public key, as the AWS CLI writes it (the CRT that botocore uses refuses a key without
+    /// the curve's name, which is how the `sec1` crate writes it).
     ///
     /// # Errors
-    /// The encoder failed.
+    /// Never in practice: the point of a valid key always has both coordinates.
     pub fn pem(&self) -> Result<Secret, KeyError> {
-        self.0
-            .to_sec1_pem(p256::pkcs8::LineEnding::LF)
-            .map(|p| Secret::new(p.to_string()))
-            .map_err(|_| KeyError::Pem)
+        // ECPrivateKey (RFC 5915): version 1, the 32-byte scalar, [0] prime256v1, [1] the point.
+        const HEAD: [u8; 7] = [0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20];
+        const CURVE: [u8; 16] = [
+            0xa0, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0xa1, 0x44,
+            0x03, 0x42,
+        ];
+        let point = self.0.public_key().to_encoded_point(false);
+        if point.as_bytes().len() != 65 {
+            return Err(KeyError::Pem);
+        }
+        let scalar = zeroize::Zeroizing::new(self.0.to_bytes());
+        let mut der = zeroize::Zeroizing::new(Vec::with_capacity(121));
+        der.extend_from_slice(&HEAD);
+        der.extend_from_slice(&scalar);
+        der.extend_from_slice(&CURVE);
+        der.push(0x00); // no unused bits in the BIT STRING
+        der.extend_from_slice(point.as_bytes());
+        let body = zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(&*der));
+        let mut pem = String::from("-----BEGIN EC PRIVATE KEY-----\n");
+        for line in body.as_bytes().chunks(64) {
+            pem.push_str(&String::from_utf8_lossy(line));
+            pem.push('\n');
+        }
+        pem.push_str("-----END EC PRIVATE KEY-----\n");
+        Ok(Secret::new(pem))
     }
 
     /// The `DPoP` header's value for a `method` request to `url` at `now`.
@@ -147,5 +170,19 @@ mod tests {
         assert!(pem.expose().starts_with("-----BEGIN EC PRIVATE KEY-----\n"));
         let back = p256::SecretKey::from_sec1_pem(pem.expose()).unwrap();
         assert_eq!(back.public_key(), key.0.public_key());
+        // It names the curve (prime256v1), as the AWS CLI's keys do.
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(
+                pem.expose()
+                    .lines()
+                    .filter(|l| !l.starts_with("-----"))
+                    .collect::<String>(),
+            )
+            .unwrap();
+        assert_eq!(der.len(), 121);
+        assert!(
+            der.windows(10)
+                .any(|w| w == [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07])
+        );
     }
 }
