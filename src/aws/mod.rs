@@ -1,6 +1,7 @@
 //! Everything that talks to AWS: where to reach it ([`AwsEnv`]), which credentials sign the first
 //! call ([`SourceCredentials`]), and the SDK configuration built from both.
 
+pub mod cached_sign_in;
 pub mod config_file;
 pub mod console;
 pub mod errors;

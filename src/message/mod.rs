@@ -171,6 +171,12 @@ pub enum Command {
         /// A [`crate::aws::sts::Flow::Chained`] request.
         request: Box<SignInRequest>,
     },
+    /// A fresh session in the place of a browser sign-in's (AWS Sign-In, IAM Identity Center),
+    /// from the sign-in cached on disk (a renewal the supervisor asked for).
+    RenewFromCache {
+        /// The session to replace.
+        session: Box<Session>,
+    },
 }
 
 /// The window's answer to another keyfob over the per-user channel (see `crate::ipc`).

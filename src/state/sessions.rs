@@ -81,13 +81,19 @@ impl Sessions {
         same_source.max_by_key(|p| p.expires_at)
     }
 
-    /// When the supervisor asks the window to renew `s`: a while before its end, if it is a role
-    /// chained from an MFA session and renewal is on.
+    /// When the supervisor asks the window to renew `s`: a while before its end, if it renews
+    /// itself (a role chained from an MFA session, a browser sign-in's) and renewal is on.
     fn renew_at(&self, s: &Session) -> Option<SystemTime> {
-        let chained = matches!(s.kind, SessionKind::Chained { .. });
-        let before = Duration::from_secs(self.renew_minutes * 60);
-        let at = s.expires_at.checked_sub(before);
-        at.filter(|_| chained && self.renew_minutes > 0)
+        let minutes = match s.kind {
+            SessionKind::Chained { .. } | SessionKind::Sso { .. } => self.renew_minutes,
+            // AWS Sign-In's credentials last 15 minutes and are renewed only in their last five
+            // (the SDK's refresh window): asked earlier, the same credentials would come back.
+            SessionKind::Login { .. } => self.renew_minutes.min(4),
+            SessionKind::SessionToken { .. } | SessionKind::AssumedRole { .. } => 0,
+        };
+        (minutes > 0)
+            .then(|| s.expires_at.checked_sub(Duration::from_secs(minutes * 60)))
+            .flatten()
     }
 
     /// Forgets the shown session and returns its name; the newest left is shown.

@@ -188,6 +188,7 @@ fn dispatch(rt: &Runtime, ctx: &Ctx, commands: &Receiver<Command>, send: &Send_)
             Command::LoadProfiles => sts::load_profiles(rt, ctx, send),
             Command::SignIn { id, request } => sts::sign_in(rt, ctx, send, id, request),
             Command::Renew { request } => sts::renew(rt, ctx, send, request),
+            Command::RenewFromCache { session } => sts::renew_from_cache(rt, ctx, send, *session),
             Command::KeyCode { id, account } => sts::key_code(rt, ctx, send, id, account),
             #[cfg(unix)]
             Command::AnswerTool { id, reply } => ctx.tools.answer(&ctx.lane, id, reply),

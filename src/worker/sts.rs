@@ -13,6 +13,7 @@ use crate::aws::sts::{Flow, SignInRequest};
 use crate::aws::{SourceCredentials, profiles, sts};
 use crate::keystore;
 use crate::message::{Event, RequestId};
+use crate::session::Session;
 
 pub(super) fn load_profiles(rt: &Runtime, ctx: &Ctx, send: &Send_) {
     let (env, send) = (Arc::clone(&ctx.env), Arc::clone(send));
@@ -75,6 +76,21 @@ pub(super) fn renew(rt: &Runtime, ctx: &Ctx, send: &Send_, request: Box<SignInRe
     rt.spawn(async move {
         let result = sts::sign_in(&env, &request).await.map(Box::new);
         send(Event::Renewed { name, result });
+    });
+}
+
+/// A fresh session from a browser sign-in's cache (AWS Sign-In, IAM Identity Center), in the
+/// place of `session`.
+pub(super) fn renew_from_cache(rt: &Runtime, ctx: &Ctx, send: &Send_, session: Session) {
+    let (env, send) = (Arc::clone(&ctx.env), Arc::clone(send));
+    rt.spawn(async move {
+        let result = crate::aws::cached_sign_in::renew(&env, &session)
+            .await
+            .map(Box::new);
+        send(Event::Renewed {
+            name: session.name,
+            result,
+        });
     });
 }
 

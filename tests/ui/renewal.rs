@@ -152,3 +152,69 @@ fn a_renewal_that_arrives_after_a_sign_out_is_dropped() {
     assert_eq!(names, ["alice"], "the signed-out role stays out");
     rig.expect_nothing_sent("nothing goes back to the keyring");
 }
+
+/// Sessions of a sign-in made in the browser (AWS Sign-In, IAM Identity Center) renew from the
+/// cached sign-in: the supervisor is asked in time (an AWS Sign-In session in its last four
+/// minutes, when the SDK renews it), the worker is asked for a fresh one from the cache, and a
+/// sign-in that has ended says to sign in again in the browser, not to type a code.
+#[test]
+fn a_browser_sign_ins_session_renews_from_its_cached_sign_in() {
+    let mut rig = Rig::with_profiles();
+    let user = "arn:aws:iam::123456789012:user/passkey-user";
+    let login = SessionKind::Login {
+        session_arn: user.into(),
+    };
+    let mut s = session(login.clone(), t(900));
+    s.name = "passkey".into();
+    let sso = SessionKind::Sso {
+        account_id: "111111111111".into(),
+        role_name: "ReadOnlyAccess".into(),
+    };
+    let mut org = session(sso, t(3600));
+    org.name = "org".into();
+    rig.reply(Event::Cache(Ok(contents(vec![s.clone(), org]))));
+    let watch = rig.state().sessions.watch();
+    let Watch::Sessions { sessions, .. } = watch else {
+        panic!("{watch:?}")
+    };
+    let renew_at = |name: &str| sessions.iter().find(|w| w.name == name).unwrap().renew_at;
+    assert_eq!(renew_at("passkey"), Some(t(900 - 4 * 60)));
+    assert_eq!(renew_at("org"), Some(t(3600 - 10 * 60)));
+
+    rig.set_now(t(700));
+    rig.reply(Event::RenewDue {
+        name: "passkey".into(),
+    });
+    let asked = expect_command!(rig, Command::RenewFromCache { session } => session.clone());
+    assert_eq!((asked.name.as_str(), &asked.kind), ("passkey", &login));
+    let mut fresh = s.clone();
+    (fresh.issued_at, fresh.expires_at) = (t(700), t(1600));
+    fresh.credentials.access_key_id = "ASIALOGINLOGINLOGIN2".into();
+    rig.reply(Event::Renewed {
+        name: "passkey".into(),
+        result: Ok(Box::new(fresh)),
+    });
+    rig.shows("Renewed passkey from your AWS Sign-In, with no code: 15 min left");
+    expect_command!(rig, Command::CacheSession { session }
+        if session.credentials.access_key_id == "ASIALOGINLOGINLOGIN2");
+    rig.click_label("passkey");
+    rig.shows("ASIALOGINLOGINLOGIN2");
+
+    rig.set_now(t(1400));
+    rig.reply(Event::RenewDue {
+        name: "passkey".into(),
+    });
+    expect_command!(rig, Command::RenewFromCache { .. });
+    let ended = AwsError::new(
+        ErrorKind::Expired,
+        "Your AWS Sign-In session for passkey has ended or was revoked: run `keyfob login --profile passkey`",
+    );
+    rig.reply(Event::Renewed {
+        name: "passkey".into(),
+        result: Err(ended),
+    });
+    rig.shows("passkey could not renew itself: Your AWS Sign-In session for passkey has ended or was revoked");
+    rig.shows("Sign in again in the browser.");
+    let summary = expect_command!(rig, Command::Notify { summary, .. } => summary.clone());
+    assert_eq!(summary, "AWS session passkey will not renew itself");
+}
