@@ -19,6 +19,21 @@ pub enum ConfigEditError {
     Io { path: String, why: String },
 }
 
+/// The AWS config file edits go to: the explicit one, else `AWS_CONFIG_FILE`, else
+/// `~/.aws/config`; `None` with no home directory.
+#[must_use]
+pub fn default_path(spec: &super::ProfileFilesSpec) -> Option<std::path::PathBuf> {
+    if let Some(p) = &spec.config {
+        return Some(p.clone());
+    }
+    if let Some(p) = std::env::var_os("AWS_CONFIG_FILE").filter(|p| !p.is_empty()) {
+        return Some(std::path::PathBuf::from(p));
+    }
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| std::path::PathBuf::from(h).join(".aws").join("config"))
+}
+
 /// Sets `values` in `profile`'s section of the config file at `path` (made when missing), keeping
 /// everything else. Returns, for each key, the value it replaced.
 ///

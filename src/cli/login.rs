@@ -200,18 +200,8 @@ async fn sign_in(
     auth.finish(&ctx.env, region, &callback).await
 }
 
-/// The AWS config file edits go to: keyfob's explicit one, else `AWS_CONFIG_FILE`, else
-/// `~/.aws/config`.
 fn config_path(ctx: &Ctx) -> Option<PathBuf> {
-    if let Some(p) = &ctx.env.profile_files.config {
-        return Some(p.clone());
-    }
-    if let Some(p) = std::env::var_os("AWS_CONFIG_FILE").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(|h| PathBuf::from(h).join(".aws").join("config"))
+    config_file::default_path(&ctx.env.profile_files)
 }
 
 fn failed(e: &AwsError, err: &mut dyn Write) -> u8 {

@@ -63,6 +63,15 @@ pub enum Command {
         /// The checked request.
         request: Box<SignInRequest>,
     },
+    /// Sign a profile in through the browser (AWS Sign-In, IAM Identity Center), or from its
+    /// cached sign-in; answered like [`Command::SignIn`], after a [`Event::BrowserWaiting`] when
+    /// the browser is needed.
+    BrowserSignIn {
+        /// The request's tag.
+        id: RequestId,
+        /// The profile.
+        profile: String,
+    },
     /// Find the MFA device of the user behind `source`; replaces a running detection.
     DetectMfa {
         /// The request's tag.
@@ -313,6 +322,13 @@ pub enum Event {
         id: RequestId,
         /// The code, or why there is none.
         result: Result<Secret, crate::oath::OathError>,
+    },
+    /// A browser sign-in waits for the user: the page opened, and the code it must show.
+    BrowserWaiting {
+        /// The request's tag.
+        id: RequestId,
+        /// The page and code.
+        waiting: crate::aws::cached_sign_in::Waiting,
     },
     /// The supervisor says it is time to renew the chained role session `name`.
     RenewDue {

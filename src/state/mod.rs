@@ -17,7 +17,7 @@ pub use browser::Browser;
 pub use cred_write::CredWrite;
 pub use keys::{KeyField, KeyForm, KeyringState};
 pub use sessions::{ClipboardMark, Sessions};
-pub use sign_in::{Pending, PendingKind, SignIn};
+pub use sign_in::{BrowserKind, Pending, PendingKind, SignIn};
 pub use tools::{ToolAsk, ToolAsks};
 
 use std::time::SystemTime;
@@ -313,6 +313,7 @@ impl AppState {
                 }
             }
             Event::MfaDetected { id, result } => self.sign_in.detected(id, result),
+            Event::BrowserWaiting { id, waiting } => self.sign_in.browser_waiting(id, waiting),
             Event::KeyCode { id, result } => {
                 if self.sign_in.key_answered(id, result) {
                     self.submit(now);

@@ -18,6 +18,17 @@ pub enum PendingKind {
     Detect,
     /// Waiting for the YubiKey's code (a touch, perhaps).
     KeyCode,
+    /// Signing in through the browser (AWS Sign-In, IAM Identity Center).
+    Browser,
+}
+
+/// How the chosen profile signs in when it signs in through the browser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BrowserKind {
+    /// AWS Sign-In (`login_session`): the console sign-in, with a passkey, key or code.
+    Login,
+    /// IAM Identity Center (`sso_session` or `sso_start_url`).
+    Sso,
 }
 
 /// The request in flight; answers with another id are dropped.
@@ -48,6 +59,8 @@ pub struct SignIn {
     pub oath_account: Option<String>,
     /// Why the key gave no code, shown by the code field.
     pub key_error: Option<String>,
+    /// What a browser sign-in in flight waits for: the page and code to show.
+    pub browser: Option<crate::aws::cached_sign_in::Waiting>,
 }
 
 impl SignIn {
@@ -63,6 +76,7 @@ impl SignIn {
     pub fn take_pending(&mut self, id: RequestId) -> bool {
         if self.pending.is_some_and(|p| p.id == id) {
             self.pending = None;
+            self.browser = None;
             true
         } else {
             false
@@ -148,6 +162,43 @@ impl SignIn {
         true
     }
 
+    /// How the chosen profile signs in through the browser, if it does.
+    #[must_use]
+    pub fn browser_kind(&self) -> Option<BrowserKind> {
+        let profile = self.profiles.get(self.form.fields.profile.as_deref()?)?;
+        if profile.sso.is_some() {
+            Some(BrowserKind::Sso)
+        } else if profile.login_session.is_some() {
+            Some(BrowserKind::Login)
+        } else {
+            None
+        }
+    }
+
+    /// Signs the chosen profile in through the browser (or from its cached sign-in). Returns
+    /// whether a request left.
+    pub fn sign_in_in_browser(&mut self, out: &mut Outbox) -> bool {
+        if self.pending.is_some_and(|p| p.kind != PendingKind::Detect)
+            || self.browser_kind().is_none()
+        {
+            return false;
+        }
+        let Some(profile) = self.form.fields.profile.clone() else {
+            return false;
+        };
+        self.browser = None;
+        let id = self.start(PendingKind::Browser);
+        out.send(Command::BrowserSignIn { id, profile });
+        true
+    }
+
+    /// The browser sign-in `id` waits for the user.
+    pub fn browser_waiting(&mut self, id: RequestId, waiting: crate::aws::cached_sign_in::Waiting) {
+        if self.pending.is_some_and(|p| p.id == id) {
+            self.browser = Some(waiting);
+        }
+    }
+
     /// Asks the worker to find the MFA device of the chosen source.
     pub fn detect(&mut self, out: &mut Outbox) {
         let region = self.form.fields.region.trim();
@@ -167,6 +218,7 @@ impl SignIn {
         let Some(p) = self.pending.take() else {
             return false;
         };
+        self.browser = None;
         out.send(Command::Cancel { id: p.id });
         true
     }

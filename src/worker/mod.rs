@@ -187,6 +187,9 @@ fn dispatch(rt: &Runtime, ctx: &Ctx, commands: &Receiver<Command>, send: &Send_)
         match command {
             Command::LoadProfiles => sts::load_profiles(rt, ctx, send),
             Command::SignIn { id, request } => sts::sign_in(rt, ctx, send, id, request),
+            Command::BrowserSignIn { id, profile } => {
+                sts::browser_sign_in(rt, ctx, send, id, profile);
+            }
             Command::Renew { request } => sts::renew(rt, ctx, send, request),
             Command::RenewFromCache { session } => sts::renew_from_cache(rt, ctx, send, *session),
             Command::KeyCode { id, account } => sts::key_code(rt, ctx, send, id, account),

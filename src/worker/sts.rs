@@ -54,6 +54,29 @@ pub(super) fn sign_in(
         .spawn(rt.handle(), id, JobKind::SignIn, None, task, |_| {});
 }
 
+/// Signs `profile` in through the browser (or from its cached sign-in), as the sign-in job: a
+/// new sign-in or Cancel stops it (and closes its loopback listener).
+pub(super) fn browser_sign_in(
+    rt: &Runtime,
+    ctx: &Ctx,
+    send: &Send_,
+    id: RequestId,
+    profile: String,
+) {
+    let (env, send) = (Arc::clone(&ctx.env), Arc::clone(send));
+    let task = async move {
+        let tell = Arc::clone(&send);
+        let result = crate::aws::cached_sign_in::sign_in_in_browser(&env, &profile, move |w| {
+            tell(Event::BrowserWaiting { id, waiting: w });
+        })
+        .await
+        .map(Box::new);
+        send(Event::SignedIn { id, result });
+    };
+    ctx.jobs
+        .spawn(rt.handle(), id, JobKind::SignIn, None, task, |_| {});
+}
+
 /// Chains a fresh role session from the request's MFA session, unless that session has ended by
 /// the worker's clock (expiry is enforced where credentials are used).
 pub(super) fn renew(rt: &Runtime, ctx: &Ctx, send: &Send_, request: Box<SignInRequest>) {

@@ -13,6 +13,7 @@ mod common;
 mod rig;
 
 mod browser;
+mod browser_sign_in;
 mod bucket;
 mod console;
 mod keyring;

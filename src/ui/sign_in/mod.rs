@@ -7,7 +7,7 @@ use egui::{RichText, TextEdit};
 
 use crate::notice::Notice;
 use crate::signin::{Field, FieldErrors, Plan};
-use crate::state::{AppState, PendingKind};
+use crate::state::{AppState, BrowserKind, PendingKind};
 use crate::ui::theme::{self, Size, card_ui, heading_ui, icon, notice_ui, space};
 use crate::validate;
 
@@ -60,6 +60,15 @@ pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
         heading_ui(ui, "Sign in");
         ui.add_space(space::S);
         crate::ui::tools::tool_asks_ui(ui, state);
+        if let Some(kind) = state.sign_in.browser_kind() {
+            egui::Grid::new("sign_in_grid")
+                .num_columns(2)
+                .spacing([space::M, space::S])
+                .min_col_width(LABEL_WIDTH)
+                .show(ui, |ui| profile_row_ui(ui, state));
+            browser_ui(ui, state, kind);
+            return;
+        }
         let errors = state.form_errors(now);
         let plan = state.sign_in.form.plan(state.chainable(now));
         let busy = state.sign_in.pending.is_some();
@@ -95,6 +104,83 @@ pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
         let will = format!("Will call: {}", plan.describe());
         ui.label(RichText::new(will).small().weak());
     });
+}
+
+/// For a profile that signs in through the browser (AWS Sign-In, IAM Identity Center): what will
+/// happen, then the button; while it waits, the page (opened in the browser, and selectable here
+/// to open by hand), the code that page must show in large type, and Cancel.
+fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, kind: BrowserKind) {
+    let (what, how) = match kind {
+        BrowserKind::Login => (
+            "AWS Sign-In",
+            "This profile signs in to AWS in your browser, with your password and passkey, security key or authenticator code. No code is typed here; the credentials renew themselves for up to 12 hours.",
+        ),
+        BrowserKind::Sso => (
+            "IAM Identity Center",
+            "This profile signs in through your organisation's IAM Identity Center, in your browser. No code is typed here; the role's credentials renew themselves while that sign-in lasts.",
+        ),
+    };
+    ui.add_space(space::S);
+    ui.add(egui::Label::new(how).wrap());
+    ui.add_space(space::M);
+    ui.separator();
+    ui.add_space(space::S);
+    let busy = state.sign_in.pending.is_some();
+    let waiting = state
+        .sign_in
+        .pending
+        .is_some_and(|p| p.kind == PendingKind::Browser);
+    ui.horizontal(|ui| {
+        let label = if waiting {
+            "Signing in…".to_owned()
+        } else {
+            format!("Sign in with {what}")
+        };
+        let button = theme::primary_button(ui, !busy, icon::ICON_OPEN_IN_NEW, &label)
+            .on_hover_text("Opens the sign-in page in your browser (a sign-in still cached on this computer is used without it)");
+        if button.clicked() {
+            state.sign_in.sign_in_in_browser(&mut state.outbox);
+        }
+        if busy {
+            ui.spinner();
+            if theme::icon_button(ui, true, icon::ICON_CLOSE, "Cancel")
+                .on_hover_text("Stop waiting for the browser (Esc)")
+                .clicked()
+            {
+                state.cancel();
+            }
+        }
+    });
+    if let (true, Some(w)) = (waiting, state.sign_in.browser.clone()) {
+        ui.add_space(space::S);
+        ui.label(RichText::new("Finish signing in in your browser.").strong());
+        if let Some(code) = &w.user_code {
+            ui.add_space(space::XS);
+            ui.label("The page must show this code:");
+            ui.add(
+                egui::Label::new(
+                    RichText::new(code)
+                        .font(egui::FontId::monospace(CODE_SIZE))
+                        .strong(),
+                )
+                .selectable(true),
+            );
+        }
+        ui.add_space(space::XS);
+        ui.label(
+            RichText::new("No browser opened? Open this page yourself:")
+                .small()
+                .weak(),
+        );
+        ui.add(
+            egui::Label::new(RichText::new(&w.url).small().monospace())
+                .wrap()
+                .selectable(true),
+        );
+    }
+    ui.add_space(space::XS);
+    let will = format!("Will sign in with: {what}");
+    ui.label(RichText::new(will).small().weak());
 }
 
 /// "Use my MFA session" when a role could be chained from a live MFA session.

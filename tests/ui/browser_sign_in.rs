@@ -1,0 +1,125 @@
+//! Profiles that sign in through the browser (AWS Sign-In's `login_session`, IAM Identity
+//! Center's `sso_session`): the form offers one button instead of a code, the page and the code it
+//! must show are on screen (the code large, named for screen readers) while the browser is out,
+//! Cancel stops the wait, and the answer is a session like any other. (The sign-in itself runs
+//! against the loopback fakes in tests/login.rs, tests/sso.rs and scripts/e2e-login.)
+
+use keyfob::aws::cached_sign_in::Waiting;
+use keyfob::aws::profiles::{ProfileInfo, Profiles};
+use keyfob::aws::sso::SsoSettings;
+
+use crate::rig::*;
+
+const USER: &str = "arn:aws:iam::123456789012:user/passkey-user";
+
+/// The rig with a profile of each browser kind beside the code profiles.
+fn rig() -> Rig {
+    let mut rig = Rig::with_profiles();
+    let passkey = ProfileInfo {
+        name: "passkey".into(),
+        region: Some("eu-west-1".into()),
+        login_session: Some(USER.into()),
+        ..ProfileInfo::default()
+    };
+    let org = ProfileInfo {
+        name: "org".into(),
+        region: Some("eu-west-1".into()),
+        sso: Some(Ok(SsoSettings {
+            session: Some("corp".into()),
+            start_url: "https://d-9067c1a2b3.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+            account_id: Some("111111111111".into()),
+            role_name: Some("ReadOnlyAccess".into()),
+            scopes: vec!["sso:account:access".into()],
+        })),
+        ..ProfileInfo::default()
+    };
+    let mut list = rig.state().sign_in.profiles.list.clone();
+    list.extend([passkey, org]);
+    rig.reply(Event::Profiles(Ok(Profiles {
+        list,
+        selected: Some("admin".into()),
+    })));
+    rig
+}
+
+#[test]
+fn an_aws_sign_in_profile_signs_in_in_the_browser_with_no_code() {
+    let mut rig = rig();
+    rig.shows("MFA code");
+    rig.select_profile("passkey");
+    rig.shows("This profile signs in to AWS in your browser");
+    rig.hides("MFA code");
+    rig.click("Sign in with AWS Sign-In");
+    let (id, profile) =
+        expect_command!(rig, Command::BrowserSignIn { id, profile } => (*id, profile.clone()));
+    assert_eq!(profile, "passkey");
+    assert!(rig.button_disabled("Signing in…"), "one sign-in at a time");
+    let url = "https://eu-west-1.signin.aws.amazon.com/v1/authorize?response_type=code&state=s";
+    rig.reply(Event::BrowserWaiting {
+        id,
+        waiting: Waiting {
+            url: url.into(),
+            user_code: None,
+        },
+    });
+    rig.shows("Finish signing in in your browser.");
+    rig.shows(url);
+    let mut s = session(
+        SessionKind::Login {
+            session_arn: USER.into(),
+        },
+        t(900),
+    );
+    s.name = "passkey".into();
+    s.credentials.access_key_id = "ASIALOGINLOGINLOGIN1".into();
+    rig.answer(id, Ok(s));
+    rig.hides("Finish signing in in your browser.");
+    rig.shows("ASIALOGINLOGINLOGIN1");
+    rig.shows("AWS Sign-In (console sign-in)");
+}
+
+#[test]
+fn an_identity_center_profile_shows_the_code_large_and_cancel_stops_the_wait() {
+    let mut rig = rig();
+    rig.select_profile("org");
+    rig.shows("IAM Identity Center");
+    rig.click("Sign in with IAM Identity Center");
+    let id = expect_command!(rig, Command::BrowserSignIn { id, .. } => *id);
+    rig.reply(Event::BrowserWaiting {
+        id,
+        waiting: Waiting {
+            url: "https://device.sso.eu-west-1.amazonaws.com/?user_code=WDKX-QBTL".into(),
+            user_code: Some("WDKX-QBTL".into()),
+        },
+    });
+    rig.shows("The page must show this code:");
+    // The code is a label of its own (read out as one thing, right after what it is).
+    rig.h.get_by_label("WDKX-QBTL");
+    rig.click("Cancel");
+    let cancelled = expect_command!(rig, Command::Cancel { id } => *id);
+    assert_eq!(cancelled, id);
+    rig.shows("Cancelled");
+    rig.hides("The page must show this code:");
+    // A late answer to the cancelled sign-in is dropped; the button is back.
+    let late = AwsError::new(ErrorKind::Timeout, "late");
+    rig.answer(id, Err(late));
+    rig.hides("late");
+    assert!(!rig.button_disabled("Sign in with IAM Identity Center"));
+}
+
+#[test]
+fn a_failed_browser_sign_in_says_why_and_can_be_tried_again() {
+    let mut rig = rig();
+    rig.select_profile("passkey");
+    rig.click("Sign in with AWS Sign-In");
+    let id = expect_command!(rig, Command::BrowserSignIn { id, .. } => *id);
+    let declined = AwsError::new(
+        ErrorKind::AccessDenied,
+        "The sign-in page said no: The user cancelled the sign-in",
+    );
+    rig.answer(id, Err(declined));
+    rig.shows("The sign-in page said no: The user cancelled the sign-in");
+    rig.click("Sign in with AWS Sign-In");
+    expect_command!(rig, Command::BrowserSignIn { .. });
+}
