@@ -106,29 +106,7 @@ pub async fn sign_in_in_browser(
         .unwrap_or_else(|| super::FALLBACK_REGION.to_owned());
     if let Some(settings) = &info.sso {
         let settings = settings.clone().map_err(invalid)?;
-        let role = settings.role().ok_or_else(|| {
-            invalid(format!(
-                "Profile {profile} names no account and role (sso_account_id and sso_role_name)"
-            ))
-        })?;
-        let dir = sso::cache::default_dir().map_err(|e| invalid(e.to_string()))?;
-        let clients = sso::Clients::new(env, &settings.region).await;
-        let token = match sso::cached_token(&clients, &settings, &dir).await? {
-            Some(t) => t,
-            None => {
-                let pending = sso::start(&clients, &settings).await?;
-                waiting(Waiting {
-                    url: pending.url().to_owned(),
-                    user_code: Some(pending.user_code.clone()),
-                });
-                open_browser(pending.url()).await;
-                let token = sso::wait(&clients, &settings, &pending).await?;
-                sso::cache::write(&dir, settings.cache_key(), &token)
-                    .map_err(|e| invalid(e.to_string()))?;
-                token
-            }
-        };
-        return sso::role_session(env, &clients, &token, profile, role, Some(&region)).await;
+        return sso_in_browser(env, profile, &settings, &region, waiting).await;
     }
     let Some(arn) = info.login_session.clone() else {
         return Err(invalid(format!(
@@ -174,6 +152,41 @@ pub async fn sign_in_in_browser(
         Some(&region),
     )
     .await
+}
+
+/// IAM Identity Center's part of [`sign_in_in_browser`]: the cached token, else the device
+/// sign-in; then the profile's role.
+async fn sso_in_browser(
+    env: &AwsEnv,
+    profile: &str,
+    settings: &sso::SsoSettings,
+    region: &str,
+    waiting: impl FnOnce(Waiting) + Send,
+) -> Result<Session, AwsError> {
+    let invalid = |m: String| AwsError::new(ErrorKind::Invalid, m);
+    let role = settings.role().ok_or_else(|| {
+        invalid(format!(
+            "Profile {profile} names no account and role (sso_account_id and sso_role_name)"
+        ))
+    })?;
+    let dir = sso::cache::default_dir().map_err(|e| invalid(e.to_string()))?;
+    let clients = sso::Clients::new(env, &settings.region).await;
+    let token = match sso::cached_token(&clients, settings, &dir).await? {
+        Some(t) => t,
+        None => {
+            let pending = sso::start(&clients, settings).await?;
+            waiting(Waiting {
+                url: pending.url().to_owned(),
+                user_code: Some(pending.user_code.clone()),
+            });
+            open_browser(pending.url()).await;
+            let token = sso::wait(&clients, settings, &pending).await?;
+            sso::cache::write(&dir, settings.cache_key(), &token)
+                .map_err(|e| invalid(e.to_string()))?;
+            token
+        }
+    };
+    sso::role_session(env, &clients, &token, profile, role, Some(region)).await
 }
 
 /// Opens `url` in the system's browser, off the runtime's threads (the opener waits a moment to

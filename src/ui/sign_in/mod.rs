@@ -151,36 +151,42 @@ fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, kind: BrowserKind) {
             }
         }
     });
-    if let (true, Some(w)) = (waiting, state.sign_in.browser.clone()) {
-        ui.add_space(space::S);
-        ui.label(RichText::new("Finish signing in in your browser.").strong());
-        if let Some(code) = &w.user_code {
-            ui.add_space(space::XS);
-            ui.label("The page must show this code:");
-            ui.add(
-                egui::Label::new(
-                    RichText::new(code)
-                        .font(egui::FontId::monospace(CODE_SIZE))
-                        .strong(),
-                )
-                .selectable(true),
-            );
-        }
-        ui.add_space(space::XS);
-        ui.label(
-            RichText::new("No browser opened? Open this page yourself:")
-                .small()
-                .weak(),
-        );
-        ui.add(
-            egui::Label::new(RichText::new(&w.url).small().monospace())
-                .wrap()
-                .selectable(true),
-        );
+    if let (true, Some(w)) = (waiting, state.sign_in.browser.as_ref()) {
+        browser_wait_ui(ui, w);
     }
     ui.add_space(space::XS);
     let will = format!("Will sign in with: {what}");
     ui.label(RichText::new(will).small().weak());
+}
+
+/// While the browser is out: what to do there, the code the page must show (large), and the page
+/// itself to open by hand.
+fn browser_wait_ui(ui: &mut egui::Ui, w: &crate::aws::cached_sign_in::Waiting) {
+    ui.add_space(space::S);
+    ui.label(RichText::new("Finish signing in in your browser.").strong());
+    if let Some(code) = &w.user_code {
+        ui.add_space(space::XS);
+        ui.label("The page must show this code:");
+        ui.add(
+            egui::Label::new(
+                RichText::new(code)
+                    .font(egui::FontId::monospace(CODE_SIZE))
+                    .strong(),
+            )
+            .selectable(true),
+        );
+    }
+    ui.add_space(space::XS);
+    ui.label(
+        RichText::new("No browser opened? Open this page yourself:")
+            .small()
+            .weak(),
+    );
+    ui.add(
+        egui::Label::new(RichText::new(&w.url).small().monospace())
+            .wrap()
+            .selectable(true),
+    );
 }
 
 /// "Use my MFA session" when a role could be chained from a live MFA session.
