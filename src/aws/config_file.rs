@@ -34,6 +34,37 @@ pub fn default_path(spec: &super::ProfileFilesSpec) -> Option<std::path::PathBuf
         .map(|h| std::path::PathBuf::from(h).join(".aws").join("config"))
 }
 
+/// Which of `keys` the profile's section of the config file at `path` sets (read as text, with no
+/// runtime: for messages of commands that run without one). Missing file or profile: none.
+#[must_use]
+pub fn profile_sets<'k>(path: &Path, profile: &str, keys: &[&'k str]) -> Vec<&'k str> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let header = if profile == "default" {
+        vec!["default".to_owned(), "profile default".to_owned()]
+    } else {
+        vec![format!("profile {profile}")]
+    };
+    let mut inside = false;
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(inner) = t.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            let name = inner.split_whitespace().collect::<Vec<_>>().join(" ");
+            inside = header.contains(&name);
+            continue;
+        }
+        if inside
+            && !line.starts_with([' ', '\t'])
+            && let Some((k, _)) = line.split_once('=')
+        {
+            found.extend(keys.iter().filter(|key| **key == k.trim()));
+        }
+    }
+    found
+}
+
 /// Sets `values` in `profile`'s section of the config file at `path` (made when missing), keeping
 /// everything else. Returns, for each key, the value it replaced.
 ///
@@ -244,5 +275,8 @@ mod tests {
             set_profile_values(&path, "a b", &[("k", "v")]),
             Err(ConfigEditError::BadName(_))
         ));
+        assert_eq!(profile_sets(&path, "a", &["k", "region", "x"]), vec!["k", "region"]);
+        assert!(profile_sets(&path, "b", &["k"]).is_empty());
+        assert!(profile_sets(&dir.path().join("none"), "a", &["k"]).is_empty());
     }
 }

@@ -32,7 +32,7 @@ impl Ctx {
         let read = self.read_session(name);
         let now = SystemTime::now();
         if !needs_work(&read, now, window, ask) {
-            return Self::usable_or_say(name, read, now, err);
+            return self.usable_or_say(name, read, now, err);
         }
         // (Boxed: the work's future is large, and most calls never get here.)
         #[cfg(unix)]
@@ -73,7 +73,7 @@ impl Ctx {
             Ok(Ok(lock)) => lock,
             // An endpoint answers now: with the session while it is good.
             Ok(Err(_)) if ask == Ask::Never => {
-                return Self::usable_or_say(name, self.read_session(name), SystemTime::now(), err);
+                return self.usable_or_say(name, self.read_session(name), SystemTime::now(), err);
             }
             Ok(Err(e)) => {
                 say!(err, "keyfob: no live session for {name}: {e}");
@@ -89,7 +89,7 @@ impl Ctx {
         // Taken even when a renewal window wider than a role's life calls it due at once.
         if access_key(&read) != seen && is_usable(&read, now) {
             tracing::debug!(profile = name, "another call signed in meanwhile");
-            return Self::usable_or_say(name, read, now, err);
+            return self.usable_or_say(name, read, now, err);
         }
         if let Some(sentence) = ipc::refused_since(&dir, name, since) {
             say!(err, "{sentence}");
@@ -127,7 +127,10 @@ impl Ctx {
         let mut why = None;
         if is_due(&read, now, window) && !window.is_zero() {
             let fresh = match browser {
-                Some(sso::BrowserSignIn::Sso) => sso::renew_quietly(self, name).await,
+                Some(sso::BrowserSignIn::Sso) => sso::renew_quietly(self, name)
+                    .await
+                    .map_err(|e| why = Some(e))
+                    .ok(),
                 Some(sso::BrowserSignIn::Login) => login::renew_quietly(self, name)
                     .await
                     .map_err(|e| why = Some(e))
@@ -139,7 +142,7 @@ impl Ctx {
             }
         }
         if is_usable(&read, now) || ask == Ask::Never {
-            return Self::usable_or_say(name, read, now, err);
+            return self.usable_or_say(name, read, now, err);
         }
         if let Some(kind) = browser {
             // No code can help: the sign-in happens in the browser.
@@ -171,7 +174,7 @@ impl Ctx {
         if read.is_ok() && prompt::available() {
             return prompt::ask(self, name, err);
         }
-        Self::usable_or_say(name, read, now, err)
+        self.usable_or_say(name, read, now, err)
     }
 }
 

@@ -122,12 +122,27 @@ impl Ctx {
     /// The live cached session `name`, or a message saying how to get one.
     fn live(&self, name: &str, now: SystemTime, err: &mut dyn Write) -> Option<Session> {
         let ks = self.keystore(err)?;
-        Self::usable_or_say(name, ks.session(name), now, err)
+        self.usable_or_say(name, ks.session(name), now, err)
+    }
+
+    /// The command that signs `name` in: `keyfob sso` or `keyfob login` for a profile that signs in
+    /// in the browser, else `keyfob signin`.
+    fn sign_in_command(&self, name: &str) -> String {
+        let config = crate::aws::config_file::default_path(&self.env.profile_files);
+        let keys = ["sso_session", "sso_start_url", "login_session"];
+        let set = config.map(|c| crate::aws::config_file::profile_sets(&c, name, &keys));
+        let verb = match set.as_deref().unwrap_or_default() {
+            [] => "signin",
+            [k, ..] if k.starts_with("sso") => "sso",
+            _ => "login",
+        };
+        format!("keyfob {verb} --profile {name}")
     }
 
     /// The session read from the keyring if it is good for use at `now`, else the sentence saying
     /// how to get one.
     fn usable_or_say(
+        &self,
         name: &str,
         read: Result<Option<Session>, KeystoreError>,
         now: SystemTime,
@@ -138,20 +153,22 @@ impl Ctx {
             Ok(Some(s)) => {
                 say!(
                     err,
-                    "keyfob: the session for {name} {} {}: run `keyfob signin --profile {name}`",
+                    "keyfob: the session for {name} {} {}: run `{}`",
                     if s.is_expired(now) {
                         "expired at"
                     } else {
                         "ends within 5 minutes, at"
                     },
-                    rfc3339(s.expires_at)
+                    rfc3339(s.expires_at),
+                    self.sign_in_command(name)
                 );
                 None
             }
             Ok(None) => {
                 say!(
                     err,
-                    "keyfob: no session for {name} in the keyring: run `keyfob signin --profile {name}` (or sign in in the keyfob window)"
+                    "keyfob: no session for {name} in the keyring: run `{}` (or sign in in the keyfob window)",
+                    self.sign_in_command(name)
                 );
                 None
             }

@@ -23,6 +23,17 @@ pub async fn signin(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
+    if let Some(kind) = super::sso::browser_sign_in(ctx, profile).await {
+        let (what, verb) = match kind {
+            super::sso::BrowserSignIn::Sso => ("IAM Identity Center", "sso"),
+            super::sso::BrowserSignIn::Login => ("AWS Sign-In", "login"),
+        };
+        say!(
+            err,
+            "keyfob: profile {profile} signs in through {what} in the browser, not with a code: run `keyfob {verb} --profile {profile}`"
+        );
+        return FAILED;
+    }
     let Some((mut form, oath)) = profile_form(ctx, profile, err).await else {
         return FAILED;
     };

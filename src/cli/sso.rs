@@ -84,31 +84,44 @@ pub async fn sso(
 }
 
 /// A fresh role session for `profile` from the cached IAM Identity Center token (refreshed when
-/// it can be), kept in the keyring; `None` when the profile is no IAM Identity Center role or a
-/// person must sign in. Never opens a browser.
-pub(super) async fn renew_quietly(ctx: &Ctx, profile: &str) -> Option<Session> {
-    let mut quiet = std::io::sink();
-    let (settings, region) = settings_of(ctx, profile, &mut quiet).await?;
-    let role = settings.role()?;
-    let dir = cache::default_dir().ok()?;
-    let clients = Clients::new(&ctx.env, &settings.region).await;
-    let token = match sso::cached_token(&clients, &settings, &dir).await {
-        Ok(t) => t?,
-        Err(e) => {
-            tracing::warn!(profile, "no IAM Identity Center token: {}", e.message);
-            return None;
-        }
+/// it can be), kept in the keyring. Never opens a browser.
+///
+/// # Errors
+/// One sentence: the profile is no IAM Identity Center role, its cache was refused, a person
+/// must sign in again.
+pub(super) async fn renew_quietly(ctx: &Ctx, profile: &str) -> Result<Session, String> {
+    let mut why = Vec::new();
+    let Some((settings, region)) = settings_of(ctx, profile, &mut why).await else {
+        let why = String::from_utf8_lossy(&why);
+        return Err(why.trim().trim_start_matches("keyfob: ").to_owned());
     };
+    let role = settings
+        .role()
+        .ok_or_else(|| format!("profile {profile} names no account and role"))?;
+    let dir = cache::default_dir().map_err(|e| e.to_string())?;
+    let clients = Clients::new(&ctx.env, &settings.region).await;
+    let ended = || {
+        format!(
+            "the IAM Identity Center sign-in for {profile} has ended: run `keyfob sso --profile {profile}`"
+        )
+    };
+    let token = sso::cached_token(&clients, &settings, &dir)
+        .await
+        .map_err(|e| e.message)?
+        .ok_or_else(ended)?;
     let session = sso::role_session(&ctx.env, &clients, &token, profile, role, Some(&region))
         .await
-        .map_err(|e| tracing::warn!(profile, "no role credentials: {}", e.message))
-        .ok()?;
+        .map_err(|e| match e.kind {
+            ErrorKind::Expired => ended(),
+            _ => e.message,
+        })?;
     tracing::debug!(
         profile,
         "new role credentials from the IAM Identity Center token"
     );
-    ctx.keystore.as_ref().ok()?.save_session(&session).ok()?;
-    Some(session)
+    let keystore = ctx.keystore.as_ref().map_err(ToString::to_string)?;
+    keystore.save_session(&session).map_err(|e| e.to_string())?;
+    Ok(session)
 }
 
 /// A sign-in that happens in the browser, with no code to type.
