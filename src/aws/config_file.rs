@@ -275,7 +275,10 @@ mod tests {
             set_profile_values(&path, "a b", &[("k", "v")]),
             Err(ConfigEditError::BadName(_))
         ));
-        assert_eq!(profile_sets(&path, "a", &["k", "region", "x"]), vec!["k", "region"]);
+        assert_eq!(
+            profile_sets(&path, "a", &["k", "region", "x"]),
+            vec!["k", "region"]
+        );
         assert!(profile_sets(&path, "b", &["k"]).is_empty());
         assert!(profile_sets(&dir.path().join("none"), "a", &["k"]).is_empty());
     }
