@@ -34,7 +34,8 @@ pub fn default_path(spec: &super::ProfileFilesSpec) -> Option<std::path::PathBuf
         .map(|h| std::path::PathBuf::from(h).join(".aws").join("config"))
 }
 
-/// Which of `keys` the profile's section of the config file at `path` sets (read as text, with no
+/// Which of `keys` the profile's section of the config file at `path` sets, in the file's order
+/// (read as text, with no
 /// runtime: for messages of commands that run without one). Missing file or profile: none.
 #[must_use]
 pub fn profile_sets<'k>(path: &Path, profile: &str, keys: &[&'k str]) -> Vec<&'k str> {
@@ -277,7 +278,7 @@ mod tests {
         ));
         assert_eq!(
             profile_sets(&path, "a", &["k", "region", "x"]),
-            vec!["k", "region"]
+            vec!["region", "k"]
         );
         assert!(profile_sets(&path, "b", &["k"]).is_empty());
         assert!(profile_sets(&dir.path().join("none"), "a", &["k"]).is_empty());
