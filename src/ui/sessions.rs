@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use egui::RichText;
 
 use crate::export::ExportFormat;
-use crate::session::{Session, Urgency, countdown_shown};
+use crate::session::{Session, SessionKind, Urgency, countdown_shown};
 use crate::state::AppState;
 use crate::ui::theme::{
     card_ui, heading_ui, icon, icon_button, live, name, palette, space, tinted, urgency_color,
@@ -37,6 +37,9 @@ pub fn session_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
         countdown_ui(ui, &session, mfa.as_ref(), now);
         if mfa.is_some() && !session.is_expired(now) {
             renewal_ui(ui, state, mfa.as_ref(), now);
+        }
+        if !session.is_expired(now) {
+            browser_renewal_ui(ui, &session, state.sessions.renew_minutes);
         }
         ui.add_space(space::M);
         actions_ui(ui, state, &session, now);
@@ -330,6 +333,22 @@ fn countdown_ui(ui: &mut egui::Ui, session: &Session, mfa: Option<&Session>, now
     ui.label(RichText::new(text).size(size).color(color).monospace());
     let width = ui.available_width().min(420.0);
     band_bar_ui(ui, session, band, width, now);
+}
+
+/// Whether and when a browser sign-in's session renews itself (from the cached sign-in).
+fn browser_renewal_ui(ui: &mut egui::Ui, session: &Session, minutes: u64) {
+    let (from, minutes) = match session.kind {
+        // AWS hands out new credentials only in their last five minutes.
+        SessionKind::Login { .. } => ("your AWS Sign-In (up to 12 h)", minutes.min(4)),
+        SessionKind::Sso { .. } => ("your IAM Identity Center sign-in", minutes),
+        _ => return,
+    };
+    let text = if minutes == 0 {
+        "Renewing itself is off: sign in again in the browser when it ends".to_owned()
+    } else {
+        format!("Renews itself from {from} {minutes} min before it ends")
+    };
+    ui.label(RichText::new(text).small());
 }
 
 /// Whether and when a chained role renews itself, and the setting.

@@ -77,6 +77,7 @@ fn an_aws_sign_in_profile_signs_in_in_the_browser_with_no_code() {
     rig.hides("Finish signing in in your browser.");
     rig.shows("ASIALOGINLOGINLOGIN1");
     rig.shows("AWS Sign-In (console sign-in)");
+    rig.shows("Renews itself from your AWS Sign-In (up to 12 h) 4 min before it ends");
 }
 
 #[test]
