@@ -108,6 +108,7 @@ fn at(url: &str) -> AwsEnv {
         federation_url,
         sso_endpoint_url: None,
         signin_endpoint_url: None,
+        sso_cache_dir: None,
         ..AwsEnv::default()
     }
 }
@@ -258,6 +259,7 @@ async fn an_mfa_session_token_asks_for_a_federation_token_with_its_long_term_key
         federation_url: Some(fed.url.clone()),
         sso_endpoint_url: None,
         signin_endpoint_url: None,
+        sso_cache_dir: None,
         ..moto.env()
     };
     let req = request(
@@ -385,6 +387,7 @@ fn the_worker_opens_the_console_in_the_browser_and_refuses_what_cannot_have_one(
         federation_url: Some(fed.url.clone()),
         sso_endpoint_url: None,
         signin_endpoint_url: None,
+        sso_cache_dir: None,
         ..moto.env()
     };
     let ports = Ports {

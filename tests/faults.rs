@@ -41,6 +41,7 @@ fn env(url: &str) -> AwsEnv {
         federation_url: None,
         sso_endpoint_url: None,
         signin_endpoint_url: None,
+        sso_cache_dir: None,
     }
 }
 

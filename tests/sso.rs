@@ -251,3 +251,99 @@ async fn every_account_is_listed_across_pages() {
         "20 pages of 100: {counts}"
     );
 }
+
+/// What the window does through a profile that names no role: the accounts listed (the device
+/// sign-in first, its page and code handed to the window), an account's roles, a role's session
+/// (renewed later through the profile it came from), and the pair saved as a profile the SDK's
+/// loader reads back; a taken name is refused with the file untouched.
+#[tokio::test]
+async fn the_windows_picker_lists_signs_in_as_a_chosen_role_and_saves_it_as_a_profile() {
+    use keyfob::aws::cached_sign_in::{self, SsoChoices};
+    use keyfob::aws::{ProfileFilesSpec, profiles};
+
+    let moto = Moto::start();
+    let fake = PyFake::sso(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n\n[profile pick]\nsso_session = corp\nregion = eu-west-1\n"
+        ),
+    )
+    .unwrap();
+    let env = AwsEnv {
+        profile_files: ProfileFilesSpec {
+            config: Some(config.clone()),
+            credentials: Some(dir.path().join("credentials")),
+        },
+        sso_cache_dir: Some(dir.path().join("sso-cache")),
+        ..env(&moto, &fake)
+    };
+    // The device sign-in: the window is handed the page and code, the user approves.
+    let port = fake.port;
+    let waiting = move |w: cached_sign_in::Waiting| {
+        let code = w.user_code.expect("a code to show");
+        assert!(w.url.contains(&code), "{}", w.url);
+        let body = format!("user_code={code}&action=approve");
+        let answered = common::http(port, "POST", "/device", &body);
+        assert_eq!(answered.map(|(s, _)| s), Some(200));
+    };
+    let choices = cached_sign_in::sso_choices(&env, "pick", None, waiting)
+        .await
+        .unwrap();
+    let SsoChoices::Accounts(accounts) = choices else {
+        panic!("{choices:?}")
+    };
+    assert_eq!(accounts.len(), 2);
+    assert!(
+        dir.path().join("sso-cache").read_dir().unwrap().count() == 1,
+        "the sign-in is cached"
+    );
+    let no_browser = |w: cached_sign_in::Waiting| panic!("the cached sign-in was not used: {w:?}");
+    let roles = cached_sign_in::sso_choices(&env, "pick", Some(DEV), no_browser)
+        .await
+        .unwrap();
+    assert_eq!(
+        roles,
+        SsoChoices::Roles {
+            account_id: DEV.into(),
+            roles: vec!["AdministratorAccess".into(), "ReadOnlyAccess".into()]
+        }
+    );
+    let session = cached_sign_in::sso_role(&env, "pick", (DEV, "ReadOnlyAccess"), no_browser)
+        .await
+        .unwrap();
+    assert_eq!(session.name, "ReadOnlyAccess@111111111111");
+    assert_eq!(session.origin.profile.as_deref(), Some("pick"));
+    let buckets = list_buckets(&env, &session.credentials).await;
+    assert!(buckets.is_ok(), "{buckets:?}");
+    // Renewed through the profile it came from.
+    let renewed = cached_sign_in::renew(&env, &session).await.unwrap();
+    assert_ne!(
+        renewed.credentials.access_key_id,
+        session.credentials.access_key_id
+    );
+
+    cached_sign_in::save_sso_profile(&env, "pick", "team-ro", (DEV, "ReadOnlyAccess"))
+        .await
+        .unwrap();
+    let saved = profiles::load(&env.profile_files).await.unwrap();
+    let info = saved.get("team-ro").expect("the new profile");
+    let settings = info.sso.clone().unwrap().unwrap();
+    assert_eq!(
+        (settings.session.as_deref(), settings.role()),
+        (Some("corp"), Some((DEV, "ReadOnlyAccess")))
+    );
+    let before = std::fs::read_to_string(&config).unwrap();
+    assert!(before.starts_with("[sso-session corp]\n"), "{before}");
+    let taken =
+        cached_sign_in::save_sso_profile(&env, "pick", "team-ro", (DEV, "AdministratorAccess"))
+            .await
+            .unwrap_err();
+    assert_eq!(
+        taken.message,
+        "A profile team-ro exists already: choose another name"
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+}

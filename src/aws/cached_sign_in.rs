@@ -37,8 +37,7 @@ pub async fn renew(env: &AwsEnv, session: &Session) -> Result<Session, AwsError>
                     ));
                 }
             };
-            let dir = sso::cache::default_dir()
-                .map_err(|e| AwsError::new(ErrorKind::Invalid, e.to_string()))?;
+            let dir = sso_cache_dir(env)?;
             let clients = sso::Clients::new(env, &settings.region).await;
             let token = sso::cached_token(&clients, &settings, &dir)
                 .await?
@@ -163,30 +162,201 @@ async fn sso_in_browser(
     region: &str,
     waiting: impl FnOnce(Waiting) + Send,
 ) -> Result<Session, AwsError> {
-    let invalid = |m: String| AwsError::new(ErrorKind::Invalid, m);
     let role = settings.role().ok_or_else(|| {
-        invalid(format!(
-            "Profile {profile} names no account and role (sso_account_id and sso_role_name)"
-        ))
+        AwsError::new(
+            ErrorKind::Invalid,
+            format!(
+                "Profile {profile} names no account and role (sso_account_id and sso_role_name)"
+            ),
+        )
     })?;
-    let dir = sso::cache::default_dir().map_err(|e| invalid(e.to_string()))?;
-    let clients = sso::Clients::new(env, &settings.region).await;
-    let token = match sso::cached_token(&clients, settings, &dir).await? {
-        Some(t) => t,
-        None => {
-            let pending = sso::start(&clients, settings).await?;
-            waiting(Waiting {
-                url: pending.url().to_owned(),
-                user_code: Some(pending.user_code.clone()),
-            });
-            open_browser(pending.url()).await;
-            let token = sso::wait(&clients, settings, &pending).await?;
-            sso::cache::write(&dir, settings.cache_key(), &token)
-                .map_err(|e| invalid(e.to_string()))?;
-            token
-        }
-    };
+    let (clients, token) = sso_token(env, settings, waiting).await?;
     sso::role_session(env, &clients, &token, profile, role, Some(region)).await
+}
+
+/// The IAM Identity Center token for `settings`: the cached one (refreshed when it can be), else
+/// the device sign-in in the browser, cached for the AWS CLI too.
+async fn sso_token(
+    env: &AwsEnv,
+    settings: &sso::SsoSettings,
+    waiting: impl FnOnce(Waiting) + Send,
+) -> Result<(sso::Clients, sso::CachedToken), AwsError> {
+    let invalid = |m: String| AwsError::new(ErrorKind::Invalid, m);
+    let dir = sso_cache_dir(env)?;
+    let clients = sso::Clients::new(env, &settings.region).await;
+    if let Some(token) = sso::cached_token(&clients, settings, &dir).await? {
+        return Ok((clients, token));
+    }
+    let pending = sso::start(&clients, settings).await?;
+    waiting(Waiting {
+        url: pending.url().to_owned(),
+        user_code: Some(pending.user_code.clone()),
+    });
+    open_browser(pending.url()).await;
+    let token = sso::wait(&clients, settings, &pending).await?;
+    sso::cache::write(&dir, settings.cache_key(), &token).map_err(|e| invalid(e.to_string()))?;
+    Ok((clients, token))
+}
+
+/// The profile's IAM Identity Center settings and the region its sessions are for.
+async fn sso_settings(env: &AwsEnv, profile: &str) -> Result<(sso::SsoSettings, String), AwsError> {
+    let invalid = |m: String| AwsError::new(ErrorKind::Invalid, m);
+    let profiles = profiles::load(&env.profile_files)
+        .await
+        .map_err(|e| invalid(e.to_string()))?;
+    let info = profiles
+        .get(profile)
+        .ok_or_else(|| invalid(format!("There is no profile {profile} in your AWS config")))?;
+    let settings = info
+        .sso
+        .clone()
+        .ok_or_else(|| {
+            invalid(format!(
+                "Profile {profile} has no IAM Identity Center settings"
+            ))
+        })?
+        .map_err(invalid)?;
+    let region = info
+        .region
+        .clone()
+        .unwrap_or_else(|| super::FALLBACK_REGION.to_owned());
+    Ok((settings, region))
+}
+
+/// What the profile's IAM Identity Center sign-in may choose: every account (signing in in the
+/// browser first when no sign-in is cached), or, given an account, its roles.
+///
+/// # Errors
+/// The profile has no IAM Identity Center settings; the sign-in failed; the portal refused.
+pub async fn sso_choices(
+    env: &AwsEnv,
+    profile: &str,
+    account_id: Option<&str>,
+    waiting: impl FnOnce(Waiting) + Send,
+) -> Result<SsoChoices, AwsError> {
+    let (settings, _) = sso_settings(env, profile).await?;
+    let (clients, token) = sso_token(env, &settings, waiting).await?;
+    match account_id {
+        None => sso::accounts(&clients, &token)
+            .await
+            .map(SsoChoices::Accounts),
+        Some(a) => sso::roles(&clients, &token, a)
+            .await
+            .map(|roles| SsoChoices::Roles {
+                account_id: a.to_owned(),
+                roles,
+            }),
+    }
+}
+
+/// The accounts, or one account's roles, the user may choose from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SsoChoices {
+    /// Every account (ListAccounts, all pages).
+    Accounts(Vec<sso::Account>),
+    /// An account's roles.
+    Roles {
+        /// The account.
+        account_id: String,
+        /// Its roles (permission sets).
+        roles: Vec<String>,
+    },
+}
+
+/// The session of `role` in `account_id`, through the profile's IAM Identity Center sign-in
+/// (cached, or signed in in the browser), named `ROLE@ACCOUNT` and renewed like the profile's.
+///
+/// # Errors
+/// As [`sso_choices`]; the role is not the user's.
+pub async fn sso_role(
+    env: &AwsEnv,
+    profile: &str,
+    (account_id, role): (&str, &str),
+    waiting: impl FnOnce(Waiting) + Send,
+) -> Result<Session, AwsError> {
+    let (settings, region) = sso_settings(env, profile).await?;
+    let (clients, token) = sso_token(env, &settings, waiting).await?;
+    let name = format!("{role}@{account_id}");
+    let mut session = sso::role_session(
+        env,
+        &clients,
+        &token,
+        &name,
+        (account_id, role),
+        Some(&region),
+    )
+    .await?;
+    // Renewal finds the sign-in through the profile it came from.
+    session.origin.profile = Some(profile.to_owned());
+    Ok(session)
+}
+
+/// Writes a profile `name` for `role` in `account_id`, signed in through `from`'s IAM Identity
+/// Center settings, into the AWS config (as `aws configure sso` does; every other byte kept).
+///
+/// # Errors
+/// The names are unusable, `from` has no such settings, or the config could not be written.
+pub async fn save_sso_profile(
+    env: &AwsEnv,
+    from: &str,
+    name: &str,
+    (account_id, role): (&str, &str),
+) -> Result<(), AwsError> {
+    let invalid = |m: String| AwsError::new(ErrorKind::Invalid, m);
+    let (settings, region) = sso_settings(env, from).await?;
+    let existing = profiles::load(&env.profile_files)
+        .await
+        .map_err(|e| invalid(e.to_string()))?;
+    if existing.get(name).is_some() {
+        return Err(invalid(format!(
+            "A profile {name} exists already: choose another name"
+        )));
+    }
+    let path = super::config_file::default_path(&env.profile_files)
+        .ok_or_else(|| invalid("There is no home directory for the AWS config".to_owned()))?;
+    let mut values: Vec<(&str, &str)> = match &settings.session {
+        Some(session) => vec![("sso_session", session.as_str())],
+        None => vec![
+            ("sso_start_url", settings.start_url.as_str()),
+            ("sso_region", settings.region.as_str()),
+        ],
+    };
+    values.extend([
+        ("sso_account_id", account_id),
+        ("sso_role_name", role),
+        ("region", region.as_str()),
+    ]);
+    let path_shown = path.display().to_string();
+    tokio::task::spawn_blocking({
+        let (name, values) = (
+            name.to_owned(),
+            values
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<Vec<_>>(),
+        );
+        move || {
+            let pairs: Vec<(&str, &str)> = values
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            super::config_file::set_profile_values(&path, &name, &pairs)
+        }
+    })
+    .await
+    .map_err(|e| invalid(format!("{path_shown} was left as it was: {e}")))?
+    .map_err(|e| invalid(e.to_string()))?;
+    Ok(())
+}
+
+/// IAM Identity Center's token cache: `env`'s, else the AWS CLI's.
+fn sso_cache_dir(env: &AwsEnv) -> Result<std::path::PathBuf, AwsError> {
+    match &env.sso_cache_dir {
+        Some(d) => Ok(d.clone()),
+        None => {
+            sso::cache::default_dir().map_err(|e| AwsError::new(ErrorKind::Invalid, e.to_string()))
+        }
+    }
 }
 
 /// Opens `url` in the system's browser, off the runtime's threads (the opener waits a moment to

@@ -422,6 +422,7 @@ mod tests {
             federation_url: Some("http://127.0.0.1:9/f".into()),
             sso_endpoint_url: None,
             signin_endpoint_url: None,
+            sso_cache_dir: None,
             ..AwsEnv::default()
         };
         assert_eq!(

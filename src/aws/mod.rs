@@ -113,6 +113,9 @@ pub struct AwsEnv {
     /// AWS Sign-In's endpoint (its authorize page and token call), overriding `endpoint_url` and
     /// the SDK's `AWS_ENDPOINT_URL_SIGNIN` (tests: a loopback fake).
     pub signin_endpoint_url: Option<String>,
+    /// IAM Identity Center's token cache, instead of `~/.aws/sso/cache` (tests: a temporary
+    /// folder).
+    pub sso_cache_dir: Option<PathBuf>,
 }
 
 /// Which credentials sign the first STS call.

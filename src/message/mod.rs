@@ -72,6 +72,42 @@ pub enum Command {
         /// The profile.
         profile: String,
     },
+    /// List what the IAM Identity Center profile may choose: its accounts, or an account's roles
+    /// (signing in in the browser first when no sign-in is cached); answered by
+    /// [`Event::SsoChoices`].
+    SsoChoices {
+        /// The request's tag.
+        id: RequestId,
+        /// The profile with the IAM Identity Center settings.
+        profile: String,
+        /// The account whose roles to list; `None`: the accounts.
+        account_id: Option<String>,
+    },
+    /// Sign in as a chosen role of a chosen account, through the profile's IAM Identity Center
+    /// sign-in; answered like [`Command::SignIn`].
+    SsoRole {
+        /// The request's tag.
+        id: RequestId,
+        /// The profile with the IAM Identity Center settings.
+        profile: String,
+        /// The account.
+        account_id: String,
+        /// The role.
+        role: String,
+    },
+    /// Write the chosen account and role as a profile of their own in the AWS config.
+    SaveSsoProfile {
+        /// The request's tag.
+        id: RequestId,
+        /// The profile whose IAM Identity Center settings the new one uses.
+        from: String,
+        /// The new profile's name.
+        name: String,
+        /// The account.
+        account_id: String,
+        /// The role.
+        role: String,
+    },
     /// Find the MFA device of the user behind `source`; replaces a running detection.
     DetectMfa {
         /// The request's tag.
@@ -322,6 +358,20 @@ pub enum Event {
         id: RequestId,
         /// The code, or why there is none.
         result: Result<Secret, crate::oath::OathError>,
+    },
+    /// What the IAM Identity Center profile may choose, or why it could not be listed.
+    SsoChoices {
+        /// The request's tag.
+        id: RequestId,
+        /// The accounts, or an account's roles.
+        result: Result<crate::aws::cached_sign_in::SsoChoices, AwsError>,
+    },
+    /// The chosen account and role were written as a profile (its name), or why not.
+    SsoProfileSaved {
+        /// The request's tag.
+        id: RequestId,
+        /// The new profile's name, or why it was not written.
+        result: Result<String, AwsError>,
     },
     /// A browser sign-in waits for the user: the page opened, and the code it must show.
     BrowserWaiting {

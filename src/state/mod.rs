@@ -11,6 +11,7 @@ mod keys;
 mod renewal;
 mod sessions;
 mod sign_in;
+mod sso_pick;
 mod tools;
 
 pub use browser::Browser;
@@ -18,6 +19,7 @@ pub use cred_write::CredWrite;
 pub use keys::{KeyField, KeyForm, KeyringState};
 pub use sessions::{ClipboardMark, Sessions};
 pub use sign_in::{BrowserKind, Pending, PendingKind, SignIn};
+pub use sso_pick::SsoPick;
 pub use tools::{ToolAsk, ToolAsks};
 
 use std::time::SystemTime;
@@ -314,6 +316,15 @@ impl AppState {
             }
             Event::MfaDetected { id, result } => self.sign_in.detected(id, result),
             Event::BrowserWaiting { id, waiting } => self.sign_in.browser_waiting(id, waiting),
+            Event::SsoChoices { id, result } => self.sign_in.sso_choices(id, result),
+            Event::SsoProfileSaved { id, result } => {
+                if let Some(name) = self.sign_in.sso_profile_saved(id, result) {
+                    self.status = Some(Notice::success(format!(
+                        "Saved profile {name} in your AWS config"
+                    )));
+                    self.outbox.send(Command::LoadProfiles);
+                }
+            }
             Event::KeyCode { id, result } => {
                 if self.sign_in.key_answered(id, result) {
                     self.submit(now);

@@ -61,11 +61,15 @@ pub struct SignIn {
     pub key_error: Option<String>,
     /// What a browser sign-in in flight waits for: the page and code to show.
     pub browser: Option<crate::aws::cached_sign_in::Waiting>,
+    /// Choosing an account and role of an IAM Identity Center profile.
+    pub pick: Option<super::sso_pick::SsoPick>,
+    /// The profile to choose once the profiles are read again (one just saved).
+    pub select_after_load: Option<String>,
 }
 
 impl SignIn {
     /// Marks a new request of `kind` as the one in flight (replacing any other) and returns its id.
-    fn start(&mut self, kind: PendingKind) -> RequestId {
+    pub(super) fn start(&mut self, kind: PendingKind) -> RequestId {
         let id = next_id();
         self.pending = Some(Pending { id, kind });
         self.error = None;
@@ -103,6 +107,9 @@ impl SignIn {
 
     /// Selects a profile and fills the form from it.
     pub fn select_profile(&mut self, name: &str) {
+        if self.pick.as_ref().is_some_and(|p| p.profile != name) {
+            self.pick = None;
+        }
         if let Some(p) = self.profiles.get(name).cloned() {
             self.form.fill_from(&p);
             self.oath_account.clone_from(&p.oath_account);
@@ -175,6 +182,18 @@ impl SignIn {
         }
     }
 
+    /// Whether the chosen IAM Identity Center profile names its account and role.
+    #[must_use]
+    pub fn profile_names_sso_role(&self) -> bool {
+        self.form
+            .fields
+            .profile
+            .as_deref()
+            .and_then(|n| self.profiles.get(n))
+            .and_then(|p| p.sso.as_ref())
+            .is_some_and(|s| s.as_ref().is_ok_and(|s| s.role().is_some()))
+    }
+
     /// Signs the chosen profile in through the browser (or from its cached sign-in). Returns
     /// whether a request left.
     pub fn sign_in_in_browser(&mut self, out: &mut Outbox) -> bool {
@@ -239,6 +258,11 @@ impl SignIn {
             Ok(profiles) => {
                 self.profiles = profiles;
                 self.profiles_error = None;
+                if let Some(name) = self.select_after_load.take()
+                    && self.profiles.get(&name).is_some()
+                {
+                    self.select_profile(&name);
+                }
                 // First start: pick AWS_PROFILE (or default) when the user has not chosen before.
                 if self.form.fields.profile.is_none()
                     && let Some(sel) = self.profiles.selected.clone()

@@ -190,6 +190,24 @@ fn dispatch(rt: &Runtime, ctx: &Ctx, commands: &Receiver<Command>, send: &Send_)
             Command::BrowserSignIn { id, profile } => {
                 sts::browser_sign_in(rt, ctx, send, id, profile);
             }
+            Command::SsoChoices {
+                id,
+                profile,
+                account_id,
+            } => sts::sso_choices(rt, ctx, send, id, profile, account_id),
+            Command::SsoRole {
+                id,
+                profile,
+                account_id,
+                role,
+            } => sts::sso_role(rt, ctx, send, id, profile, (account_id, role)),
+            Command::SaveSsoProfile {
+                id,
+                from,
+                name,
+                account_id,
+                role,
+            } => sts::save_sso_profile(rt, ctx, send, id, (from, name), (account_id, role)),
             Command::Renew { request } => sts::renew(rt, ctx, send, request),
             Command::RenewFromCache { session } => sts::renew_from_cache(rt, ctx, send, *session),
             Command::KeyCode { id, account } => sts::key_code(rt, ctx, send, id, account),

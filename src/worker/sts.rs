@@ -77,6 +77,71 @@ pub(super) fn browser_sign_in(
         .spawn(rt.handle(), id, JobKind::SignIn, None, task, |_| {});
 }
 
+/// Lists the accounts (or an account's roles) of an IAM Identity Center profile, as the sign-in
+/// job (it may wait for the browser).
+pub(super) fn sso_choices(
+    rt: &Runtime,
+    ctx: &Ctx,
+    send: &Send_,
+    id: RequestId,
+    profile: String,
+    account_id: Option<String>,
+) {
+    let (env, send) = (Arc::clone(&ctx.env), Arc::clone(send));
+    let task = async move {
+        let tell = Arc::clone(&send);
+        let waiting = move |w| tell(Event::BrowserWaiting { id, waiting: w });
+        let result =
+            crate::aws::cached_sign_in::sso_choices(&env, &profile, account_id.as_deref(), waiting)
+                .await;
+        send(Event::SsoChoices { id, result });
+    };
+    ctx.jobs
+        .spawn(rt.handle(), id, JobKind::SignIn, None, task, |_| {});
+}
+
+/// Signs in as a chosen role through an IAM Identity Center profile, as the sign-in job.
+pub(super) fn sso_role(
+    rt: &Runtime,
+    ctx: &Ctx,
+    send: &Send_,
+    id: RequestId,
+    profile: String,
+    (account_id, role): (String, String),
+) {
+    let (env, send) = (Arc::clone(&ctx.env), Arc::clone(send));
+    let task = async move {
+        let tell = Arc::clone(&send);
+        let waiting = move |w| tell(Event::BrowserWaiting { id, waiting: w });
+        let result =
+            crate::aws::cached_sign_in::sso_role(&env, &profile, (&account_id, &role), waiting)
+                .await
+                .map(Box::new);
+        send(Event::SignedIn { id, result });
+    };
+    ctx.jobs
+        .spawn(rt.handle(), id, JobKind::SignIn, None, task, |_| {});
+}
+
+/// Writes a chosen account and role as a profile of their own.
+pub(super) fn save_sso_profile(
+    rt: &Runtime,
+    ctx: &Ctx,
+    send: &Send_,
+    id: RequestId,
+    (from, name): (String, String),
+    (account_id, role): (String, String),
+) {
+    let (env, send) = (Arc::clone(&ctx.env), Arc::clone(send));
+    rt.spawn(async move {
+        let result =
+            crate::aws::cached_sign_in::save_sso_profile(&env, &from, &name, (&account_id, &role))
+                .await
+                .map(|()| name);
+        send(Event::SsoProfileSaved { id, result });
+    });
+}
+
 /// Chains a fresh role session from the request's MFA session, unless that session has ended by
 /// the worker's clock (expiry is enforced where credentials are used).
 pub(super) fn renew(rt: &Runtime, ctx: &Ctx, send: &Send_, request: Box<SignInRequest>) {

@@ -125,6 +125,7 @@ impl Moto {
             federation_url: None,
             sso_endpoint_url: None,
             signin_endpoint_url: None,
+            sso_cache_dir: None,
         }
     }
 

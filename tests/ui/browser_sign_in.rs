@@ -4,9 +4,9 @@
 //! Cancel stops the wait, and the answer is a session like any other. (The sign-in itself runs
 //! against the loopback fakes in tests/login.rs, tests/sso.rs and scripts/e2e-login.)
 
-use keyfob::aws::cached_sign_in::Waiting;
+use keyfob::aws::cached_sign_in::{SsoChoices, Waiting};
 use keyfob::aws::profiles::{ProfileInfo, Profiles};
-use keyfob::aws::sso::SsoSettings;
+use keyfob::aws::sso::{Account, SsoSettings};
 
 use crate::rig::*;
 
@@ -123,4 +123,96 @@ fn a_failed_browser_sign_in_says_why_and_can_be_tried_again() {
     rig.shows("The sign-in page said no: The user cancelled the sign-in");
     rig.click("Sign in with AWS Sign-In");
     expect_command!(rig, Command::BrowserSignIn { .. });
+}
+
+/// An IAM Identity Center profile that names no role: its accounts listed (2,000 of them, the
+/// filter narrowing them as typed), an account's roles, then Sign in as the role, and Save as
+/// profile with a taken name refused by the field before anything is sent.
+#[test]
+fn an_identity_center_profile_with_no_role_lets_you_choose_among_2000_accounts() {
+    let mut rig = rig();
+    let mut list = rig.state().sign_in.profiles.list.clone();
+    list.push(ProfileInfo {
+        name: "pick".into(),
+        region: Some("eu-west-1".into()),
+        sso: Some(Ok(SsoSettings {
+            session: Some("corp".into()),
+            start_url: "https://d-9067c1a2b3.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+            account_id: None,
+            role_name: None,
+            scopes: vec!["sso:account:access".into()],
+        })),
+        ..ProfileInfo::default()
+    });
+    rig.reply(Event::Profiles(Ok(Profiles {
+        list,
+        selected: Some("admin".into()),
+    })));
+    rig.select_profile("pick");
+    rig.click("Choose an account and role");
+    let (id, account) = expect_command!(rig, Command::SsoChoices { id, profile, account_id }
+        if profile == "pick" => (*id, account_id.clone()));
+    assert_eq!(account, None);
+    let accounts = (0..2_000)
+        .map(|i| Account {
+            id: format!("{:012}", 100_000_000_000_u64 + i),
+            name: format!("team-{i}"),
+            email: format!("aws+{i}@example.com"),
+        })
+        .collect();
+    rig.reply(Event::SsoChoices {
+        id,
+        result: Ok(SsoChoices::Accounts(accounts)),
+    });
+    rig.shows("2000 of 2000 accounts");
+    rig.type_into("Filter accounts", "team-1999");
+    rig.shows("1 of 2000 accounts");
+    rig.click_label("team-1999 · 100000001999 · aws+1999@example.com");
+    let (id, account) = expect_command!(rig, Command::SsoChoices { id, account_id, .. }
+        => (*id, account_id.clone()));
+    assert_eq!(account.as_deref(), Some("100000001999"));
+    rig.reply(Event::SsoChoices {
+        id,
+        result: Ok(SsoChoices::Roles {
+            account_id: "100000001999".into(),
+            roles: vec!["AdministratorAccess".into(), "ReadOnlyAccess".into()],
+        }),
+    });
+    rig.shows("Roles in team-1999");
+    rig.click("ReadOnlyAccess");
+    assert_eq!(
+        rig.input_value("Save as profile"),
+        "team-1999-ReadOnlyAccess"
+    );
+
+    // A taken name: said by the field, nothing sent.
+    rig.type_into("Save as profile", "admin");
+    rig.click("Save");
+    rig.shows("A profile admin exists already: choose another name");
+    rig.expect_nothing_sent("a taken name");
+    rig.type_into("Save as profile", "team-ro");
+    rig.click("Save");
+    let id = expect_command!(rig, Command::SaveSsoProfile { id, from, name, account_id, role }
+        if from == "pick" && name == "team-ro" && account_id == "100000001999" && role == "ReadOnlyAccess" => *id);
+    rig.reply(Event::SsoProfileSaved {
+        id,
+        result: Ok("team-ro".into()),
+    });
+    rig.shows("Saved profile team-ro in your AWS config");
+    expect_command!(rig, Command::LoadProfiles);
+
+    rig.click("Sign in as ReadOnlyAccess");
+    let id = expect_command!(rig, Command::SsoRole { id, profile, account_id, role }
+        if profile == "pick" && account_id == "100000001999" && role == "ReadOnlyAccess" => *id);
+    let kind = SessionKind::Sso {
+        account_id: "100000001999".into(),
+        role_name: "ReadOnlyAccess".into(),
+    };
+    let mut s = session(kind, t(3600));
+    s.name = "ReadOnlyAccess@100000001999".into();
+    s.credentials.access_key_id = "ASIASSOSSOSSOSSO0001".into();
+    rig.answer(id, Ok(s));
+    rig.shows("ASIASSOSSOSSOSSO0001");
+    rig.shows("IAM Identity Center role");
 }

@@ -12,6 +12,7 @@ use crate::ui::theme::{self, Size, card_ui, heading_ui, icon, notice_ui, space};
 use crate::validate;
 
 mod fields;
+mod sso_pick;
 use fields::{
     error_ui, mfa_row_ui, options_ui, profile_row_ui, role_arn_row_ui, shown_error, source_row_ui,
 };
@@ -130,16 +131,32 @@ fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, kind: BrowserKind) {
         .sign_in
         .pending
         .is_some_and(|p| p.kind == PendingKind::Browser);
+    // An IAM Identity Center profile that names no role: choosing one is the way in.
+    let choose_first = kind == BrowserKind::Sso && !state.sign_in.profile_names_sso_role();
     ui.horizontal(|ui| {
-        let label = if waiting {
-            "Signing in…".to_owned()
-        } else {
-            format!("Sign in with {what}")
+        let label = match (waiting, choose_first) {
+            (true, _) => "Signing in…".to_owned(),
+            (false, true) => "Choose an account and role".to_owned(),
+            (false, false) => format!("Sign in with {what}"),
         };
         let button = theme::primary_button(ui, !busy, icon::ICON_OPEN_IN_NEW, &label)
             .on_hover_text("Opens the sign-in page in your browser (a sign-in still cached on this computer is used without it)");
         if button.clicked() {
-            state.sign_in.sign_in_in_browser(&mut state.outbox);
+            if choose_first {
+                state.sign_in.list_sso_accounts(&mut state.outbox);
+            } else {
+                state.sign_in.sign_in_in_browser(&mut state.outbox);
+            }
+        }
+        if kind == BrowserKind::Sso
+            && !choose_first
+            && !busy
+            && ui
+                .button("Choose another account or role")
+                .on_hover_text("Lists the accounts and roles your IAM Identity Center sign-in may use")
+                .clicked()
+        {
+            state.sign_in.list_sso_accounts(&mut state.outbox);
         }
         if busy {
             ui.spinner();
@@ -153,6 +170,9 @@ fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, kind: BrowserKind) {
     });
     if let (true, Some(w)) = (waiting, state.sign_in.browser.as_ref()) {
         browser_wait_ui(ui, w);
+    }
+    if kind == BrowserKind::Sso {
+        sso_pick::pick_ui(ui, state);
     }
     ui.add_space(space::XS);
     let will = format!("Will sign in with: {what}");
