@@ -67,6 +67,10 @@ enum Cmd {
         /// Sign in again in the browser even when the cached sign-in is good.
         #[arg(long)]
         force: bool,
+        /// Approve a code on any device instead of the browser coming back to this machine (a
+        /// legacy profile, without sso_session, always does).
+        #[arg(long)]
+        use_device_code: bool,
     },
     /// Sign in with AWS Sign-In (as `aws login` does): the console sign-in in your browser, with
     /// your password and passkey, security key or authenticator code.
@@ -215,6 +219,7 @@ async fn browser_sign_in(
             role_name,
             no_browser,
             force,
+            use_device_code,
         } => {
             cli::sso(
                 ctx,
@@ -224,6 +229,7 @@ async fn browser_sign_in(
                     role_name: role_name.as_deref(),
                     open_browser: !no_browser,
                     force,
+                    use_device_code,
                 },
                 out,
                 err,

@@ -280,14 +280,15 @@ async fn the_windows_picker_lists_signs_in_as_a_chosen_role_and_saves_it_as_a_pr
         sso_cache_dir: Some(dir.path().join("sso-cache")),
         ..env(&moto, &fake)
     };
-    // The device sign-in: the window is handed the page and code, the user approves.
+    // The authorization-code sign-in: the window is handed the page (no code to show), and the
+    // user allows it in the browser (the fake plays the browser, on a thread of its own: the
+    // window's listener answers only once the handing over is done).
     let port = fake.port;
     let waiting = move |w: cached_sign_in::Waiting| {
-        let code = w.user_code.expect("a code to show");
-        assert!(w.url.contains(&code), "{}", w.url);
-        let body = format!("user_code={code}&action=approve");
-        let answered = common::http(port, "POST", "/device", &body);
-        assert_eq!(answered.map(|(s, _)| s), Some(200));
+        assert_eq!(w.user_code, None);
+        assert!(w.url.contains("/authorize?"), "{}", w.url);
+        let body = serde_json::json!({"url": w.url, "action": "approve"}).to_string();
+        std::thread::spawn(move || common::http(port, "POST", "/_control/browse", &body));
     };
     let choices = cached_sign_in::sso_choices(&env, "pick", None, waiting)
         .await
@@ -346,4 +347,102 @@ async fn the_windows_picker_lists_signs_in_as_a_chosen_role_and_saves_it_as_a_pr
         "A profile team-ro exists already: choose another name"
     );
     assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+}
+
+/// The authorization-code sign-in (what `aws sso login` does by default): keyfob registers for the
+/// grant with its loopback address, the browser comes back there with a code, and the code with
+/// the PKCE verifier buys a token that refreshes; a forged state is refused before the code is
+/// spent, and a code is good once.
+#[tokio::test]
+async fn the_authorization_code_sign_in_comes_back_to_keyfob_and_refuses_a_forged_state() {
+    use keyfob::aws::login::{Callback, Loopback};
+
+    let moto = Moto::start();
+    let fake = PyFake::sso(&[]);
+    let env = env(&moto, &fake);
+    let clients = Clients::new(&env, "eu-west-1").await;
+    let browse = |url: String, extra: serde_json::Value| {
+        let port = fake.port;
+        let mut body = serde_json::json!({"url": url, "action": "approve"});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        tokio::task::spawn_blocking(move || {
+            common::http(port, "POST", "/_control/browse", &body.to_string()).expect("the fake")
+        })
+    };
+
+    let loopback = Loopback::bind().await.unwrap();
+    let auth = sso::start_auth_code(&env, &clients, &settings(), &loopback.redirect_uri())
+        .await
+        .unwrap();
+    assert!(auth.url.starts_with(&format!(
+        "{}/authorize?response_type=code&client_id=",
+        fake.url
+    )));
+    assert!(
+        auth.url
+            .contains("&code_challenge_method=S256&scopes=sso%3Aaccount%3Aaccess&code_challenge=")
+    );
+    let waiting = tokio::spawn(loopback.wait(Duration::from_secs(30)));
+    let (status, page) = browse(auth.url.clone(), serde_json::json!({}))
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{page}");
+    let callback = waiting.await.unwrap().unwrap();
+    let spent = callback.code.expose().to_owned();
+    let token = sso::finish_auth_code(&clients, &settings(), &auth, &callback)
+        .await
+        .unwrap();
+    assert!(token.refresher(SystemTime::now()).is_some(), "refreshable");
+    let refreshed = sso::refresh(&clients, &token).await.unwrap();
+    assert_ne!(refreshed.access_token, token.access_token);
+    let session = sso::role_session(
+        &env,
+        &clients,
+        &refreshed,
+        "dev",
+        (DEV, "ReadOnlyAccess"),
+        Some("eu-west-1"),
+    )
+    .await
+    .unwrap();
+    assert!(list_buckets(&env, &session.credentials).await.is_ok());
+
+    // The same code again: refused by IAM Identity Center.
+    let replay = Callback {
+        code: keyfob::secret::Secret::new(spent),
+        state: callback.state.clone(),
+    };
+    let e = sso::finish_auth_code(&clients, &settings(), &auth, &replay)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        "The sign-in code was already used or is not valid; sign in again"
+    );
+
+    // A redirect carrying another state: refused here, the code never sent.
+    let loopback = Loopback::bind().await.unwrap();
+    let auth = sso::start_auth_code(&env, &clients, &settings(), &loopback.redirect_uri())
+        .await
+        .unwrap();
+    let waiting = tokio::spawn(loopback.wait(Duration::from_secs(30)));
+    browse(auth.url.clone(), serde_json::json!({"state": "forged"}))
+        .await
+        .unwrap();
+    let forged = waiting.await.unwrap().unwrap();
+    let tokens_before = fake.control("counts", "");
+    let e = sso::finish_auth_code(&clients, &settings(), &auth, &forged)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        "The browser came back from a sign-in keyfob did not start (its state did not match); nothing was kept"
+    );
+    assert_eq!(
+        fake.control("counts", ""),
+        tokens_before,
+        "no call was made"
+    );
 }

@@ -62,6 +62,25 @@ ensure_python_tools() {
     export MOTO_SERVER="$KEYFOB_VENV/bin/moto_server"
 }
 
+# this_runs_keyfob — prints "PID ARGS" of a keyfob process started with this run's
+# KEYFOB_KEYRING_SERVICE (another run's keyfobs on the machine do not count) and succeeds; fails
+# when there is none. A process whose environment cannot be read is reported as one.
+this_runs_keyfob() {
+    local pid environ
+    for pid in $(pgrep -x keyfob); do
+        if ! environ="$(tr '\0' '\n' <"/proc/$pid/environ" 2>&1)"; then
+            # Gone since pgrep listed it: not running.
+            [ -e "/proc/$pid" ] && { echo "$pid (its environment is unreadable: $environ)"; return 0; }
+            continue
+        fi
+        if grep -qx "KEYFOB_KEYRING_SERVICE=$KEYFOB_KEYRING_SERVICE" <<<"$environ"; then
+            ps -o pid=,args= -p "$pid"
+            return 0
+        fi
+    done
+    return 1
+}
+
 # free_port — prints a free TCP port on 127.0.0.1.
 free_port() {
     "$KEYFOB_VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -4,7 +4,13 @@ CreateToken with the device-code and refresh-token grants) and the access portal
 ListAccountRoles, GetRoleCredentials, Logout), on one port, in the wire protocol the AWS SDKs speak
 (restJson1: JSON bodies, the error's type in the x-amzn-ErrorType header). moto has neither.
 
-The approval page stands in for the browser step: GET /device?user_code=… shows the code and a form,
+The authorization-code sign-in (what `aws sso login` does by default): GET /authorize checks the
+client's registration (grant type, redirect URI), PKCE (S256) and state and shows an Allow button;
+POST /authorize redirects to the client's loopback address with a code, which CreateToken takes
+once, for that client and redirect URI, with the verifier of the challenge. /_control/browse plays
+the browser for tests that have none.
+
+The device approval page stands in for the browser step: GET /device?user_code=… shows the code and a form,
 POST /device (user_code=…&action=approve|deny) approves or denies it. Test controls, never part of
 the AWS API, live under /_control/: revoke every token, remove a role, read the counters.
 
@@ -13,12 +19,15 @@ Usage: sso_fake.py --port N [--accounts N] [--token-seconds S] [--role-seconds S
 """
 
 import argparse
+import base64
+import hashlib
 import json
 import secrets
 import sys
 import threading
 import time
 import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
@@ -29,6 +38,8 @@ STATE = {
     "refresh": {},  # refresh_token -> client_id
     "accounts": {},  # account_id -> {"name", "email", "roles": [...]}
     "counts": {},  # operation -> calls
+    "authorizations": {},  # authorize page request id -> its query
+    "codes": {},  # authorization code -> {"client_id", "redirect_uri", "challenge", "used"}
 }
 ARGS = None
 
@@ -85,6 +96,36 @@ class Handler(BaseHTTPRequestHandler):
         path = urllib.parse.urlparse(self.path).path
         if path == "/device":
             return self.approval_form_posted()
+        if path == "/authorize":
+            form = {k: v[0] for k, v in urllib.parse.parse_qs(self.body().decode()).items()}
+            with LOCK:
+                try:
+                    location = self.approve(form.get("req", ""), form.get("action", ""))
+                except ValueError as e:
+                    return self.send(400, f"<p id='error'>{e}</p>", content_type="text/html")
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if path == "/_control/browse":
+            # Plays the browser on the authorize page (outside the lock: the client's loopback
+            # listener answers the redirect).
+            args = self.json_body() or {}
+            try:
+                with LOCK:
+                    q = {k: v[0] for k, v in urllib.parse.parse_qs(urllib.parse.urlsplit(args["url"]).query).items()}
+                    location = self.approve(self.authorize(q), args.get("action", "approve"))
+            except (ValueError, KeyError) as e:
+                return self.send(400, {"error": str(e)})
+            if "state" in args:
+                parts = urllib.parse.urlsplit(location)
+                params = {k: v[0] for k, v in urllib.parse.parse_qs(parts.query).items()}
+                params["state"] = args["state"]
+                location = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(params)))
+            with urllib.request.urlopen(location, timeout=10) as reply:
+                return self.send(200, {"location": location, "status": reply.status,
+                                       "page": reply.read().decode()})
         if path.startswith("/_control/"):
             return self.control(path)
         if path == "/logout":
@@ -104,7 +145,10 @@ class Handler(BaseHTTPRequestHandler):
                 cid = "cid-" + secrets.token_hex(8)
                 csec = "csec-" + secrets.token_urlsafe(32)
                 now = int(time.time())
-                STATE["clients"][cid] = {"secret": csec, "expires": now + 90 * 86400}
+                STATE["clients"][cid] = {"secret": csec, "expires": now + 90 * 86400,
+                                         "grants": req.get("grantTypes") or [],
+                                         "redirects": req.get("redirectUris") or [],
+                                         "issuer": req.get("issuerUrl")}
                 return self.send(200, {"clientId": cid, "clientSecret": csec,
                                        "clientIdIssuedAt": now,
                                        "clientSecretExpiresAt": now + 90 * 86400})
@@ -149,12 +193,53 @@ class Handler(BaseHTTPRequestHandler):
                 return self.oidc_error(400, "InvalidGrantException", "invalid_grant", "code already used")
             d["state"] = "used"
             return self.send(200, new_token(req["clientId"]))
+        if grant == "authorization_code":
+            c = STATE["codes"].get(req.get("code"))
+            if c is None or c["used"]:
+                return self.oidc_error(400, "InvalidGrantException", "invalid_grant", "code unknown or used")
+            c["used"] = True
+            if c["client_id"] != req["clientId"] or c["redirect_uri"] != req.get("redirectUri"):
+                return self.oidc_error(400, "InvalidGrantException", "invalid_grant", "client or redirect differs")
+            verifier = (req.get("codeVerifier") or "").encode()
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
+            if challenge != c["challenge"]:
+                return self.oidc_error(400, "InvalidGrantException", "invalid_grant", "PKCE verifier does not match")
+            return self.send(200, new_token(req["clientId"]))
         if grant == "refresh_token":
             owner = STATE["refresh"].pop(req.get("refreshToken"), None)
             if owner != req["clientId"]:
                 return self.oidc_error(400, "InvalidGrantException", "invalid_grant", "refresh token refused")
             return self.send(200, new_token(req["clientId"]))
         return self.oidc_error(400, "UnsupportedGrantTypeException", "unsupported_grant_type", str(grant))
+
+    def authorize(self, q):
+        """The authorization-code sign-in's page: checks the request, keeps it, shows Allow."""
+        count("Authorize")
+        c = STATE["clients"].get(q.get("client_id"))
+        if c is None or "authorization_code" not in c["grants"]:
+            raise ValueError("client unknown or not registered for the authorization code grant")
+        if q.get("redirect_uri") not in c["redirects"]:
+            raise ValueError("redirect_uri was not registered")
+        if q.get("response_type") != "code" or q.get("code_challenge_method") != "S256":
+            raise ValueError("response_type or code_challenge_method")
+        for k in ("state", "code_challenge", "scopes"):
+            if not q.get(k):
+                raise ValueError(f"{k} missing")
+        req = secrets.token_urlsafe(12)
+        STATE["authorizations"][req] = q
+        return req
+
+    def approve(self, req, action):
+        q = STATE["authorizations"].pop(req, None)
+        if q is None:
+            raise ValueError("no such sign-in (already answered?)")
+        if action != "approve":
+            return q["redirect_uri"] + "?" + urllib.parse.urlencode(
+                {"error": "access_denied", "error_description": "The user denied the request", "state": q["state"]})
+        code = "ac-" + secrets.token_urlsafe(24)
+        STATE["codes"][code] = {"client_id": q["client_id"], "redirect_uri": q["redirect_uri"],
+                                "challenge": q["code_challenge"], "used": False}
+        return q["redirect_uri"] + "?" + urllib.parse.urlencode({"code": code, "state": q["state"]})
 
     def approval_form_posted(self):
         form = urllib.parse.parse_qs(self.body().decode())
@@ -186,6 +271,17 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         url = urllib.parse.urlparse(self.path)
         q = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
+        if url.path == "/authorize":
+            with LOCK:
+                try:
+                    req = self.authorize(q)
+                except ValueError as e:
+                    return self.send(400, f"<p id='error'>{e}</p>", content_type="text/html")
+            page = ("<html><body><h1>Allow keyfob to access your data?</h1>"
+                    f"<form method='post' action='/authorize'><input type='hidden' name='req' value='{req}'>"
+                    "<button name='action' value='approve' id='approve'>Allow access</button>"
+                    "<button name='action' value='deny' id='deny'>Deny</button></form></body></html>")
+            return self.send(200, page, content_type="text/html")
         if url.path == "/device":
             user = q.get("user_code", "")
             page = (f"<html><body><h1>Approve keyfob</h1><p id='code'>{user}</p>"

@@ -2,8 +2,9 @@
 """A real browser for the end-to-end tests: headless Chromium driven through chromedriver's
 WebDriver API (plain HTTP, no client library), standing in for the user at the AWS Sign-In page.
 
-    webdriver_browser.py URL            open URL, press the passkey button, follow the redirect back
-                                        to the client's loopback address, check the page it shows
+    webdriver_browser.py URL            open URL, press the passkey button ($KEYFOB_E2E_BUTTON, a CSS
+                                        selector, else #passkey), follow the redirect back to the
+                                        client's loopback address, check the page it shows
     webdriver_browser.py --code URL     the same on a cross-device page: print the code it shows
 
 Set as BROWSER, keyfob runs it with the authorize URL. Every step's outcome is appended to
@@ -72,7 +73,8 @@ def main():
         session = call(base, "POST", "/session", caps)["sessionId"]
         s = f"/session/{session}"
         call(base, "POST", s + "/url", {"url": url})
-        button = call(base, "POST", s + "/element", {"using": "css selector", "value": "#passkey"})
+        selector = os.environ.get("KEYFOB_E2E_BUTTON", "#passkey")
+        button = call(base, "POST", s + "/element", {"using": "css selector", "value": selector})
         call(base, "POST", f"{s}/element/{list(button.values())[0]}/click", {})
         # The form posts, the page redirects; wait for where it lands.
         deadline = time.time() + 30

@@ -81,8 +81,8 @@ pub const BROWSER_WAIT: std::time::Duration = std::time::Duration::from_secs(10 
 
 /// Signs `profile` in through the browser, the way its config says (`login_session`: AWS Sign-In;
 /// `sso_session` or `sso_start_url`: IAM Identity Center), or from the sign-in cached on disk
-/// when it is still good (then no browser opens). `waiting` is told the page (and code) once the
-/// browser has something to show; the page is opened with the system's browser.
+/// when it is still good (then no browser is needed). `waiting` is handed the page (and code)
+/// when the browser is needed: it shows the page and opens it in the browser.
 ///
 /// # Errors
 /// The profile signs in no such way or names no role; the user declined or did not come back in
@@ -125,7 +125,6 @@ pub async fn sign_in_in_browser(
         url: auth.url.clone(),
         user_code: None,
     });
-    open_browser(&auth.url).await;
     let callback = loopback.wait(BROWSER_WAIT).await?;
     let (signed_in, token) = auth.finish(env, &region, &callback).await?;
     let dir = login::cache::default_dir().map_err(|e| invalid(e.to_string()))?;
@@ -187,13 +186,25 @@ async fn sso_token(
     if let Some(token) = sso::cached_token(&clients, settings, &dir).await? {
         return Ok((clients, token));
     }
-    let pending = sso::start(&clients, settings).await?;
-    waiting(Waiting {
-        url: pending.url().to_owned(),
-        user_code: Some(pending.user_code.clone()),
-    });
-    open_browser(pending.url()).await;
-    let token = sso::wait(&clients, settings, &pending).await?;
+    let token = if settings.session.is_some() {
+        // The authorization code, back to this machine (what `aws sso login` does by default).
+        let loopback = login::Loopback::bind().await?;
+        let auth = sso::start_auth_code(env, &clients, settings, &loopback.redirect_uri()).await?;
+        waiting(Waiting {
+            url: auth.url.clone(),
+            user_code: None,
+        });
+        let callback = loopback.wait(BROWSER_WAIT).await?;
+        sso::finish_auth_code(&clients, settings, &auth, &callback).await?
+    } else {
+        // A legacy profile: the device sign-in, as the AWS CLI does for one.
+        let pending = sso::start(&clients, settings).await?;
+        waiting(Waiting {
+            url: pending.url().to_owned(),
+            user_code: Some(pending.user_code.clone()),
+        });
+        sso::wait(&clients, settings, &pending).await?
+    };
     sso::cache::write(&dir, settings.cache_key(), &token).map_err(|e| invalid(e.to_string()))?;
     Ok((clients, token))
 }
@@ -356,17 +367,5 @@ fn sso_cache_dir(env: &AwsEnv) -> Result<std::path::PathBuf, AwsError> {
         None => {
             sso::cache::default_dir().map_err(|e| AwsError::new(ErrorKind::Invalid, e.to_string()))
         }
-    }
-}
-
-/// Opens `url` in the system's browser, off the runtime's threads (the opener waits a moment to
-/// see the browser start). A failure is only logged: the page is shown to be opened by hand.
-async fn open_browser(url: &str) {
-    let url = crate::secret::Secret::new(url.to_owned());
-    let opened = tokio::task::spawn_blocking(move || crate::opener::open(&url)).await;
-    match opened {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!("could not open the browser: {e}"),
-        Err(e) => tracing::warn!("the browser's thread stopped: {e}"),
     }
 }

@@ -6,6 +6,7 @@ pub mod config_file;
 pub mod console;
 pub mod errors;
 pub mod login;
+pub mod pkce;
 pub mod profiles;
 pub mod s3;
 pub mod sso;

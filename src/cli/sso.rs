@@ -23,6 +23,9 @@ pub struct SsoOptions<'a> {
     pub open_browser: bool,
     /// Sign in again even when the cached token is good.
     pub force: bool,
+    /// The device sign-in (a code to approve, on any device) instead of the browser coming back
+    /// to this machine.
+    pub use_device_code: bool,
 }
 
 /// `keyfob sso --profile P`: the profile's IAM Identity Center role, signed in and kept.
@@ -51,7 +54,7 @@ pub async fn sso(
     };
     let token = match cached {
         Ok(Some(t)) => t,
-        Ok(None) => match sign_in(&clients, &settings, opts.open_browser, err).await {
+        Ok(None) => match sign_in(ctx, &clients, &settings, opts, err).await {
             Ok(t) => {
                 if let Err(e) = cache::write(&dir, settings.cache_key(), &t) {
                     say!(err, "keyfob: {e}");
@@ -190,9 +193,46 @@ async fn settings_of(
     }
 }
 
+/// The sign-in in the browser: the authorization code coming back to 127.0.0.1 (what `aws sso
+/// login` does by default) for an sso-session profile, else (a legacy profile, or asked) the
+/// device authorization with its code.
+async fn sign_in(
+    ctx: &Ctx,
+    clients: &Clients,
+    settings: &SsoSettings,
+    opts: SsoOptions<'_>,
+    err: &mut dyn Write,
+) -> Result<sso::CachedToken, AwsError> {
+    if settings.session.is_none() || opts.use_device_code {
+        return device_sign_in(clients, settings, opts.open_browser, err).await;
+    }
+    let loopback = crate::aws::login::Loopback::bind().await?;
+    let auth = sso::start_auth_code(&ctx.env, clients, settings, &loopback.redirect_uri()).await?;
+    say!(
+        err,
+        "Sign in to {} in your browser: {}\n(waiting up to 10 min; on another device, use --use-device-code)",
+        settings.start_url,
+        auth.url
+    );
+    if opts.open_browser
+        && let Err(e) = crate::opener::open(&Secret::new(auth.url.clone()))
+    {
+        say!(
+            err,
+            "keyfob: could not open a browser ({e}); open the page above yourself"
+        );
+    }
+    let callback = loopback
+        .wait(crate::aws::cached_sign_in::BROWSER_WAIT)
+        .await?;
+    let token = sso::finish_auth_code(clients, settings, &auth, &callback).await?;
+    say!(err, "Signed in.");
+    Ok(token)
+}
+
 /// The device authorization: the page and code shown (the page opened when asked), then the
 /// wait for the approval.
-async fn sign_in(
+async fn device_sign_in(
     clients: &Clients,
     settings: &SsoSettings,
     open_browser: bool,

@@ -63,18 +63,43 @@ pub(super) fn browser_sign_in(
     id: RequestId,
     profile: String,
 ) {
-    let (env, send) = (Arc::clone(&ctx.env), Arc::clone(send));
+    let (env, send, browser) = (
+        Arc::clone(&ctx.env),
+        Arc::clone(send),
+        Arc::clone(&ctx.browser),
+    );
     let task = async move {
-        let tell = Arc::clone(&send);
-        let result = crate::aws::cached_sign_in::sign_in_in_browser(&env, &profile, move |w| {
-            tell(Event::BrowserWaiting { id, waiting: w });
-        })
+        let result = crate::aws::cached_sign_in::sign_in_in_browser(
+            &env,
+            &profile,
+            waiting(&send, &browser, id),
+        )
         .await
         .map(Box::new);
         send(Event::SignedIn { id, result });
     };
     ctx.jobs
         .spawn(rt.handle(), id, JobKind::SignIn, None, task, |_| {});
+}
+
+/// What a browser sign-in does when it needs the browser: tells the window the page (and code),
+/// and opens the page with the worker's browser (on a thread of its own: the opener waits a moment
+/// to see the browser start). A browser that will not start is only logged: the page is on screen.
+fn waiting(
+    send: &Send_,
+    browser: &Arc<dyn super::ports::UrlOpener>,
+    id: RequestId,
+) -> impl FnOnce(crate::aws::cached_sign_in::Waiting) + Send + use<> {
+    let (send, browser) = (Arc::clone(send), Arc::clone(browser));
+    move |w| {
+        let url = crate::secret::Secret::new(w.url.clone());
+        send(Event::BrowserWaiting { id, waiting: w });
+        std::thread::spawn(move || {
+            if let Err(e) = browser.open(&url) {
+                tracing::warn!("could not open the browser: {e}");
+            }
+        });
+    }
 }
 
 /// Lists the accounts (or an account's roles) of an IAM Identity Center profile, as the sign-in
@@ -87,10 +112,13 @@ pub(super) fn sso_choices(
     profile: String,
     account_id: Option<String>,
 ) {
-    let (env, send) = (Arc::clone(&ctx.env), Arc::clone(send));
+    let (env, send, browser) = (
+        Arc::clone(&ctx.env),
+        Arc::clone(send),
+        Arc::clone(&ctx.browser),
+    );
     let task = async move {
-        let tell = Arc::clone(&send);
-        let waiting = move |w| tell(Event::BrowserWaiting { id, waiting: w });
+        let waiting = waiting(&send, &browser, id);
         let result =
             crate::aws::cached_sign_in::sso_choices(&env, &profile, account_id.as_deref(), waiting)
                 .await;
@@ -109,10 +137,13 @@ pub(super) fn sso_role(
     profile: String,
     (account_id, role): (String, String),
 ) {
-    let (env, send) = (Arc::clone(&ctx.env), Arc::clone(send));
+    let (env, send, browser) = (
+        Arc::clone(&ctx.env),
+        Arc::clone(send),
+        Arc::clone(&ctx.browser),
+    );
     let task = async move {
-        let tell = Arc::clone(&send);
-        let waiting = move |w| tell(Event::BrowserWaiting { id, waiting: w });
+        let waiting = waiting(&send, &browser, id);
         let result =
             crate::aws::cached_sign_in::sso_role(&env, &profile, (&account_id, &role), waiting)
                 .await

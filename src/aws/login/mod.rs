@@ -24,12 +24,11 @@ use aws_credential_types::provider::ProvideCredentials as _;
 use aws_sdk_signin::operation::create_o_auth2_token::CreateOAuth2TokenError;
 use aws_sdk_signin::types::{CreateOAuth2TokenRequestBody, OAuth2ErrorCode};
 use base64::Engine as _;
-use sha2::Digest as _;
 
 pub use self::cache::LoginToken;
 pub use self::redirect::{Callback, Loopback, parse_pasted_code};
-use super::AwsEnv;
 use super::errors::{AwsError, ErrorKind};
+use super::{AwsEnv, pkce};
 use crate::secret::Secret;
 use crate::session::{Credentials, Session, SessionKind, SignInFields};
 
@@ -104,9 +103,9 @@ impl Authorization {
                 format!("{base}/v1/sessions/confirmation"),
             ),
         };
-        let verifier = Secret::new(random_verifier().map_err(no_randomness)?);
-        let challenge = B64URL.encode(sha2::Sha256::digest(verifier.expose().as_bytes()));
-        let state = random_hex(16).map_err(no_randomness)?;
+        let verifier = Secret::new(pkce::verifier().map_err(no_randomness)?);
+        let challenge = pkce::challenge(verifier.expose());
+        let state = pkce::state().map_err(no_randomness)?;
         let key = dpop::Key::generate().map_err(no_randomness)?;
         let query = [
             ("response_type", "code"),
@@ -118,7 +117,7 @@ impl Authorization {
             ("code_challenge", challenge.as_str()),
         ]
         .iter()
-        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+        .map(|(k, v)| format!("{k}={}", pkce::percent_encode(v)))
         .collect::<Vec<_>>()
         .join("&");
         Ok(Self {
@@ -391,43 +390,6 @@ fn no_randomness(e: impl std::fmt::Display) -> AwsError {
     )
 }
 
-/// 64 characters of the PKCE alphabet (RFC 7636: unreserved characters).
-fn random_verifier() -> Result<String, getrandom::Error> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
-    let mut out = String::with_capacity(64);
-    while out.len() < 64 {
-        let mut buf = [0u8; 64];
-        getrandom::fill(&mut buf)?;
-        // 66 characters: bytes from 198 up are dropped so every character is equally likely.
-        for b in buf.iter().filter(|b| usize::from(**b) < ALPHABET.len() * 3) {
-            if let Some(c) = ALPHABET.get(usize::from(*b) % ALPHABET.len())
-                && out.len() < 64
-            {
-                out.push(char::from(*c));
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn random_hex(bytes: usize) -> Result<String, getrandom::Error> {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf)?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,7 +412,7 @@ mod tests {
             b.url
                 .contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fv1%2Fsessions%2Fconfirmation")
         );
-        let challenge = B64URL.encode(sha2::Sha256::digest(a.verifier.expose().as_bytes()));
+        let challenge = pkce::challenge(a.verifier.expose());
         assert!(a.url.ends_with(&format!("&code_challenge={challenge}")));
         assert_eq!(a.verifier.expose().len(), 64);
         assert_ne!(a.state, b.state);

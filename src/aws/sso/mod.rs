@@ -132,6 +132,175 @@ pub async fn start(clients: &Clients, settings: &SsoSettings) -> Result<Pending,
     })
 }
 
+/// An authorization-code sign-in (what `aws sso login` does by default) waiting for the browser:
+/// the page to open, and what checks and finishes it.
+#[derive(Debug)]
+pub struct AuthCode {
+    /// The authorize page.
+    pub url: String,
+    redirect_uri: String,
+    state: String,
+    verifier: Secret,
+    client_id: String,
+    client_secret: Secret,
+    registration_expires_at: Option<SystemTime>,
+}
+
+const AUTH_CODE_GRANT: &str = "authorization_code";
+
+/// Registers keyfob as a client for the authorization-code grant, coming back to `redirect_uri`
+/// (a loopback listener's), and builds the authorize page with a PKCE challenge and a random
+/// state.
+///
+/// # Errors
+/// IAM Identity Center refused the registration; the OS gave no randomness.
+pub async fn start_auth_code(
+    env: &AwsEnv,
+    clients: &Clients,
+    settings: &SsoSettings,
+    redirect_uri: &str,
+) -> Result<AuthCode, AwsError> {
+    let action = "Starting the IAM Identity Center sign-in";
+    let mut register = clients
+        .oidc
+        .register_client()
+        .client_name(CLIENT_NAME)
+        .client_type("public")
+        .grant_types(AUTH_CODE_GRANT)
+        .grant_types(REFRESH_GRANT)
+        .redirect_uris(redirect_uri)
+        .issuer_url(&settings.start_url);
+    for scope in &settings.scopes {
+        register = register.scopes(scope);
+    }
+    let reg = register
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(action, &e))?;
+    let (Some(client_id), Some(client_secret)) = (reg.client_id, reg.client_secret) else {
+        return Err(incomplete("RegisterClient"));
+    };
+    let random = |e: getrandom::Error| {
+        AwsError::new(
+            ErrorKind::Other,
+            format!("keyfob could not make the sign-in's keys: {e}"),
+        )
+    };
+    let verifier = Secret::new(super::pkce::verifier().map_err(random)?);
+    let state = super::pkce::state().map_err(random)?;
+    let scopes = settings.scopes.join(",");
+    let query = [
+        ("response_type", "code"),
+        ("client_id", client_id.as_str()),
+        ("redirect_uri", redirect_uri),
+        ("state", state.as_str()),
+        ("code_challenge_method", "S256"),
+        ("scopes", scopes.as_str()),
+        ("code_challenge", &super::pkce::challenge(verifier.expose())),
+    ]
+    .iter()
+    .map(|(k, v)| format!("{k}={}", super::pkce::percent_encode(v)))
+    .collect::<Vec<_>>()
+    .join("&");
+    let base = oidc_base(env, &settings.region).await?;
+    Ok(AuthCode {
+        url: format!("{base}/authorize?{query}"),
+        redirect_uri: redirect_uri.to_owned(),
+        state,
+        verifier,
+        client_id,
+        client_secret: Secret::new(client_secret),
+        registration_expires_at: epoch(reg.client_secret_expires_at),
+    })
+}
+
+/// Exchanges the browser's code for the token to cache (CreateToken with the PKCE verifier),
+/// after checking its state.
+///
+/// # Errors
+/// The state is not this sign-in's; the code was refused (used, expired); IAM Identity Center
+/// failed.
+pub async fn finish_auth_code(
+    clients: &Clients,
+    settings: &SsoSettings,
+    auth: &AuthCode,
+    callback: &super::login::Callback,
+) -> Result<CachedToken, AwsError> {
+    if auth.state != callback.state {
+        return Err(AwsError::new(
+            ErrorKind::Invalid,
+            "The browser came back from a sign-in keyfob did not start (its state did not match); nothing was kept",
+        ));
+    }
+    let out = clients
+        .oidc
+        .create_token()
+        .client_id(&auth.client_id)
+        .client_secret(auth.client_secret.expose())
+        .grant_type(AUTH_CODE_GRANT)
+        .code(callback.code.expose())
+        .redirect_uri(&auth.redirect_uri)
+        .code_verifier(auth.verifier.expose())
+        .send()
+        .await
+        .map_err(|e| match e.as_service_error() {
+            Some(CreateTokenError::InvalidGrantException(_)) => {
+                let mut err = AwsError::new(
+                    ErrorKind::Invalid,
+                    "The sign-in code was already used or is not valid; sign in again",
+                );
+                err.detail = aws_sdk_ssooidc::error::DisplayErrorContext(&e).to_string();
+                err
+            }
+            _ => AwsError::from_sdk("Signing in to IAM Identity Center", &e),
+        })?;
+    let Some(access_token) = out.access_token else {
+        return Err(incomplete("CreateToken"));
+    };
+    let mut token = CachedToken::new(
+        &settings.start_url,
+        &settings.region,
+        Secret::new(access_token),
+        SystemTime::now() + secs(out.expires_in.into()),
+    );
+    token.client_id = Some(auth.client_id.clone());
+    token.client_secret = Some(auth.client_secret.clone());
+    token.registration_expires_at = auth.registration_expires_at;
+    token.refresh_token = out.refresh_token.map(Secret::new);
+    Ok(token)
+}
+
+/// Where IAM Identity Center's OIDC service is for `region`: `env`'s override, else the SDK's
+/// `AWS_ENDPOINT_URL_SSO_OIDC` / `AWS_ENDPOINT_URL`, else the SDK's endpoint rules.
+async fn oidc_base(env: &AwsEnv, region: &str) -> Result<String, AwsError> {
+    let configured = env
+        .sso_endpoint_url
+        .clone()
+        .or_else(|| env.endpoint_url.clone())
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL_SSO_OIDC").ok())
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+        .filter(|u| !u.trim().is_empty());
+    if let Some(url) = configured {
+        return Ok(url.trim().trim_end_matches('/').to_owned());
+    }
+    use aws_sdk_ssooidc::config::endpoint::{DefaultResolver, Params, ResolveEndpoint as _};
+    let unknown = |e: &dyn std::fmt::Display| {
+        AwsError::new(
+            ErrorKind::Invalid,
+            format!("No IAM Identity Center in region {region}: {e}"),
+        )
+    };
+    let params = Params::builder()
+        .region(region)
+        .build()
+        .map_err(|e| unknown(&e))?;
+    let endpoint = DefaultResolver::new()
+        .resolve_endpoint(&params)
+        .await
+        .map_err(|e| unknown(&e))?;
+    Ok(endpoint.url().trim_end_matches('/').to_owned())
+}
+
 /// Waits for the user to approve `pending` (CreateToken every `interval`, slower when told),
 /// and returns the token to cache.
 ///
