@@ -228,3 +228,47 @@ async fn nothing_coming_back_ends_the_wait_with_a_sentence() {
         "The browser did not come back within 0 minutes; sign in again"
     );
 }
+
+/// The code form's AWS Sign-In makes a profile of its own: a profile that signs in another way is
+/// refused (not changed), as is a name that is no profile name, before any browser opens.
+#[tokio::test]
+async fn an_aws_sign_in_from_the_form_refuses_a_profile_that_signs_in_another_way() {
+    use keyfob::aws::ProfileFilesSpec;
+    use keyfob::aws::cached_sign_in::login_as_profile;
+
+    let moto = Moto::start();
+    let fake = PyFake::signin(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let text =
+        "[profile work]\nmfa_serial = arn:aws:iam::123456789012:mfa/pat\nregion = eu-west-1\n";
+    std::fs::write(&config, text).unwrap();
+    let env = AwsEnv {
+        profile_files: ProfileFilesSpec {
+            config: Some(config.clone()),
+            credentials: Some(dir.path().join("credentials")),
+        },
+        ..env(&moto, &fake)
+    };
+    let no_browser =
+        |w: keyfob::aws::cached_sign_in::Waiting| panic!("the browser was asked for: {w:?}");
+    let e = login_as_profile(&env, "work", "us-east-1", no_browser)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        "Profile work signs in another way already: choose a new name for the AWS Sign-In profile"
+    );
+    let e = login_as_profile(&env, "my laptop", "us-east-1", no_browser)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        "'my laptop' is not a usable profile name (letters, digits and - _ . @ +)"
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+    assert!(
+        counts(&fake).get("authorize").is_none(),
+        "no page was asked for"
+    );
+}

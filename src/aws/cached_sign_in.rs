@@ -118,7 +118,66 @@ pub async fn sign_in_in_browser(
         Err(e) if e.kind == ErrorKind::Invalid => return Err(e),
         Err(e) => tracing::debug!(profile, "no cached AWS Sign-In to use: {}", e.detail),
     }
-    let base = login::base_url(env, &region).await?;
+    login_in_browser(env, profile, &region, Some(&arn), waiting).await
+}
+
+/// Signs in with AWS Sign-In in the browser as `profile` (made when missing), as `keyfob login`
+/// does: the browser back to a loopback listener, the CLI's cache written, and `login_session`
+/// (and the region, when the profile has none) written into the profile. A profile that signs in
+/// another way (keys, a role, a device, IAM Identity Center) is refused, not changed.
+///
+/// # Errors
+/// The profile signs in another way; the user declined or did not come back in time; AWS
+/// refused; a cache or the config could not be written.
+pub async fn login_as_profile(
+    env: &AwsEnv,
+    profile: &str,
+    region: &str,
+    waiting: impl FnOnce(Waiting) + Send,
+) -> Result<Session, AwsError> {
+    let invalid = |m: String| AwsError::new(ErrorKind::Invalid, m);
+    if profile.is_empty()
+        || !profile
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@+".contains(c))
+    {
+        return Err(invalid(format!(
+            "'{profile}' is not a usable profile name (letters, digits and - _ . @ +)"
+        )));
+    }
+    let profiles = profiles::load(&env.profile_files)
+        .await
+        .map_err(|e| invalid(e.to_string()))?;
+    let existing = profiles.get(profile);
+    if let Some(p) = existing {
+        let other = p.has_keys
+            || p.role_arn.is_some()
+            || p.mfa_serial.is_some()
+            || p.source_profile.is_some()
+            || p.sso.is_some();
+        if other {
+            return Err(invalid(format!(
+                "Profile {profile} signs in another way already: choose a new name for the AWS Sign-In profile"
+            )));
+        }
+    }
+    let region = existing
+        .and_then(|p| p.region.clone())
+        .unwrap_or_else(|| region.to_owned());
+    let arn = existing.and_then(|p| p.login_session.clone());
+    login_in_browser(env, profile, &region, arn.as_deref(), waiting).await
+}
+
+/// The browser part of an AWS Sign-In for `profile`, then the cache and the profile written.
+async fn login_in_browser(
+    env: &AwsEnv,
+    profile: &str,
+    region: &str,
+    known: Option<&str>,
+    waiting: impl FnOnce(Waiting) + Send,
+) -> Result<Session, AwsError> {
+    let invalid = |m: String| AwsError::new(ErrorKind::Invalid, m);
+    let base = login::base_url(env, region).await?;
     let loopback = login::Loopback::bind().await?;
     let auth = login::Authorization::new(&base, Some(&loopback.redirect_uri()))?;
     waiting(Waiting {
@@ -126,14 +185,15 @@ pub async fn sign_in_in_browser(
         user_code: None,
     });
     let callback = loopback.wait(BROWSER_WAIT).await?;
-    let (signed_in, token) = auth.finish(env, &region, &callback).await?;
+    let (signed_in, token) = auth.finish(env, region, &callback).await?;
     let dir = login::cache::default_dir().map_err(|e| invalid(e.to_string()))?;
     login::cache::write(&dir, &signed_in, &token).map_err(|e| invalid(e.to_string()))?;
-    if signed_in != arn {
-        // Another user signed in: the profile follows, as `aws login` does when told yes.
+    if known != Some(signed_in.as_str()) {
+        // A new profile, or another user signed in: the profile follows, as `aws login` does.
         let config = super::config_file::default_path(&env.profile_files)
             .ok_or_else(|| invalid("There is no home directory for the AWS config".to_owned()))?;
-        super::config_file::set_profile_values(&config, profile, &[("login_session", &signed_in)])
+        let values = [("login_session", signed_in.as_str()), ("region", region)];
+        super::config_file::set_profile_values(&config, profile, &values)
             .map_err(|e| invalid(e.to_string()))?;
     }
     let credentials = crate::session::Credentials {
@@ -147,7 +207,7 @@ pub async fn sign_in_in_browser(
         &signed_in,
         credentials,
         token.expires_at,
-        Some(&region),
+        Some(region),
     )
     .await
 }

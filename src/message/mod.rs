@@ -72,6 +72,16 @@ pub enum Command {
         /// The profile.
         profile: String,
     },
+    /// Sign in with AWS Sign-In in the browser as `profile` (made when missing, `login_session`
+    /// written into it); answered like [`Command::SignIn`].
+    LoginAsProfile {
+        /// The request's tag.
+        id: RequestId,
+        /// The profile.
+        profile: String,
+        /// The region to sign in to when the profile names none.
+        region: String,
+    },
     /// List what the IAM Identity Center profile may choose: its accounts, or an account's roles
     /// (signing in in the browser first when no sign-in is cached); answered by
     /// [`Event::SsoChoices`].

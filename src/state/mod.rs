@@ -300,20 +300,35 @@ impl AppState {
         }
     }
 
+    /// A sign-in's answer (STS, or through the browser).
+    fn sign_in_answered(
+        &mut self,
+        id: crate::message::RequestId,
+        result: Result<Box<Session>, crate::aws::errors::AwsError>,
+    ) {
+        if !self.sign_in.take_pending(id) {
+            tracing::debug!(id, "dropping the answer to a replaced sign-in");
+            return;
+        }
+        // An AWS Sign-In from the code form wrote its profile: read the profiles again
+        // and choose it.
+        if let Some((_, name)) = self.sign_in.login_pending.take().filter(|(p, _)| *p == id)
+            && result.is_ok()
+        {
+            self.sign_in.select_after_load = Some(name);
+            self.outbox.send(Command::LoadProfiles);
+        }
+        match result {
+            Ok(session) => self.signed_in(*session),
+            Err(e) => self.sign_in.failed(e),
+        }
+    }
+
     /// Applies a worker event.
     pub fn apply(&mut self, event: Event, now: SystemTime) {
         match event {
             Event::Profiles(result) => self.sign_in.profiles_loaded(result),
-            Event::SignedIn { id, result } => {
-                if !self.sign_in.take_pending(id) {
-                    tracing::debug!(id, "dropping the answer to a replaced sign-in");
-                    return;
-                }
-                match result {
-                    Ok(session) => self.signed_in(*session),
-                    Err(e) => self.sign_in.failed(e),
-                }
-            }
+            Event::SignedIn { id, result } => self.sign_in_answered(id, result),
             Event::MfaDetected { id, result } => self.sign_in.detected(id, result),
             Event::BrowserWaiting { id, waiting } => self.sign_in.browser_waiting(id, waiting),
             Event::SsoChoices { id, result } => self.sign_in.sso_choices(id, result),

@@ -65,6 +65,10 @@ pub struct SignIn {
     pub pick: Option<super::sso_pick::SsoPick>,
     /// The profile to choose once the profiles are read again (one just saved).
     pub select_after_load: Option<String>,
+    /// The profile name an AWS Sign-In from the code form signs in as (as typed).
+    pub login_name: String,
+    /// The AWS Sign-In in flight from the code form: the profile it writes.
+    pub login_pending: Option<(RequestId, String)>,
 }
 
 impl SignIn {
@@ -211,6 +215,54 @@ impl SignIn {
         true
     }
 
+    /// The name an AWS Sign-In from the code form would sign in as: as typed, else `default` when
+    /// there is no such profile yet, else `login`.
+    #[must_use]
+    pub fn login_name_or_default(&self) -> String {
+        let typed = self.login_name.trim();
+        if !typed.is_empty() {
+            return typed.to_owned();
+        }
+        if self.profiles.get("default").is_none() {
+            "default".to_owned()
+        } else {
+            "login".to_owned()
+        }
+    }
+
+    /// Signs in with AWS Sign-In in the browser as a new (or AWS Sign-In) profile, from the code
+    /// form: for someone whose MFA is a passkey. A name that is no profile name is said by the
+    /// field and nothing is sent. Returns whether a request left.
+    pub fn login_as_profile(&mut self, out: &mut Outbox) -> bool {
+        if self.pending.is_some_and(|p| p.kind != PendingKind::Detect) {
+            return false;
+        }
+        let name = self.login_name_or_default();
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@+".contains(c))
+        {
+            self.error = Some(AwsError::new(
+                ErrorKind::Invalid,
+                format!("'{name}' is not a usable profile name (letters, digits and - _ . @ +)"),
+            ));
+            return false;
+        }
+        let region = Some(self.form.fields.region.trim())
+            .filter(|r| !r.is_empty() && crate::validate::region(r).is_ok())
+            .unwrap_or(crate::aws::FALLBACK_REGION)
+            .to_owned();
+        self.browser = None;
+        let id = self.start(PendingKind::Browser);
+        self.login_pending = Some((id, name.clone()));
+        out.send(Command::LoginAsProfile {
+            id,
+            profile: name,
+            region,
+        });
+        true
+    }
+
     /// The browser sign-in `id` waits for the user.
     pub fn browser_waiting(&mut self, id: RequestId, waiting: crate::aws::cached_sign_in::Waiting) {
         if self.pending.is_some_and(|p| p.id == id) {
@@ -238,6 +290,7 @@ impl SignIn {
             return false;
         };
         self.browser = None;
+        self.login_pending = None;
         out.send(Command::Cancel { id: p.id });
         true
     }

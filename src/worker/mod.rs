@@ -190,6 +190,11 @@ fn dispatch(rt: &Runtime, ctx: &Ctx, commands: &Receiver<Command>, send: &Send_)
             Command::BrowserSignIn { id, profile } => {
                 sts::browser_sign_in(rt, ctx, send, id, profile);
             }
+            Command::LoginAsProfile {
+                id,
+                profile,
+                region,
+            } => sts::login_as_profile(rt, ctx, send, id, profile, region),
             Command::SsoChoices {
                 id,
                 profile,

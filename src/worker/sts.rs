@@ -102,6 +102,31 @@ fn waiting(
     }
 }
 
+/// Signs in with AWS Sign-In as a profile (made when missing), as the sign-in job.
+pub(super) fn login_as_profile(
+    rt: &Runtime,
+    ctx: &Ctx,
+    send: &Send_,
+    id: RequestId,
+    profile: String,
+    region: String,
+) {
+    let (env, send, browser) = (
+        Arc::clone(&ctx.env),
+        Arc::clone(send),
+        Arc::clone(&ctx.browser),
+    );
+    let task = async move {
+        let waiting = waiting(&send, &browser, id);
+        let result = crate::aws::cached_sign_in::login_as_profile(&env, &profile, &region, waiting)
+            .await
+            .map(Box::new);
+        send(Event::SignedIn { id, result });
+    };
+    ctx.jobs
+        .spawn(rt.handle(), id, JobKind::SignIn, None, task, |_| {});
+}
+
 /// Lists the accounts (or an account's roles) of an IAM Identity Center profile, as the sign-in
 /// job (it may wait for the browser).
 pub(super) fn sso_choices(

@@ -216,3 +216,53 @@ fn an_identity_center_profile_with_no_role_lets_you_choose_among_2000_accounts()
     rig.shows("ASIASSOSSOSSOSSO0001");
     rig.shows("IAM Identity Center role");
 }
+
+/// Someone whose MFA is a passkey has no code to type: the code form offers AWS Sign-In as a
+/// profile of its own (`default` when there is none), the page is shown while the browser is out,
+/// and once signed in the profiles are read again and the new profile chosen; a name that is no
+/// profile name is said and nothing is sent.
+#[test]
+fn with_no_code_an_aws_sign_in_makes_a_profile_of_its_own() {
+    let mut rig = Rig::with_profiles();
+    rig.shows("No code? Your MFA is a passkey or a security key?");
+    rig.type_into("Profile to sign in as", "my laptop");
+    rig.click("Sign in with AWS Sign-In");
+    rig.shows("'my laptop' is not a usable profile name (letters, digits and - _ . @ +)");
+    rig.expect_nothing_sent("a bad profile name");
+    rig.type_into("Profile to sign in as", "");
+    rig.click("Sign in with AWS Sign-In");
+    let (id, profile, region) = expect_command!(rig, Command::LoginAsProfile { id, profile, region }
+        => (*id, profile.clone(), region.clone()));
+    assert_eq!(profile, "default", "no default profile yet");
+    assert!(!region.is_empty());
+    rig.reply(Event::BrowserWaiting {
+        id,
+        waiting: Waiting {
+            url: "https://us-east-1.signin.aws.amazon.com/v1/authorize?state=s".into(),
+            user_code: None,
+        },
+    });
+    rig.shows("Finish signing in in your browser.");
+    let mut s = session(
+        SessionKind::Login {
+            session_arn: USER.into(),
+        },
+        t(900),
+    );
+    s.name = "default".into();
+    rig.answer(id, Ok(s));
+    expect_command!(rig, Command::LoadProfiles);
+    rig.shows("AWS Sign-In (console sign-in)");
+    let mut list = rig.state().sign_in.profiles.list.clone();
+    list.push(ProfileInfo {
+        name: "default".into(),
+        region: Some(region),
+        login_session: Some(USER.into()),
+        ..ProfileInfo::default()
+    });
+    rig.reply(Event::Profiles(Ok(Profiles {
+        list,
+        selected: Some("admin".into()),
+    })));
+    rig.shows("This profile signs in to AWS in your browser");
+}

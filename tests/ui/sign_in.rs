@@ -266,8 +266,8 @@ fn tab_reaches_every_field_in_reading_order() {
     // The options folded: the code comes right after "More options".
     let mut rig = Rig::with_profiles();
     let expected = "Profile, Source credentials, MFA device, Detect, Role ARN, More options, \
-        MFA code, Long-term keys in the keyring, About keyfob";
-    assert_eq!(tabs(&mut rig, 9), expected);
+        MFA code, Profile to sign in as, Sign in with AWS Sign-In, Long-term keys in the keyring";
+    assert_eq!(tabs(&mut rig, 10), expected);
     // Unfolded: its fields, in reading order, then the code.
     let mut rig = Rig::with_profiles();
     rig.h.get_by_label("More options").click();

@@ -104,7 +104,44 @@ pub fn sign_in_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
         ui.add_space(space::XS);
         let will = format!("Will call: {}", plan.describe());
         ui.label(RichText::new(will).small().weak());
+        login_offer_ui(ui, state);
     });
+}
+
+/// For someone with no six-digit code (a passkey, a security key): AWS Sign-In in the browser,
+/// as a profile of its own (`default` when there is none yet).
+fn login_offer_ui(ui: &mut egui::Ui, state: &mut AppState) {
+    ui.add_space(space::M);
+    ui.separator();
+    ui.add_space(space::S);
+    ui.label(RichText::new("No code? Your MFA is a passkey or a security key?").strong());
+    let busy = state.sign_in.pending.is_some();
+    let mut go = false;
+    ui.horizontal(|ui| {
+        let label = ui.label("Profile to sign in as");
+        let hint = state.sign_in.login_name_or_default();
+        ui.add(
+            TextEdit::singleline(&mut state.sign_in.login_name)
+                .hint_text(hint)
+                .desired_width(140.0),
+        )
+        .labelled_by(label.id);
+        go = ui
+            .add_enabled(!busy, egui::Button::new("Sign in with AWS Sign-In"))
+            .on_hover_text("Signs in to AWS in your browser with your password and passkey, security key or authenticator code (what `aws login` does), and keeps it as this profile")
+            .clicked();
+    });
+    if go {
+        state.sign_in.login_as_profile(&mut state.outbox);
+    }
+    let waiting = state.sign_in.login_pending.is_some()
+        && state
+            .sign_in
+            .pending
+            .is_some_and(|p| p.kind == PendingKind::Browser);
+    if let (true, Some(w)) = (waiting, state.sign_in.browser.as_ref()) {
+        browser_wait_ui(ui, w);
+    }
 }
 
 /// For a profile that signs in through the browser (AWS Sign-In, IAM Identity Center): what will
