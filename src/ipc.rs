@@ -87,22 +87,12 @@ pub fn private_dir(dir: &Path) -> Result<(), IpcError> {
     }
 }
 
-/// This process's user id, as the kernel sees it: the owner of a file it has just made.
+/// This process's user id (see [`crate::os::own_uid`]).
 ///
 /// # Errors
 /// The probe file cannot be made.
 pub fn own_uid() -> Result<u32, IpcError> {
-    let name = format!(".keyfob-uid-{}-{}", std::process::id(), nanos());
-    let path = std::env::temp_dir().join(name);
-    let made = File::options().write(true).create_new(true).open(&path);
-    let uid = made.and_then(|f| f.metadata()).map(|m| m.uid());
-    let _ = fs::remove_file(&path);
-    Ok(uid?)
-}
-
-fn nanos() -> u128 {
-    let since = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH);
-    since.map_or(0, |d| d.as_nanos())
+    Ok(crate::os::own_uid()?)
 }
 
 /// Where the window listens.

@@ -25,6 +25,7 @@ pub mod message;
 pub mod notice;
 pub mod oath;
 pub mod opener;
+pub mod os;
 #[cfg(unix)]
 pub mod prompt;
 pub mod secret;

@@ -80,7 +80,7 @@ fn check(meta: &std::fs::Metadata) -> Result<(), Problem> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt as _;
-        let own = crate::ipc::own_uid().map_err(|e| Problem::Io {
+        let own = crate::os::own_uid().map_err(|e| Problem::Io {
             action: "checked",
             why: e.to_string(),
         })?;

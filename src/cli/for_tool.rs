@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 #[cfg(unix)]
 use super::prompt;
-use super::{Ask, Ctx, OK, login, renew_window, sign_in, signin, sso};
+use super::{Ask, Ctx, OK, browser, login, renew_window, sign_in, signin, sso};
 use crate::keystore::KeystoreError;
 use crate::session::Session;
 
@@ -121,17 +121,17 @@ impl Ctx {
         err: &mut dyn Write,
     ) -> Option<Session> {
         let now = SystemTime::now();
-        let browser = sso::browser_sign_in(self, name).await;
+        let browser = browser::browser_sign_in(self, name).await;
         // Why a browser sign-in could not be renewed, when keyfob can say it better than "ended"
         // (a token cache it refused, say).
         let mut why = None;
         if is_due(&read, now, window) && !window.is_zero() {
             let fresh = match browser {
-                Some(sso::BrowserSignIn::Sso) => sso::renew_quietly(self, name)
+                Some(browser::BrowserSignIn::Sso) => sso::renew_quietly(self, name)
                     .await
                     .map_err(|e| why = Some(e))
                     .ok(),
-                Some(sso::BrowserSignIn::Login) => login::renew_quietly(self, name)
+                Some(browser::BrowserSignIn::Login) => login::renew_quietly(self, name)
                     .await
                     .map_err(|e| why = Some(e))
                     .ok(),
@@ -147,8 +147,8 @@ impl Ctx {
         if let Some(kind) = browser {
             // No code can help: the sign-in happens in the browser.
             let (what, command) = match kind {
-                sso::BrowserSignIn::Sso => ("IAM Identity Center sign-in", "sso"),
-                sso::BrowserSignIn::Login => ("AWS Sign-In session", "login"),
+                browser::BrowserSignIn::Sso => ("IAM Identity Center sign-in", "sso"),
+                browser::BrowserSignIn::Login => ("AWS Sign-In session", "login"),
             };
             match why {
                 Some(why) => {

@@ -72,6 +72,7 @@ macro_rules! say {
 }
 
 // Below `say!`: a macro_rules macro is only visible after its definition.
+mod browser;
 mod console;
 pub mod cred_server;
 mod exec;

@@ -23,10 +23,10 @@ pub async fn signin(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    if let Some(kind) = super::sso::browser_sign_in(ctx, profile).await {
+    if let Some(kind) = super::browser::browser_sign_in(ctx, profile).await {
         let (what, verb) = match kind {
-            super::sso::BrowserSignIn::Sso => ("IAM Identity Center", "sso"),
-            super::sso::BrowserSignIn::Login => ("AWS Sign-In", "login"),
+            super::browser::BrowserSignIn::Sso => ("IAM Identity Center", "sso"),
+            super::browser::BrowserSignIn::Login => ("AWS Sign-In", "login"),
         };
         say!(
             err,

@@ -12,6 +12,7 @@ mod renewal;
 mod sessions;
 mod sign_in;
 mod sso_pick;
+mod sso_pick_actions;
 mod tools;
 
 pub use browser::Browser;

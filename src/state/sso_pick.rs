@@ -3,12 +3,8 @@
 //! runs once per change of the text, not per frame — then the chosen account's roles, then signing
 //! in as that role or saving the pair as a profile of its own.
 
-use crate::aws::cached_sign_in::SsoChoices;
-use crate::aws::errors::AwsError;
 use crate::aws::sso::Account;
-use crate::message::{Command, Outbox, RequestId, next_id};
-
-use super::sign_in::{PendingKind, SignIn};
+use crate::message::RequestId;
 
 /// The picker's state, for one profile.
 #[derive(Debug, Default)]
@@ -21,7 +17,7 @@ pub struct SsoPick {
     pub filter: String,
     /// The accounts the filter keeps (indices into `accounts`), and the filter they were made for.
     shown: Vec<usize>,
-    shown_for: Option<String>,
+    pub(super) shown_for: Option<String>,
     /// The chosen account, and its roles once listed.
     pub account: Option<String>,
     pub roles: Option<Vec<String>>,
@@ -32,10 +28,19 @@ pub struct SsoPick {
     /// Why the pair could not be saved (shown by the name field).
     pub save_error: Option<String>,
     /// The save in flight.
-    saving: Option<RequestId>,
+    pub(super) saving: Option<RequestId>,
 }
 
 impl SsoPick {
+    /// A picker for `profile`, nothing listed yet.
+    #[must_use]
+    pub fn new(profile: &str) -> Self {
+        Self {
+            profile: profile.to_owned(),
+            ..Self::default()
+        }
+    }
+
     /// The accounts the filter keeps, as indices into `accounts` (recomputed only when the filter
     /// or the list changed).
     pub fn shown(&mut self) -> &[usize] {
@@ -67,7 +72,7 @@ impl SsoPick {
 
     /// A name to save the chosen pair under: the account's name and the role, in the characters a
     /// profile name may have.
-    fn suggested_name(&self) -> String {
+    pub(super) fn suggested_name(&self) -> String {
         let account = self.chosen_account().map_or_else(
             || self.account.clone().unwrap_or_default(),
             |a| a.name.clone(),
@@ -82,175 +87,6 @@ impl SsoPick {
                 }
             })
             .collect()
-    }
-}
-
-impl SignIn {
-    /// Lists the accounts of the chosen IAM Identity Center profile (signing in in the browser
-    /// first when no sign-in is cached).
-    pub fn list_sso_accounts(&mut self, out: &mut Outbox) {
-        let Some(profile) = self.form.fields.profile.clone() else {
-            return;
-        };
-        if self.pending.is_some() {
-            return;
-        }
-        self.pick = Some(SsoPick {
-            profile: profile.clone(),
-            ..SsoPick::default()
-        });
-        self.browser = None;
-        let id = self.start(PendingKind::Browser);
-        out.send(Command::SsoChoices {
-            id,
-            profile,
-            account_id: None,
-        });
-    }
-
-    /// Chooses an account and lists its roles.
-    pub fn choose_sso_account(&mut self, account_id: &str, out: &mut Outbox) {
-        if self.pending.is_some() {
-            return;
-        }
-        let Some(pick) = self.pick.as_mut() else {
-            return;
-        };
-        pick.account = Some(account_id.to_owned());
-        (pick.roles, pick.role, pick.save_error) = (None, None, None);
-        let profile = pick.profile.clone();
-        let id = self.start(PendingKind::Browser);
-        out.send(Command::SsoChoices {
-            id,
-            profile,
-            account_id: Some(account_id.to_owned()),
-        });
-    }
-
-    /// Chooses a role of the chosen account.
-    pub fn choose_sso_role(&mut self, role: &str) {
-        if let Some(pick) = self.pick.as_mut() {
-            pick.role = Some(role.to_owned());
-            pick.save_error = None;
-            pick.save_name = pick.suggested_name();
-        }
-    }
-
-    /// Signs in as the chosen role of the chosen account.
-    pub fn sign_in_as_sso_role(&mut self, out: &mut Outbox) -> bool {
-        let Some(pick) = self.pick.as_ref() else {
-            return false;
-        };
-        let (Some(account_id), Some(role)) = (pick.account.clone(), pick.role.clone()) else {
-            return false;
-        };
-        if self.pending.is_some() {
-            return false;
-        }
-        let profile = pick.profile.clone();
-        self.browser = None;
-        let id = self.start(PendingKind::Browser);
-        out.send(Command::SsoRole {
-            id,
-            profile,
-            account_id,
-            role,
-        });
-        true
-    }
-
-    /// Saves the chosen pair as a profile named as typed; a bad or taken name is said by the field
-    /// and nothing is sent.
-    pub fn save_sso_profile(&mut self, out: &mut Outbox) {
-        let taken = |name: &str| self.profiles.get(name).is_some();
-        let Some(pick) = self.pick.as_ref() else {
-            return;
-        };
-        let (Some(account_id), Some(role)) = (pick.account.clone(), pick.role.clone()) else {
-            return;
-        };
-        let name = pick.save_name.trim().to_owned();
-        let problem = if name.is_empty() {
-            Some("Name the profile".to_owned())
-        } else if !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.@+".contains(c))
-        {
-            Some("A profile name has letters, digits and - _ . @ + only".to_owned())
-        } else if taken(&name) {
-            Some(format!(
-                "A profile {name} exists already: choose another name"
-            ))
-        } else {
-            None
-        };
-        let from = pick.profile.clone();
-        let Some(pick) = self.pick.as_mut() else {
-            return;
-        };
-        if let Some(p) = problem {
-            pick.save_error = Some(p);
-            return;
-        }
-        let id = next_id();
-        pick.saving = Some(id);
-        pick.save_error = None;
-        out.send(Command::SaveSsoProfile {
-            id,
-            from,
-            name,
-            account_id,
-            role,
-        });
-    }
-
-    /// Whether a save is in flight.
-    #[must_use]
-    pub fn saving_sso_profile(&self) -> bool {
-        self.pick.as_ref().is_some_and(|p| p.saving.is_some())
-    }
-
-    /// The accounts or roles arrived (or why not).
-    pub fn sso_choices(&mut self, id: RequestId, result: Result<SsoChoices, AwsError>) {
-        if !self.take_pending(id) {
-            return;
-        }
-        let Some(pick) = self.pick.as_mut() else {
-            return;
-        };
-        match result {
-            Ok(SsoChoices::Accounts(list)) => {
-                pick.accounts = Some(list);
-                pick.shown_for = None;
-            }
-            Ok(SsoChoices::Roles { account_id, roles }) => {
-                if pick.account.as_deref() == Some(account_id.as_str()) {
-                    pick.roles = Some(roles);
-                }
-            }
-            Err(e) => self.error = Some(e),
-        }
-    }
-
-    /// The pair was saved as profile `name` (the profiles are read again and it is chosen), or
-    /// why not. Returns the name saved.
-    pub fn sso_profile_saved(
-        &mut self,
-        id: RequestId,
-        result: Result<String, AwsError>,
-    ) -> Option<String> {
-        let pick = self.pick.as_mut().filter(|p| p.saving == Some(id))?;
-        pick.saving = None;
-        match result {
-            Ok(name) => {
-                self.select_after_load = Some(name.clone());
-                Some(name)
-            }
-            Err(e) => {
-                pick.save_error = Some(e.message);
-                None
-            }
-        }
     }
 }
 

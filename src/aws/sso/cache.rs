@@ -391,7 +391,7 @@ mod tests {
         // Giving a file away takes root (CI runs as root); elsewhere the check is the same code.
         if std::os::unix::fs::chown(&path, Some(65534), Some(65534)).is_err() {
             assert_ne!(
-                crate::ipc::own_uid().expect("uid"),
+                crate::os::own_uid().expect("uid"),
                 0,
                 "root could not chown"
             );
