@@ -211,7 +211,7 @@ async fn signin_token(
     }
     let uri = Secret::new(format!(
         "{endpoint}?{query}&Session={}",
-        encode(session_json.expose())
+        super::percent_encode(session_json.expose())
     ));
     let mut body = get(uri).await?;
     #[derive(serde::Deserialize)]
@@ -299,8 +299,8 @@ fn login_url(endpoint: &str, region: &str, token: &Secret) -> Secret {
     );
     Secret::new(format!(
         "{endpoint}?Action=login&Issuer=keyfob&Destination={}&SigninToken={}",
-        encode(&destination),
-        encode(token.expose())
+        super::percent_encode(&destination),
+        super::percent_encode(token.expose())
     ))
 }
 
@@ -338,19 +338,6 @@ impl AwsEnv {
             })
             .unwrap_or_else(|| partition(region).0.to_owned())
     }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -415,9 +402,10 @@ mod tests {
         );
         assert_eq!(partition("us-gov-west-1").1, "console.amazonaws-us-gov.com");
         assert_eq!(
-            encode("{\"k\": \"é~\"}"),
+            super::super::percent_encode("{\"k\": \"é~\"}"),
             "%7B%22k%22%3A%20%22%C3%A9~%22%7D"
         );
+        assert_eq!(super::super::percent_encode("a b/c:~"), "a%20b%2Fc%3A~");
         let env = AwsEnv {
             federation_url: Some("http://127.0.0.1:9/f".into()),
             sso_endpoint_url: None,

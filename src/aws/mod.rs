@@ -244,3 +244,18 @@ pub fn to_sdk_credentials(c: &Credentials) -> aws_credential_types::Credentials 
         "keyfob",
     )
 }
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (a query's values, the
+/// console's sign-in URL).
+#[must_use]
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,6 +1,5 @@
 //! The pieces of an OAuth 2.0 authorization-code sign-in with PKCE (RFC 7636) that AWS Sign-In
-//! and IAM Identity Center share: the verifier, its S256 challenge, the random state, and the
-//! query's encoding.
+//! and IAM Identity Center share: the verifier, its S256 challenge and the random state.
 
 use base64::Engine as _;
 use sha2::Digest as _;
@@ -44,20 +43,6 @@ pub fn state() -> Result<String, getrandom::Error> {
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Percent-encodes everything but the unreserved characters.
-#[must_use]
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +62,5 @@ mod tests {
                 .all(|c| c.is_ascii_alphanumeric() || b"-._~".contains(&c))
         );
         assert_eq!(state().unwrap().len(), 32);
-        assert_eq!(percent_encode("a b/c:~"), "a%20b%2Fc%3A~");
     }
 }

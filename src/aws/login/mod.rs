@@ -117,7 +117,7 @@ impl Authorization {
             ("code_challenge", challenge.as_str()),
         ]
         .iter()
-        .map(|(k, v)| format!("{k}={}", pkce::percent_encode(v)))
+        .map(|(k, v)| format!("{k}={}", super::percent_encode(v)))
         .collect::<Vec<_>>()
         .join("&");
         Ok(Self {

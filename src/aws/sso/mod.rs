@@ -199,7 +199,7 @@ pub async fn start_auth_code(
         ("code_challenge", &super::pkce::challenge(verifier.expose())),
     ]
     .iter()
-    .map(|(k, v)| format!("{k}={}", super::pkce::percent_encode(v)))
+    .map(|(k, v)| format!("{k}={}", super::percent_encode(v)))
     .collect::<Vec<_>>()
     .join("&");
     let base = oidc_base(env, &settings.region).await?;
