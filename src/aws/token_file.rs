@@ -4,7 +4,7 @@
 //! file beside it and renamed over it, in a directory made 0700 when missing.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::secret::Secret;
 
@@ -20,6 +20,90 @@ pub enum Problem {
     /// The disk refused: what was being done (`"read"`, `"written"` …) and the OS's reason.
     Io { action: &'static str, why: String },
 }
+
+impl Problem {
+    /// This problem as the cache `cache` says it about `path` (`action`: what was being done).
+    #[must_use]
+    pub fn about(self, cache: &'static str, path: &Path, action: &'static str) -> CacheError {
+        let path = path.to_path_buf();
+        let problem = match self {
+            Self::Symlink => CacheProblem::Symlink(path),
+            Self::NotYours => CacheProblem::NotYours(path),
+            Self::NotAFile => CacheProblem::Malformed {
+                path,
+                why: "not a regular file".to_owned(),
+            },
+            Self::Io { action: done, why } => CacheProblem::Io {
+                path,
+                action: if done == "checked" { done } else { action },
+                why,
+            },
+        };
+        CacheError { cache, problem }
+    }
+}
+
+/// Why a token cache could not be read or written: one sentence naming the cache and the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheError {
+    /// The cache's name in the sentence ("IAM Identity Center token cache" …).
+    pub cache: &'static str,
+    /// What went wrong.
+    pub problem: CacheProblem,
+}
+
+/// What went wrong with a token cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheProblem {
+    /// The file is a symbolic link.
+    Symlink(PathBuf),
+    /// The file belongs to another user.
+    NotYours(PathBuf),
+    /// The file is not what the AWS CLI writes.
+    Malformed { path: PathBuf, why: String },
+    /// The disk refused.
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        why: String,
+    },
+    /// There is no home directory to find the cache in.
+    NoHome,
+}
+
+impl std::fmt::Display for CacheError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cache = self.cache;
+        match &self.problem {
+            CacheProblem::Symlink(p) => write!(
+                f,
+                "The {cache} {} is a symbolic link; keyfob does not follow it",
+                p.display()
+            ),
+            CacheProblem::NotYours(p) => write!(
+                f,
+                "The {cache} {} belongs to another user; keyfob leaves it alone",
+                p.display()
+            ),
+            CacheProblem::Malformed { path, why } => write!(
+                f,
+                "The {cache} {} is not what the AWS CLI writes ({why})",
+                path.display()
+            ),
+            CacheProblem::Io { path, action, why } => write!(
+                f,
+                "The {cache} {} could not be {action}: {why}",
+                path.display()
+            ),
+            CacheProblem::NoHome => write!(
+                f,
+                "There is no home directory for the {cache} (HOME is not set)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CacheError {}
 
 /// The file's text, `None` when there is no file.
 ///

@@ -14,7 +14,8 @@ use aws_smithy_types::date_time::Format;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
-use crate::aws::token_file::{self, Problem};
+pub use crate::aws::token_file::CacheError;
+use crate::aws::token_file::{self, CacheProblem};
 use crate::secret::Secret;
 
 /// A cached sign-in: the short-lived credentials and what renews them (the refresh token and the
@@ -113,24 +114,8 @@ impl LoginToken {
     }
 }
 
-/// Why the cache could not be read or written: one sentence naming the file.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum CacheError {
-    #[error("The AWS Sign-In token cache {0} is a symbolic link; keyfob does not follow it")]
-    Symlink(PathBuf),
-    #[error("The AWS Sign-In token cache {0} belongs to another user; keyfob leaves it alone")]
-    NotYours(PathBuf),
-    #[error("The AWS Sign-In token cache {path} is not what the AWS CLI writes ({why})")]
-    Malformed { path: PathBuf, why: String },
-    #[error("The AWS Sign-In token cache {path} could not be {action}: {why}")]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        why: String,
-    },
-    #[error("There is no home directory for the AWS Sign-In token cache (HOME is not set)")]
-    NoHome,
-}
+/// The cache's name in what keyfob says about it.
+pub const CACHE: &str = "AWS Sign-In token cache";
 
 /// The cache directory: `AWS_LOGIN_CACHE_DIRECTORY`, else `~/.aws/login/cache`.
 ///
@@ -143,7 +128,10 @@ pub fn default_dir() -> Result<PathBuf, CacheError> {
     std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
         .map(|h| PathBuf::from(h).join(".aws").join("login").join("cache"))
-        .ok_or(CacheError::NoHome)
+        .ok_or(CacheError {
+            cache: CACHE,
+            problem: CacheProblem::NoHome,
+        })
 }
 
 /// The file for a login session: the SHA-256 of its ARN in hex.
@@ -160,7 +148,7 @@ pub fn file_for(dir: &Path, login_session: &str) -> PathBuf {
 /// The file is a symlink, another user's, unreadable or not the CLI's JSON.
 pub fn read(dir: &Path, login_session: &str) -> Result<Option<LoginToken>, CacheError> {
     let path = file_for(dir, login_session);
-    match token_file::read_private(&path).map_err(|p| problem(&path, p, "read"))? {
+    match token_file::read_private(&path).map_err(|p| p.about(CACHE, &path, "read"))? {
         Some(text) => parse(&path, text.expose()).map(Some),
         None => Ok(None),
     }
@@ -172,7 +160,7 @@ pub fn read(dir: &Path, login_session: &str) -> Result<Option<LoginToken>, Cache
 /// A symlink, another user's file, or not a file.
 pub fn check(dir: &Path, login_session: &str) -> Result<(), CacheError> {
     let path = file_for(dir, login_session);
-    token_file::check_replaceable(&path).map_err(|p| problem(&path, p, "read"))
+    token_file::check_replaceable(&path).map_err(|p| p.about(CACHE, &path, "read"))
 }
 
 /// Parses the CLI's JSON.
@@ -180,9 +168,12 @@ pub fn check(dir: &Path, login_session: &str) -> Result<(), CacheError> {
 /// # Errors
 /// Not JSON, a field missing or empty, or a time that is no RFC 3339 time.
 pub fn parse(path: &Path, text: &str) -> Result<LoginToken, CacheError> {
-    let malformed = |why: String| CacheError::Malformed {
-        path: path.to_path_buf(),
-        why,
+    let malformed = |why: String| CacheError {
+        cache: CACHE,
+        problem: CacheProblem::Malformed {
+            path: path.to_path_buf(),
+            why,
+        },
     };
     // serde_json's message names the field or the position, never the value.
     let mut wire: Wire = serde_json::from_str(text).map_err(|e| malformed(e.to_string()))?;
@@ -231,7 +222,7 @@ pub fn write(dir: &Path, login_session: &str, token: &LoginToken) -> Result<Path
     let path = file_for(dir, login_session);
     let text = Secret::new(to_json(token));
     token_file::write_private(dir, &path, text.expose())
-        .map_err(|p| problem(&path, p, "written"))?;
+        .map_err(|p| p.about(CACHE, &path, "written"))?;
     Ok(path)
 }
 
@@ -255,23 +246,6 @@ pub fn to_json(token: &LoginToken) -> String {
     };
     // Serialising strings and a map of JSON values cannot fail.
     serde_json::to_string_pretty(&wire).unwrap_or_default()
-}
-
-fn problem(path: &Path, p: Problem, action: &'static str) -> CacheError {
-    let path = path.to_path_buf();
-    match p {
-        Problem::Symlink => CacheError::Symlink(path),
-        Problem::NotYours => CacheError::NotYours(path),
-        Problem::NotAFile => CacheError::Malformed {
-            path,
-            why: "not a regular file".to_owned(),
-        },
-        Problem::Io { action: done, why } => CacheError::Io {
-            path,
-            action: if done == "checked" { done } else { action },
-            why,
-        },
-    }
 }
 
 #[cfg(test)]
@@ -340,7 +314,7 @@ mod tests {
         for text in ["{", "{}", r#"{"accessToken": 3}"#] {
             std::fs::write(&path, text).unwrap();
             let e = read(dir.path(), ARN).unwrap_err();
-            assert!(matches!(e, CacheError::Malformed { .. }), "{e:?}");
+            assert!(matches!(e.problem, CacheProblem::Malformed { .. }), "{e:?}");
             assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
         }
         std::fs::remove_file(&path).unwrap();
@@ -351,11 +325,17 @@ mod tests {
             std::os::unix::fs::symlink(&target, &path).unwrap();
             assert_eq!(
                 read(dir.path(), ARN),
-                Err(CacheError::Symlink(path.clone()))
+                Err(CacheError {
+                    cache: CACHE,
+                    problem: CacheProblem::Symlink(path.clone()),
+                })
             );
             assert_eq!(
                 write(dir.path(), ARN, &token()),
-                Err(CacheError::Symlink(path.clone()))
+                Err(CacheError {
+                    cache: CACHE,
+                    problem: CacheProblem::Symlink(path.clone()),
+                })
             );
             assert_eq!(std::fs::read_to_string(&target).unwrap(), "x");
         }

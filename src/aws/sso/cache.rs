@@ -14,7 +14,8 @@ use aws_smithy_types::date_time::Format;
 use serde::{Deserialize, Serialize};
 use sha1::Digest as _;
 
-use crate::aws::token_file::{self, Problem};
+pub use crate::aws::token_file::CacheError;
+use crate::aws::token_file::{self, CacheProblem};
 use crate::secret::Secret;
 
 /// A cached IAM Identity Center token and the client registration that can refresh it.
@@ -114,28 +115,8 @@ impl Drop for Wire {
     }
 }
 
-/// Why the cache could not be read or written: one sentence naming the file.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum CacheError {
-    #[error(
-        "The IAM Identity Center token cache {0} is a symbolic link; keyfob does not follow it"
-    )]
-    Symlink(PathBuf),
-    #[error(
-        "The IAM Identity Center token cache {0} belongs to another user; keyfob leaves it alone"
-    )]
-    NotYours(PathBuf),
-    #[error("The IAM Identity Center token cache {path} is not what the AWS CLI writes ({why})")]
-    Malformed { path: PathBuf, why: String },
-    #[error("The IAM Identity Center token cache {path} could not be {action}: {why}")]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        why: String,
-    },
-    #[error("There is no home directory for the IAM Identity Center token cache (HOME is not set)")]
-    NoHome,
-}
+/// The cache's name in what keyfob says about it.
+pub const CACHE: &str = "IAM Identity Center token cache";
 
 /// The cache directory: `~/.aws/sso/cache`.
 ///
@@ -145,7 +126,10 @@ pub fn default_dir() -> Result<PathBuf, CacheError> {
     std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
         .map(|h| PathBuf::from(h).join(".aws").join("sso").join("cache"))
-        .ok_or(CacheError::NoHome)
+        .ok_or(CacheError {
+            cache: CACHE,
+            problem: CacheProblem::NoHome,
+        })
 }
 
 /// The file for a session name (or, for a legacy profile, its start URL): the SHA-1 of it in hex.
@@ -162,7 +146,7 @@ pub fn file_for(dir: &Path, key: &str) -> PathBuf {
 /// The file is a symlink, another user's, unreadable or not the CLI's JSON.
 pub fn read(dir: &Path, key: &str) -> Result<Option<CachedToken>, CacheError> {
     let path = file_for(dir, key);
-    match token_file::read_private(&path).map_err(|p| problem(&path, p, "read"))? {
+    match token_file::read_private(&path).map_err(|p| p.about(CACHE, &path, "read"))? {
         Some(text) => parse(&path, text.expose()).map(Some),
         None => Ok(None),
     }
@@ -173,9 +157,12 @@ pub fn read(dir: &Path, key: &str) -> Result<Option<CachedToken>, CacheError> {
 /// # Errors
 /// Not JSON, a field missing or a time that is no RFC 3339 time.
 pub fn parse(path: &Path, text: &str) -> Result<CachedToken, CacheError> {
-    let malformed = |why: String| CacheError::Malformed {
-        path: path.to_path_buf(),
-        why,
+    let malformed = |why: String| CacheError {
+        cache: CACHE,
+        problem: CacheProblem::Malformed {
+            path: path.to_path_buf(),
+            why,
+        },
     };
     let mut wire: Wire = serde_json::from_str(text).map_err(|e| {
         // serde_json's message names the field or the position, never the value.
@@ -218,7 +205,7 @@ pub fn write(dir: &Path, key: &str, token: &CachedToken) -> Result<PathBuf, Cach
     let path = file_for(dir, key);
     let text = Secret::new(to_json(token));
     token_file::write_private(dir, &path, text.expose())
-        .map_err(|p| problem(&path, p, "written"))?;
+        .map_err(|p| p.about(CACHE, &path, "written"))?;
     Ok(path)
 }
 
@@ -239,23 +226,6 @@ pub fn to_json(token: &CachedToken) -> String {
     };
     // Serialising strings and a map of JSON values cannot fail.
     serde_json::to_string_pretty(&wire).unwrap_or_default()
-}
-
-fn problem(path: &Path, p: Problem, action: &'static str) -> CacheError {
-    let path = path.to_path_buf();
-    match p {
-        Problem::Symlink => CacheError::Symlink(path),
-        Problem::NotYours => CacheError::NotYours(path),
-        Problem::NotAFile => CacheError::Malformed {
-            path,
-            why: "not a regular file".to_owned(),
-        },
-        Problem::Io { action: done, why } => CacheError::Io {
-            path,
-            action: if done == "checked" { done } else { action },
-            why,
-        },
-    }
 }
 
 #[cfg(test)]
@@ -357,7 +327,7 @@ mod tests {
         ] {
             std::fs::write(&path, text).expect("write");
             let e = read(cache, "s").expect_err(text);
-            assert!(matches!(e, CacheError::Malformed { .. }), "{e:?}");
+            assert!(matches!(e.problem, CacheProblem::Malformed { .. }), "{e:?}");
             assert!(e.to_string().contains(says), "{e}");
             assert!(!e.to_string().contains("tomorrow"), "no value echoed: {e}");
         }
@@ -367,11 +337,20 @@ mod tests {
             let target = cache.join("elsewhere.json");
             std::fs::write(&target, "{}").expect("write");
             std::os::unix::fs::symlink(&target, &path).expect("symlink");
-            assert_eq!(read(cache, "s"), Err(CacheError::Symlink(path.clone())));
+            assert_eq!(
+                read(cache, "s"),
+                Err(CacheError {
+                    cache: CACHE,
+                    problem: CacheProblem::Symlink(path.clone()),
+                })
+            );
             let t = CachedToken::new("u", "r", Secret::new("a"), at(1));
             assert_eq!(
                 write(cache, "s", &t),
-                Err(CacheError::Symlink(path.clone()))
+                Err(CacheError {
+                    cache: CACHE,
+                    problem: CacheProblem::Symlink(path.clone()),
+                })
             );
             assert_eq!(
                 std::fs::read_to_string(&target).expect("read"),
@@ -399,9 +378,18 @@ mod tests {
         }
         assert_eq!(
             read(dir.path(), "s"),
-            Err(CacheError::NotYours(path.clone()))
+            Err(CacheError {
+                cache: CACHE,
+                problem: CacheProblem::NotYours(path.clone()),
+            })
         );
         let t = CachedToken::new("u", "r", Secret::new("a"), at(1));
-        assert_eq!(write(dir.path(), "s", &t), Err(CacheError::NotYours(path)));
+        assert_eq!(
+            write(dir.path(), "s", &t),
+            Err(CacheError {
+                cache: CACHE,
+                problem: CacheProblem::NotYours(path),
+            })
+        );
     }
 }
