@@ -82,28 +82,51 @@ impl Pending {
     }
 }
 
-/// Registers keyfob as a client and starts a device authorization for `settings`' portal.
-///
-/// # Errors
-/// IAM Identity Center refused or could not be reached.
-pub async fn start(clients: &Clients, settings: &SsoSettings) -> Result<Pending, AwsError> {
-    let action = "Starting the IAM Identity Center sign-in";
+/// Registers keyfob as a client of `settings`' IAM Identity Center: for the device sign-in, or,
+/// with a redirect URI, for the authorization-code grant coming back there. Returns the client's
+/// id, secret and the registration's end.
+async fn register(
+    clients: &Clients,
+    settings: &SsoSettings,
+    redirect_uri: Option<&str>,
+) -> Result<(String, Secret, Option<SystemTime>), AwsError> {
     let mut register = clients
         .oidc
         .register_client()
         .client_name(CLIENT_NAME)
         .client_type("public");
+    if let Some(uri) = redirect_uri {
+        register = register
+            .grant_types(AUTH_CODE_GRANT)
+            .grant_types(REFRESH_GRANT)
+            .redirect_uris(uri)
+            .issuer_url(&settings.start_url);
+    }
     for scope in &settings.scopes {
         register = register.scopes(scope);
     }
     let reg = register
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk(action, &e))?;
+        .map_err(|e| AwsError::from_sdk("Starting the IAM Identity Center sign-in", &e))?;
     let (Some(client_id), Some(client_secret)) = (reg.client_id, reg.client_secret) else {
         return Err(incomplete("RegisterClient"));
     };
-    let client_secret = Secret::new(client_secret);
+    Ok((
+        client_id,
+        Secret::new(client_secret),
+        epoch(reg.client_secret_expires_at),
+    ))
+}
+
+/// Registers keyfob as a client and starts a device authorization for `settings`' portal.
+///
+/// # Errors
+/// IAM Identity Center refused or could not be reached.
+pub async fn start(clients: &Clients, settings: &SsoSettings) -> Result<Pending, AwsError> {
+    let action = "Starting the IAM Identity Center sign-in";
+    let (client_id, client_secret, registration_expires_at) =
+        register(clients, settings, None).await?;
     let auth = clients
         .oidc
         .start_device_authorization()
@@ -128,7 +151,7 @@ pub async fn start(clients: &Clients, settings: &SsoSettings) -> Result<Pending,
         device_code: Secret::new(device_code),
         client_id,
         client_secret,
-        registration_expires_at: epoch(reg.client_secret_expires_at),
+        registration_expires_at,
     })
 }
 
@@ -160,26 +183,8 @@ pub async fn start_auth_code(
     settings: &SsoSettings,
     redirect_uri: &str,
 ) -> Result<AuthCode, AwsError> {
-    let action = "Starting the IAM Identity Center sign-in";
-    let mut register = clients
-        .oidc
-        .register_client()
-        .client_name(CLIENT_NAME)
-        .client_type("public")
-        .grant_types(AUTH_CODE_GRANT)
-        .grant_types(REFRESH_GRANT)
-        .redirect_uris(redirect_uri)
-        .issuer_url(&settings.start_url);
-    for scope in &settings.scopes {
-        register = register.scopes(scope);
-    }
-    let reg = register
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(action, &e))?;
-    let (Some(client_id), Some(client_secret)) = (reg.client_id, reg.client_secret) else {
-        return Err(incomplete("RegisterClient"));
-    };
+    let (client_id, client_secret, registration_expires_at) =
+        register(clients, settings, Some(redirect_uri)).await?;
     let random = |e: getrandom::Error| {
         AwsError::new(
             ErrorKind::Other,
@@ -209,8 +214,8 @@ pub async fn start_auth_code(
         state,
         verifier,
         client_id,
-        client_secret: Secret::new(client_secret),
-        registration_expires_at: epoch(reg.client_secret_expires_at),
+        client_secret,
+        registration_expires_at,
     })
 }
 
