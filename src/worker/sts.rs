@@ -10,7 +10,7 @@ use super::jobs::JobKind;
 use super::ports::Send_;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::sts::{Flow, SignInRequest};
-use crate::aws::{SourceCredentials, profiles, sts};
+use crate::aws::{SourceCredentials, cached_sign_in, profiles, sts};
 use crate::keystore;
 use crate::message::{Event, RequestId};
 use crate::session::Session;
@@ -54,29 +54,23 @@ pub(super) fn sign_in(
         .spawn(rt.handle(), id, JobKind::SignIn, None, task, |_| {});
 }
 
-/// Signs `profile` in through the browser (or from its cached sign-in), as the sign-in job: a
-/// new sign-in or Cancel stops it (and closes its loopback listener).
-pub(super) fn browser_sign_in(
-    rt: &Runtime,
-    ctx: &Ctx,
-    send: &Send_,
-    id: RequestId,
-    profile: String,
-) {
-    let (env, send, browser) = (
-        Arc::clone(&ctx.env),
-        Arc::clone(send),
-        Arc::clone(&ctx.browser),
-    );
+/// What a browser sign-in is handed for when it needs the browser (see [`waiting`]).
+type Waiter = Box<dyn FnOnce(cached_sign_in::Waiting) + Send>;
+
+/// Runs work that may need the browser (a sign-in, a listing through IAM Identity Center) as the
+/// sign-in job: a new sign-in or Cancel stops it (and closes its loopback listener). `work` gets
+/// the AWS settings and the [`Waiter`], and makes the event that answers.
+fn browser_job<F, Fut>(rt: &Runtime, ctx: &Ctx, send: &Send_, id: RequestId, work: F)
+where
+    F: FnOnce(Arc<crate::aws::AwsEnv>, Waiter) -> Fut + Send + 'static,
+    Fut: Future<Output = Event> + Send + 'static,
+{
+    let env = Arc::clone(&ctx.env);
+    let waiter: Waiter = Box::new(waiting(send, &ctx.browser, id));
+    let send = Arc::clone(send);
     let task = async move {
-        let result = crate::aws::cached_sign_in::sign_in_in_browser(
-            &env,
-            &profile,
-            waiting(&send, &browser, id),
-        )
-        .await
-        .map(Box::new);
-        send(Event::SignedIn { id, result });
+        let event = work(env, waiter).await;
+        send(event);
     };
     ctx.jobs
         .spawn(rt.handle(), id, JobKind::SignIn, None, task, |_| {});
@@ -89,7 +83,7 @@ fn waiting(
     send: &Send_,
     browser: &Arc<dyn super::ports::UrlOpener>,
     id: RequestId,
-) -> impl FnOnce(crate::aws::cached_sign_in::Waiting) + Send + use<> {
+) -> impl FnOnce(cached_sign_in::Waiting) + Send + use<> {
     let (send, browser) = (Arc::clone(send), Arc::clone(browser));
     move |w| {
         let url = crate::secret::Secret::new(w.url.clone());
@@ -102,7 +96,23 @@ fn waiting(
     }
 }
 
-/// Signs in with AWS Sign-In as a profile (made when missing), as the sign-in job.
+/// Signs `profile` in through the browser (or from its cached sign-in).
+pub(super) fn browser_sign_in(
+    rt: &Runtime,
+    ctx: &Ctx,
+    send: &Send_,
+    id: RequestId,
+    profile: String,
+) {
+    browser_job(rt, ctx, send, id, move |env, waiting| async move {
+        let result = cached_sign_in::sign_in_in_browser(&env, &profile, waiting)
+            .await
+            .map(Box::new);
+        Event::SignedIn { id, result }
+    });
+}
+
+/// Signs in with AWS Sign-In as a profile (made when missing).
 pub(super) fn login_as_profile(
     rt: &Runtime,
     ctx: &Ctx,
@@ -111,24 +121,15 @@ pub(super) fn login_as_profile(
     profile: String,
     region: String,
 ) {
-    let (env, send, browser) = (
-        Arc::clone(&ctx.env),
-        Arc::clone(send),
-        Arc::clone(&ctx.browser),
-    );
-    let task = async move {
-        let waiting = waiting(&send, &browser, id);
-        let result = crate::aws::cached_sign_in::login_as_profile(&env, &profile, &region, waiting)
+    browser_job(rt, ctx, send, id, move |env, waiting| async move {
+        let result = cached_sign_in::login_as_profile(&env, &profile, &region, waiting)
             .await
             .map(Box::new);
-        send(Event::SignedIn { id, result });
-    };
-    ctx.jobs
-        .spawn(rt.handle(), id, JobKind::SignIn, None, task, |_| {});
+        Event::SignedIn { id, result }
+    });
 }
 
-/// Lists the accounts (or an account's roles) of an IAM Identity Center profile, as the sign-in
-/// job (it may wait for the browser).
+/// Lists the accounts (or an account's roles) of an IAM Identity Center profile.
 pub(super) fn sso_choices(
     rt: &Runtime,
     ctx: &Ctx,
@@ -137,23 +138,14 @@ pub(super) fn sso_choices(
     profile: String,
     account_id: Option<String>,
 ) {
-    let (env, send, browser) = (
-        Arc::clone(&ctx.env),
-        Arc::clone(send),
-        Arc::clone(&ctx.browser),
-    );
-    let task = async move {
-        let waiting = waiting(&send, &browser, id);
+    browser_job(rt, ctx, send, id, move |env, waiting| async move {
         let result =
-            crate::aws::cached_sign_in::sso_choices(&env, &profile, account_id.as_deref(), waiting)
-                .await;
-        send(Event::SsoChoices { id, result });
-    };
-    ctx.jobs
-        .spawn(rt.handle(), id, JobKind::SignIn, None, task, |_| {});
+            cached_sign_in::sso_choices(&env, &profile, account_id.as_deref(), waiting).await;
+        Event::SsoChoices { id, result }
+    });
 }
 
-/// Signs in as a chosen role through an IAM Identity Center profile, as the sign-in job.
+/// Signs in as a chosen role through an IAM Identity Center profile.
 pub(super) fn sso_role(
     rt: &Runtime,
     ctx: &Ctx,
@@ -162,21 +154,12 @@ pub(super) fn sso_role(
     profile: String,
     (account_id, role): (String, String),
 ) {
-    let (env, send, browser) = (
-        Arc::clone(&ctx.env),
-        Arc::clone(send),
-        Arc::clone(&ctx.browser),
-    );
-    let task = async move {
-        let waiting = waiting(&send, &browser, id);
-        let result =
-            crate::aws::cached_sign_in::sso_role(&env, &profile, (&account_id, &role), waiting)
-                .await
-                .map(Box::new);
-        send(Event::SignedIn { id, result });
-    };
-    ctx.jobs
-        .spawn(rt.handle(), id, JobKind::SignIn, None, task, |_| {});
+    browser_job(rt, ctx, send, id, move |env, waiting| async move {
+        let result = cached_sign_in::sso_role(&env, &profile, (&account_id, &role), waiting)
+            .await
+            .map(Box::new);
+        Event::SignedIn { id, result }
+    });
 }
 
 /// Writes a chosen account and role as a profile of their own.
@@ -190,10 +173,9 @@ pub(super) fn save_sso_profile(
 ) {
     let (env, send) = (Arc::clone(&ctx.env), Arc::clone(send));
     rt.spawn(async move {
-        let result =
-            crate::aws::cached_sign_in::save_sso_profile(&env, &from, &name, (&account_id, &role))
-                .await
-                .map(|()| name);
+        let result = cached_sign_in::save_sso_profile(&env, &from, &name, (&account_id, &role))
+            .await
+            .map(|()| name);
         send(Event::SsoProfileSaved { id, result });
     });
 }
@@ -228,9 +210,7 @@ pub(super) fn renew(rt: &Runtime, ctx: &Ctx, send: &Send_, request: Box<SignInRe
 pub(super) fn renew_from_cache(rt: &Runtime, ctx: &Ctx, send: &Send_, session: Session) {
     let (env, send) = (Arc::clone(&ctx.env), Arc::clone(send));
     rt.spawn(async move {
-        let result = crate::aws::cached_sign_in::renew(&env, &session)
-            .await
-            .map(Box::new);
+        let result = cached_sign_in::renew(&env, &session).await.map(Box::new);
         send(Event::Renewed {
             name: session.name,
             result,
