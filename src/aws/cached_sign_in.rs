@@ -24,19 +24,7 @@ pub async fn renew(env: &AwsEnv, session: &Session) -> Result<Session, AwsError>
             role_name,
         } => {
             let profile = session.origin.profile.as_deref().unwrap_or(&session.name);
-            let profiles = profiles::load(&env.profile_files)
-                .await
-                .map_err(|e| AwsError::new(ErrorKind::Invalid, e.to_string()))?;
-            let settings = match profiles.get(profile).and_then(|p| p.sso.clone()) {
-                Some(Ok(s)) => s,
-                Some(Err(why)) => return Err(AwsError::new(ErrorKind::Invalid, why)),
-                None => {
-                    return Err(AwsError::new(
-                        ErrorKind::Invalid,
-                        format!("profile {profile} no longer has IAM Identity Center settings"),
-                    ));
-                }
-            };
+            let (settings, _) = sso_settings(env, profile).await?;
             let dir = sso_cache_dir(env)?;
             let clients = sso::Clients::new(env, &settings.region).await;
             let token = sso::cached_token(&clients, &settings, &dir)
@@ -93,20 +81,16 @@ pub async fn sign_in_in_browser(
     waiting: impl FnOnce(Waiting) + Send,
 ) -> Result<Session, AwsError> {
     let invalid = |m: String| AwsError::new(ErrorKind::Invalid, m);
-    let profiles = profiles::load(&env.profile_files)
-        .await
-        .map_err(|e| invalid(e.to_string()))?;
-    let info = profiles
-        .get(profile)
-        .ok_or_else(|| invalid(format!("There is no profile {profile} in your AWS config")))?;
+    let profiles = load(env).await?;
+    let info = named(&profiles, profile)?;
+    if info.sso.is_some() {
+        let (settings, region) = sso_of(info)?;
+        return sso_in_browser(env, profile, &settings, &region, waiting).await;
+    }
     let region = info
         .region
         .clone()
         .unwrap_or_else(|| super::FALLBACK_REGION.to_owned());
-    if let Some(settings) = &info.sso {
-        let settings = settings.clone().map_err(invalid)?;
-        return sso_in_browser(env, profile, &settings, &region, waiting).await;
-    }
     let Some(arn) = info.login_session.clone() else {
         return Err(invalid(format!(
             "Profile {profile} signs in with an MFA code, not in the browser"
@@ -145,9 +129,7 @@ pub async fn login_as_profile(
             "'{profile}' is not a usable profile name (letters, digits and - _ . @ +)"
         )));
     }
-    let profiles = profiles::load(&env.profile_files)
-        .await
-        .map_err(|e| invalid(e.to_string()))?;
+    let profiles = load(env).await?;
     let existing = profiles.get(profile);
     if let Some(p) = existing {
         let other = p.has_keys
@@ -269,21 +251,36 @@ async fn sso_token(
     Ok((clients, token))
 }
 
-/// The profile's IAM Identity Center settings and the region its sessions are for.
-async fn sso_settings(env: &AwsEnv, profile: &str) -> Result<(sso::SsoSettings, String), AwsError> {
-    let invalid = |m: String| AwsError::new(ErrorKind::Invalid, m);
-    let profiles = profiles::load(&env.profile_files)
+/// The profiles of the AWS config.
+async fn load(env: &AwsEnv) -> Result<profiles::Profiles, AwsError> {
+    profiles::load(&env.profile_files)
         .await
-        .map_err(|e| invalid(e.to_string()))?;
-    let info = profiles
-        .get(profile)
-        .ok_or_else(|| invalid(format!("There is no profile {profile} in your AWS config")))?;
+        .map_err(|e| AwsError::new(ErrorKind::Invalid, e.to_string()))
+}
+
+/// The profile `name`, or the sentence saying there is none.
+fn named<'p>(
+    profiles: &'p profiles::Profiles,
+    name: &str,
+) -> Result<&'p profiles::ProfileInfo, AwsError> {
+    profiles.get(name).ok_or_else(|| {
+        AwsError::new(
+            ErrorKind::Invalid,
+            format!("There is no profile {name} in your AWS config"),
+        )
+    })
+}
+
+/// A profile's IAM Identity Center settings and the region its sessions are for.
+fn sso_of(info: &profiles::ProfileInfo) -> Result<(sso::SsoSettings, String), AwsError> {
+    let invalid = |m: String| AwsError::new(ErrorKind::Invalid, m);
     let settings = info
         .sso
         .clone()
         .ok_or_else(|| {
             invalid(format!(
-                "Profile {profile} has no IAM Identity Center settings"
+                "Profile {} has no IAM Identity Center settings",
+                info.name
             ))
         })?
         .map_err(invalid)?;
@@ -292,6 +289,11 @@ async fn sso_settings(env: &AwsEnv, profile: &str) -> Result<(sso::SsoSettings, 
         .clone()
         .unwrap_or_else(|| super::FALLBACK_REGION.to_owned());
     Ok((settings, region))
+}
+
+/// The IAM Identity Center settings of profile `name` and the region its sessions are for.
+async fn sso_settings(env: &AwsEnv, name: &str) -> Result<(sso::SsoSettings, String), AwsError> {
+    sso_of(named(&load(env).await?, name)?)
 }
 
 /// What the profile's IAM Identity Center sign-in may choose: every account (signing in in the
@@ -374,10 +376,8 @@ pub async fn save_sso_profile(
     (account_id, role): (&str, &str),
 ) -> Result<(), AwsError> {
     let invalid = |m: String| AwsError::new(ErrorKind::Invalid, m);
-    let (settings, region) = sso_settings(env, from).await?;
-    let existing = profiles::load(&env.profile_files)
-        .await
-        .map_err(|e| invalid(e.to_string()))?;
+    let existing = load(env).await?;
+    let (settings, region) = sso_of(named(&existing, from)?)?;
     if existing.get(name).is_some() {
         return Err(invalid(format!(
             "A profile {name} exists already: choose another name"
