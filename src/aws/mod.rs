@@ -196,6 +196,19 @@ impl AwsEnv {
         loader.load().await
     }
 
+    /// The endpoint a service's calls (and the pages built from it) go to when one is set: the
+    /// service's override here, else `endpoint_url`, else the SDK's service variable
+    /// (`AWS_ENDPOINT_URL_SIGNIN` …), else `AWS_ENDPOINT_URL`; without a trailing slash.
+    #[must_use]
+    pub fn configured_endpoint(&self, own: Option<&String>, service_var: &str) -> Option<String> {
+        own.cloned()
+            .or_else(|| self.endpoint_url.clone())
+            .or_else(|| std::env::var(service_var).ok())
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+            .filter(|u| !u.is_empty())
+    }
+
     /// The SDK configuration for calls that carry no AWS keys (IAM Identity Center's), in `region`.
     pub async fn unsigned_config(&self, region: &str) -> SdkConfig {
         let (loader, _) = self.loader(Some(region));

@@ -47,15 +47,10 @@ const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::
 /// # Errors
 /// The region is not one the endpoint rules know.
 pub async fn base_url(env: &AwsEnv, region: &str) -> Result<String, AwsError> {
-    let configured = env
-        .signin_endpoint_url
-        .clone()
-        .or_else(|| env.endpoint_url.clone())
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL_SIGNIN").ok())
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
-        .filter(|u| !u.trim().is_empty());
-    if let Some(url) = configured {
-        return Ok(url.trim().trim_end_matches('/').to_owned());
+    if let Some(url) =
+        env.configured_endpoint(env.signin_endpoint_url.as_ref(), "AWS_ENDPOINT_URL_SIGNIN")
+    {
+        return Ok(url);
     }
     use aws_sdk_signin::config::endpoint::{DefaultResolver, Params, ResolveEndpoint as _};
     let params = Params::builder().region(region).build().map_err(|e| {

@@ -278,15 +278,10 @@ pub async fn finish_auth_code(
 /// Where IAM Identity Center's OIDC service is for `region`: `env`'s override, else the SDK's
 /// `AWS_ENDPOINT_URL_SSO_OIDC` / `AWS_ENDPOINT_URL`, else the SDK's endpoint rules.
 async fn oidc_base(env: &AwsEnv, region: &str) -> Result<String, AwsError> {
-    let configured = env
-        .sso_endpoint_url
-        .clone()
-        .or_else(|| env.endpoint_url.clone())
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL_SSO_OIDC").ok())
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
-        .filter(|u| !u.trim().is_empty());
-    if let Some(url) = configured {
-        return Ok(url.trim().trim_end_matches('/').to_owned());
+    if let Some(url) =
+        env.configured_endpoint(env.sso_endpoint_url.as_ref(), "AWS_ENDPOINT_URL_SSO_OIDC")
+    {
+        return Ok(url);
     }
     use aws_sdk_ssooidc::config::endpoint::{DefaultResolver, Params, ResolveEndpoint as _};
     let unknown = |e: &dyn std::fmt::Display| {
