@@ -1,7 +1,11 @@
 //! Which profiles sign in through the browser (AWS Sign-In, IAM Identity Center), so the other
-//! commands can point to `keyfob login` or `keyfob sso` instead of asking for a code.
+//! commands can point to `keyfob login` or `keyfob sso` instead of asking for a code; and how
+//! those two commands say a failure.
 
-use super::Ctx;
+use std::io::Write;
+
+use super::{Ctx, FAILED};
+use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::profiles;
 
 /// A sign-in that happens in the browser, with no code to type.
@@ -24,4 +28,13 @@ pub(super) async fn browser_sign_in(ctx: &Ctx, profile: &str) -> Option<BrowserS
     } else {
         None
     }
+}
+
+/// A browser sign-in's failure: its sentence, and the detail unless the sign-in simply ended.
+pub(super) fn failed(e: &AwsError, err: &mut dyn Write) -> u8 {
+    say!(err, "keyfob: {}", e.message);
+    if !e.detail.is_empty() && e.kind != ErrorKind::Expired {
+        say!(err, "  ({})", e.detail);
+    }
+    FAILED
 }

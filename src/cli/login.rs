@@ -5,10 +5,9 @@
 //! so `aws` and the SDKs use it with no keyfob running; the session is kept like every other.
 
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{Ctx, FAILED};
+use super::{Ctx, FAILED, browser};
 use crate::aws::config_file;
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::login::{self, Authorization, Loopback, cache};
@@ -54,7 +53,7 @@ pub async fn login(
         .or_else(|| profile_region.clone())
         .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()))
         .unwrap_or_else(|| FALLBACK_REGION.to_owned());
-    let Some(config) = config_path(ctx) else {
+    let Some(config) = config_file::default_path(&ctx.env.profile_files) else {
         say!(
             err,
             "keyfob: there is no home directory for the AWS config: set AWS_CONFIG_FILE"
@@ -63,7 +62,7 @@ pub async fn login(
     };
     let (login_session, token) = match sign_in(ctx, &region, opts, input, err).await {
         Ok(t) => t,
-        Err(e) => return failed(&e, err),
+        Err(e) => return browser::failed(&e, err),
     };
     let dir = match cache::default_dir() {
         Ok(d) => d,
@@ -113,7 +112,7 @@ pub async fn login(
     .await
     {
         Ok(s) => s,
-        Err(e) => return failed(&e, err),
+        Err(e) => return browser::failed(&e, err),
     };
     say!(
         out,
@@ -198,16 +197,4 @@ async fn sign_in(
     }
     let callback = loopback.wait(opts.wait).await?;
     auth.finish(&ctx.env, region, &callback).await
-}
-
-fn config_path(ctx: &Ctx) -> Option<PathBuf> {
-    config_file::default_path(&ctx.env.profile_files)
-}
-
-fn failed(e: &AwsError, err: &mut dyn Write) -> u8 {
-    say!(err, "keyfob: {}", e.message);
-    if !e.detail.is_empty() && e.kind != ErrorKind::Expired {
-        say!(err, "  ({})", e.detail);
-    }
-    FAILED
 }

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::time::SystemTime;
 
-use super::{Ctx, FAILED};
+use super::{Ctx, FAILED, browser};
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::sso::{self, Clients, SsoSettings, cache};
 use crate::aws::{FALLBACK_REGION, profiles};
@@ -62,9 +62,9 @@ pub async fn sso(
                 }
                 t
             }
-            Err(e) => return failed(&e, err),
+            Err(e) => return browser::failed(&e, err),
         },
-        Err(e) => return failed(&e, err),
+        Err(e) => return browser::failed(&e, err),
     };
     let account = opts.account_id.or(settings.account_id.as_deref());
     let role = opts.role_name.or(settings.role_name.as_deref());
@@ -82,7 +82,7 @@ pub async fn sso(
     .await
     {
         Ok(session) => super::sign_in::report_and_keep(ctx, &session, out, err),
-        Err(e) => failed(&e, err),
+        Err(e) => browser::failed(&e, err),
     }
 }
 
@@ -264,7 +264,7 @@ async fn list_choices(
                     }
                 );
             }
-            Err(e) => return failed(&e, err),
+            Err(e) => return browser::failed(&e, err),
         },
         None => match sso::accounts(clients, token).await {
             Ok(accounts) => {
@@ -276,16 +276,8 @@ async fn list_choices(
                     say!(err, "  {}  {}  {}", a.id, a.name, a.email);
                 }
             }
-            Err(e) => return failed(&e, err),
+            Err(e) => return browser::failed(&e, err),
         },
-    }
-    FAILED
-}
-
-fn failed(e: &AwsError, err: &mut dyn Write) -> u8 {
-    say!(err, "keyfob: {}", e.message);
-    if !e.detail.is_empty() && e.kind != ErrorKind::Expired {
-        say!(err, "  ({})", e.detail);
     }
     FAILED
 }
