@@ -36,8 +36,6 @@ use crate::session::{Credentials, Session, SessionKind, SignInFields};
 pub const SAME_DEVICE_CLIENT: &str = "arn:aws:signin:::devtools/same-device";
 /// The client for a sign-in finished in a browser elsewhere (the code is pasted back).
 pub const CROSS_DEVICE_CLIENT: &str = "arn:aws:signin:::devtools/cross-device";
-/// How long a sign-in lasts at most, renewals included (AWS Sign-In's limit).
-pub const LOGIN_LIFE: Duration = Duration::from_secs(12 * 3600);
 
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
