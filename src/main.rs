@@ -159,6 +159,11 @@ enum Cmd {
     },
     /// List the cached sessions and their time left.
     Sessions,
+    /// Work with S3 using a cached session.
+    S3 {
+        #[command(subcommand)]
+        command: S3Cmd,
+    },
     /// The small window a tool's credential-process opens to ask for a code (exit code 0: signed
     /// in and kept in the keyring; 1: cancelled).
     #[command(hide = true)]
@@ -192,6 +197,73 @@ enum Cmd {
         /// The directory to write them into.
         dir: std::path::PathBuf,
     },
+}
+
+/// The S3 commands.
+#[derive(Debug, Subcommand)]
+enum S3Cmd {
+    /// Make an S3 folder match a local one, or a local folder match an S3 one.
+    ///
+    /// One end is a folder, the other an S3 location (s3://bucket/folder/); files go from SRC to
+    /// DST. Both are compared first (size and modification time, or with --checksum the content)
+    /// and the plan is printed: new, changed, and only at the destination. Nothing is deleted
+    /// unless --delete is given. Then keyfob asks before it starts (or goes ahead with --yes).
+    /// Every write is conditional: a file changed meanwhile by someone else is reported and left
+    /// as it is. Symbolic links are not followed.
+    Sync {
+        /// Where the files come from: a folder, or s3://bucket/folder/.
+        src: String,
+        /// Where they go: s3://bucket/folder/, or a folder.
+        dst: String,
+        /// The session's name (the profile it was signed in with).
+        #[arg(long, env = "AWS_PROFILE")]
+        profile: String,
+        /// Compare files of the same size by content (the object's checksum or ETag against the
+        /// file's) instead of by modification time.
+        #[arg(long)]
+        checksum: bool,
+        /// Delete what is only at the destination.
+        #[arg(long)]
+        delete: bool,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Run the plan without asking.
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+/// `keyfob s3 …` on a runtime with a thread per core: files are hashed and moved in parallel.
+fn run_s3(ctx: &cli::Ctx, cmd: S3Cmd) -> anyhow::Result<u8> {
+    let S3Cmd::Sync {
+        src,
+        dst,
+        profile,
+        checksum,
+        delete,
+        dry_run,
+        yes,
+    } = cmd;
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let ask: Option<&mut dyn std::io::BufRead> =
+        std::io::IsTerminal::is_terminal(&stdin).then_some(&mut input);
+    Ok(runtime.block_on(cli::s3_sync(
+        ctx,
+        &profile,
+        (&src, &dst),
+        cli::SyncOptions {
+            checksum,
+            delete,
+            dry_run,
+            yes,
+        },
+        ask,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr(),
+    )))
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -324,6 +396,10 @@ fn run_command(cmd: Cmd) -> anyhow::Result<u8> {
             runtime()?.block_on(cli::console(&ctx, &profile, print, &mut out, &mut err))
         }
         Cmd::Sessions => cli::sessions(&ctx, &mut out, &mut err),
+        Cmd::S3 { command } => {
+            drop(out);
+            run_s3(&ctx, command)?
+        }
         Cmd::Prompt { profile, asker } => run_prompt(ctx, profile, asker)?,
         Cmd::Signout { profile } => cli::signout(&ctx, &profile, &mut out, &mut err),
         Cmd::Completions { .. } | Cmd::Man { .. } => 0, // answered above

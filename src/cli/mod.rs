@@ -80,12 +80,14 @@ mod for_tool;
 mod login;
 #[cfg(unix)]
 pub mod prompt;
+mod s3;
 mod sign_in;
 mod sso;
 
 pub use self::console::console;
 pub use self::exec::exec;
 pub use self::login::{LoginOptions, login};
+pub use self::s3::{SyncOptions, sync as s3_sync};
 pub use self::sign_in::signin;
 pub use self::sso::{SsoOptions, sso};
 

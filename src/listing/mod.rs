@@ -274,6 +274,20 @@ fn contains_ascii_ci(hay: &[u8], needle: &[u8]) -> bool {
     })
 }
 
+/// `1204` → "1,204".
+#[must_use]
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A byte count for people: `0 B`, `999 B`, `1.0 KiB`, `12.3 MiB` …
 #[must_use]
 pub fn human_size(bytes: u64) -> String {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::RequestId;
 use crate::aws::errors::AwsError;
+use crate::aws::s3::sync::{Compare, Direction, SyncPlan};
 use crate::aws::s3::{
     BucketInfo, DeleteReport, ObjectDetails, Page, Picked, Plan, Preview, PreviewKind, Record,
     Unfinished, VersionInfo,
@@ -81,6 +82,11 @@ pub enum BrowseEvent {
         /// The plan's request.
         id: RequestId,
         result: Result<(Plan, Option<bool>), AwsError>,
+    },
+    /// A sync was compared: its plan, or why not.
+    SyncPlanned {
+        id: RequestId,
+        result: Result<SyncPlan, AwsError>,
     },
     /// A deletion ended.
     Deleted {
@@ -251,6 +257,16 @@ pub enum BucketJob {
     Download { plan: Plan, target: Option<PathBuf> },
     /// Upload a counted plan, as one transfer.
     Upload { plan: Plan },
+    /// Compare the folder `prefix` with a local folder (`None`: ask with a folder dialog).
+    PlanSync {
+        prefix: String,
+        local: Option<PathBuf>,
+        direction: Direction,
+        compare: Compare,
+        delete: bool,
+    },
+    /// Run a compared sync, as one transfer.
+    Sync { plan: Box<SyncPlan> },
     /// Delete these keys.
     Delete { keys: Vec<String> },
     /// Make the folder `name` in `prefix`.

@@ -22,7 +22,7 @@ fn files(n: usize, prefix: &str) -> Vec<PlannedFile> {
 }
 
 /// Signed in, in bucket reports: folder 2026/ and two objects.
-fn in_reports() -> Rig {
+pub(crate) fn in_reports() -> Rig {
     let mut rig = Rig::signed_in(MFA_TOKEN);
     rig.sent();
     rig.click("Browse S3");
@@ -45,7 +45,7 @@ fn in_reports() -> Rig {
 }
 
 /// The bucket job sent last: its id and job.
-fn take_job(rig: &mut Rig) -> (RequestId, BucketJob) {
+pub(crate) fn take_job(rig: &mut Rig) -> (RequestId, BucketJob) {
     let sent = rig.sent();
     let found = sent.into_iter().rev().find_map(|c| match c {
         Command::Browse(Bucket { id, job, .. }) => Some((id, job)),

@@ -21,6 +21,7 @@ mod renewal;
 mod sessions;
 mod sign_in;
 mod snapshots;
+mod sync;
 mod tools;
 mod window;
 mod yubikey;

@@ -327,6 +327,7 @@ impl Rig {
             || b.preview.as_ref().is_some_and(|p| p.result.is_none())
             || b.versions.as_ref().is_some_and(|v| v.result.is_none())
             || b.new_folder.as_ref().is_some_and(|n| n.id.is_some())
+            || b.sync_panel.as_ref().is_some_and(|p| p.id.is_some())
             || b.deleting.is_some();
         let busy = st.sign_in.pending.is_some()
             || (b.shown && (b.buckets_id.is_some() || b.list_id.is_some() || waiting));

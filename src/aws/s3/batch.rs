@@ -62,13 +62,13 @@ impl BatchReport {
 
 /// Adds each file's progress into one total for the batch.
 #[derive(Clone)]
-struct Tally {
+pub(super) struct Tally {
     total: Arc<AtomicU64>,
     progress: Progress,
 }
 
 impl Tally {
-    fn new(progress: Progress) -> Self {
+    pub(super) fn new(progress: Progress) -> Self {
         Self {
             total: Arc::default(),
             progress,
@@ -76,7 +76,7 @@ impl Tally {
     }
 
     /// A progress for one file: its reports (bytes of that file) become increments of the total.
-    fn for_file(&self) -> Progress {
+    pub(super) fn for_file(&self) -> Progress {
         let (total, progress) = (Arc::clone(&self.total), Arc::clone(&self.progress));
         let last = AtomicU64::new(0);
         Arc::new(move |done| {
@@ -88,14 +88,30 @@ impl Tally {
     }
 }
 
+/// What a batch calls a file in its report.
+pub(super) trait Named {
+    fn name(&self) -> String;
+}
+
+impl Named for PlannedFile {
+    fn name(&self) -> String {
+        self.key.clone()
+    }
+}
+
 /// Runs `run` on every file, [`FILES_AT_ONCE`] at a time; a failure is the file's own and the
 /// others go on. The files run inside this one future (not as spawned tasks), so dropping it
 /// stops and cleans up every file before the drop returns: a cancelled batch leaves no partial
 /// file by the time its stop is reported.
 /// `failed` holds what failed before the files ran (skipped names, folders); it is reported first.
-async fn in_parallel<F, Fut>(files: Vec<PlannedFile>, failed: Vec<Skipped>, run: F) -> BatchReport
+pub(super) async fn in_parallel<T, F, Fut>(
+    files: Vec<T>,
+    failed: Vec<Skipped>,
+    run: F,
+) -> BatchReport
 where
-    F: Fn(PlannedFile) -> Fut + Clone + Send + 'static,
+    T: Named + Send + 'static,
+    F: Fn(T) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = Result<u64, AwsError>> + Send + 'static,
 {
     let queue = Arc::new(Mutex::new(VecDeque::from(files)));
@@ -111,7 +127,7 @@ where
                         .unwrap_or_else(PoisonError::into_inner)
                         .pop_front();
                     let Some(file) = next else { return report };
-                    let name = file.key.clone();
+                    let name = file.name();
                     match run(file).await {
                         Ok(n) => {
                             report.done += 1;
@@ -153,7 +169,7 @@ where
 
 /// Makes the folders of `rel` under `root`, refusing any that exists as something other than a
 /// real folder (a symbolic link would lead outside `root`).
-fn make_dirs(root: &Path, rel: &Path) -> Result<(), String> {
+pub(super) fn make_dirs(root: &Path, rel: &Path) -> Result<(), String> {
     let mut at = root.to_owned();
     for part in rel.components() {
         at.push(part);

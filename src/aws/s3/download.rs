@@ -96,7 +96,7 @@ pub async fn download_object(
     existing: Existing,
     progress: Progress,
 ) -> Result<u64, AwsError> {
-    download_kept(client, obj, dest, existing, progress, None).await
+    download_kept(client, obj, dest, existing, progress, None, None).await
 }
 
 /// [`download_object`], with a download in ranges resumable: its hidden file and a [`Record`] of
@@ -110,7 +110,20 @@ pub async fn download_resumable(
     progress: Progress,
     keep: &Keep,
 ) -> Result<u64, AwsError> {
-    download_kept(client, obj, dest, existing, progress, Some(keep)).await
+    download_kept(client, obj, dest, existing, progress, Some(keep), None).await
+}
+
+/// [`download`] of `key` only as it was when listed: the first GET carries `If-Match: etag`, so
+/// an object replaced since is refused ([`ErrorKind::Changed`]) rather than fetched.
+pub async fn download_if_match(
+    client: &Client,
+    obj: Object<'_>,
+    etag: &str,
+    dest: &Path,
+    existing: Existing,
+    progress: Progress,
+) -> Result<u64, AwsError> {
+    download_kept(client, obj, dest, existing, progress, None, Some(etag)).await
 }
 
 pub(super) fn refuse_existing(dest: &Path) -> AwsError {
@@ -130,13 +143,14 @@ async fn download_kept(
     existing: Existing,
     progress: Progress,
     keep: Option<&Keep>,
+    pin: Option<&str>,
 ) -> Result<u64, AwsError> {
     if existing == Existing::Refuse && tokio::fs::try_exists(dest).await.unwrap_or(false) {
         return Err(refuse_existing(dest));
     }
     // The first range, or the whole object: S3 answers 416 to a range of an empty object.
-    let first = match get(client, obj, Some((0, RANGE_SIZE)), None).await {
-        Err(Refusal::Unsatisfiable) => get(client, obj, None, None).await,
+    let first = match get(client, obj, Some((0, RANGE_SIZE)), pin).await {
+        Err(Refusal::Unsatisfiable) => get(client, obj, None, pin).await,
         other => other,
     }
     .map_err(AwsError::from)?;

@@ -6,10 +6,12 @@
 mod batch;
 mod change;
 mod download;
+mod location;
 mod partial;
 mod preview;
 mod query;
 mod resume;
+pub mod sync;
 mod tree;
 mod unfinished;
 mod upload;
@@ -21,8 +23,10 @@ pub use change::{
     list_versions,
 };
 pub use download::{
-    Existing, Object, PARALLEL_RANGES, RANGE_SIZE, download, download_object, download_resumable,
+    Existing, Object, PARALLEL_RANGES, RANGE_SIZE, download, download_if_match, download_object,
+    download_resumable,
 };
+pub use location::{Location, bucket_name};
 pub use partial::resume_download;
 pub use preview::{
     IMAGE_MAX, IMAGE_SIDE, Preview, PreviewKind, TEXT_MAX, decode, preview, preview_kind,
@@ -40,8 +44,8 @@ pub use tree::{
 };
 pub use unfinished::{Unfinished, abort_unfinished, discard, list_unfinished, resume_upload};
 pub use upload::{
-    BUFFER_BUDGET, MULTIPART_THRESHOLD, PARALLEL_PARTS, PART_SIZE, part_size, upload,
-    upload_resumable,
+    BUFFER_BUDGET, Guard, MULTIPART_THRESHOLD, PARALLEL_PARTS, PART_SIZE, part_size, upload,
+    upload_guarded, upload_resumable,
 };
 
 /// Progress of a transfer, reported as bytes done.

@@ -78,6 +78,32 @@ async fn read_chunk(
     Ok((buf, permit))
 }
 
+/// A condition on an upload's write, checked by S3 as it makes the object: a change made meanwhile
+/// by someone else is refused (412) instead of overwritten.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Guard {
+    /// No condition.
+    #[default]
+    Any,
+    /// Only if there is no object at the key (`If-None-Match: *`).
+    Absent,
+    /// Only if the object is still the one with this ETag (`If-Match`, quotes optional).
+    Etag(String),
+}
+
+impl Guard {
+    fn if_none_match(&self) -> Option<String> {
+        matches!(self, Self::Absent).then(|| "*".to_owned())
+    }
+
+    fn if_match(&self) -> Option<String> {
+        match self {
+            Self::Etag(t) => Some(format!("\"{}\"", t.trim_matches('"'))),
+            _ => None,
+        }
+    }
+}
+
 /// Uploads the file at `path` as `key`: one PutObject up to [`MULTIPART_THRESHOLD`], else a
 /// multipart upload in [`PART_SIZE`] parts, [`PARALLEL_PARTS`] at a time, that is aborted if
 /// anything fails or the task is cancelled. Returns the bytes sent.
@@ -88,7 +114,20 @@ pub async fn upload(
     path: &Path,
     progress: Progress,
 ) -> Result<u64, AwsError> {
-    upload_kept(client, bucket, key, path, progress, None).await
+    upload_kept(client, bucket, key, path, progress, None, &Guard::Any).await
+}
+
+/// [`upload`] under a condition: the PutObject, or the multipart upload's completion, is refused
+/// by S3 when `guard` no longer holds ([`ErrorKind::Changed`]), and nothing is replaced.
+pub async fn upload_guarded(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    path: &Path,
+    progress: Progress,
+    guard: &Guard,
+) -> Result<u64, AwsError> {
+    upload_kept(client, bucket, key, path, progress, None, guard).await
 }
 
 /// [`upload`], with a multipart upload resumable: its record is kept in `keep` from the moment S3
@@ -103,7 +142,7 @@ pub async fn upload_resumable(
     progress: Progress,
     keep: &Keep,
 ) -> Result<u64, AwsError> {
-    upload_kept(client, bucket, key, path, progress, Some(keep)).await
+    upload_kept(client, bucket, key, path, progress, Some(keep), &Guard::Any).await
 }
 
 async fn upload_kept(
@@ -113,6 +152,7 @@ async fn upload_kept(
     path: &Path,
     progress: Progress,
     keep: Option<&Keep>,
+    guard: &Guard,
 ) -> Result<u64, AwsError> {
     let meta = tokio::fs::metadata(path)
         .await
@@ -124,14 +164,19 @@ async fn upload_kept(
             .put_object()
             .bucket(bucket)
             .key(key)
+            .set_if_none_match(guard.if_none_match())
+            .set_if_match(guard.if_match())
             .body(buf.into())
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("Uploading", &e))?;
+            .map_err(|e| {
+                refused_write(&e).unwrap_or_else(|| AwsError::from_sdk("Uploading", &e))
+            })?;
         progress(size);
         return Ok(size);
     }
     let mut pending = PendingUpload::start(client, bucket, key).await?;
+    pending.guard = guard.clone();
     let mut record = keep.map(|k| Record {
         version: RECORD_VERSION,
         id: k.id.clone(),
@@ -184,6 +229,8 @@ pub(super) struct PendingUpload {
     upload_id: Option<String>,
     /// Resumable: left on S3 when dropped.
     keep: bool,
+    /// The condition its completion is sent with.
+    guard: Guard,
 }
 
 impl Drop for PendingUpload {
@@ -218,6 +265,7 @@ impl PendingUpload {
             key: key.to_owned(),
             upload_id: Some(upload_id),
             keep: false,
+            guard: Guard::Any,
         })
     }
 
@@ -234,6 +282,7 @@ impl PendingUpload {
             key: key.to_owned(),
             upload_id: Some(upload_id.to_owned()),
             keep: true,
+            guard: Guard::Any,
         }
     }
 
@@ -341,6 +390,8 @@ impl PendingUpload {
             .bucket(&self.bucket)
             .key(&self.key)
             .upload_id(self.id())
+            .set_if_none_match(self.guard.if_none_match())
+            .set_if_match(self.guard.if_match())
             .multipart_upload(
                 CompletedMultipartUpload::builder()
                     .set_parts(Some(parts))
@@ -349,6 +400,9 @@ impl PendingUpload {
             .send()
             .await;
         if let Err(e) = done {
+            if let Some(refused) = refused_write(&e) {
+                return Err(refused);
+            }
             // Some S3-compatible servers (moto among them) answer 200 with a body the SDK will not
             // read; the object is then there, which HeadObject settles.
             let ok_status = e.raw_response().is_some_and(|r| r.status().as_u16() == 200);
@@ -391,4 +445,18 @@ pub(super) async fn try_abort(
         .await
         .map(|_| ())
         .map_err(|e| AwsError::from_sdk("Aborting the upload", &e))
+}
+
+/// The sentence for a write S3 refused because its condition failed: 412 (the object is not the
+/// one compared, or one appeared) or 409 (another write to the key won the race).
+pub(super) fn refused_write<E>(
+    e: &aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> Option<AwsError> {
+    let status = e.raw_response().map(|r| r.status().as_u16())?;
+    matches!(status, 409 | 412).then(|| {
+        AwsError::new(
+            ErrorKind::Changed,
+            "changed in S3 since it was compared; left as it is",
+        )
+    })
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use super::{Browser, Location};
 use crate::aws::errors::AwsError;
 use crate::aws::s3::{DeleteReport, Picked, Plan};
-use crate::listing::human_size;
+use crate::listing::{human_size, thousands};
 use crate::message::{
     BrowseCommand, BucketAt, BucketJob, Command, Outbox, Purpose, RequestId, next_id,
 };
@@ -35,20 +35,6 @@ pub struct Confirm {
     pub typed: String,
     /// Why counting failed.
     pub error: Option<AwsError>,
-}
-
-/// `1204` → "1,204".
-#[must_use]
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

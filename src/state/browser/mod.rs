@@ -12,13 +12,16 @@ mod cache;
 mod changes;
 mod inspect;
 mod selection;
+mod sync_panel;
 mod transfers;
 mod view;
 
+pub use crate::listing::thousands;
 pub use cache::{Cached, ListingCache};
-pub use changes::{Confirm, NewFolder, TYPE_COUNT_ABOVE, objects, thousands};
+pub use changes::{Confirm, NewFolder, TYPE_COUNT_ABOVE, objects};
 pub use inspect::Inspect;
 pub use selection::Presigned;
+pub use sync_panel::SyncPanel;
 pub use transfers::{Transfer, UnfinishedUploads};
 
 use std::collections::{BTreeSet, HashMap};
@@ -114,6 +117,8 @@ pub struct Browser {
     pub deleting: Option<(RequestId, usize)>,
     pub preview: Option<Inspect<Preview>>,
     pub versions: Option<Inspect<Vec<VersionInfo>>>,
+    /// The sync panel, when open.
+    pub sync_panel: Option<SyncPanel>,
 }
 
 impl Browser {
@@ -331,7 +336,12 @@ impl Browser {
                     self.changed(id, out);
                 }
             }
-            BrowseEvent::Counting { id, files, bytes } => self.counting(id, files, bytes),
+            BrowseEvent::Counting { id, files, bytes } => {
+                if !self.sync_counting(id, files) {
+                    self.counting(id, files, bytes);
+                }
+            }
+            BrowseEvent::SyncPlanned { id, result } => self.sync_planned(id, result),
             BrowseEvent::Planned { id, result } => self.planned(id, result),
             BrowseEvent::Deleted { id, result } => self.deleted(id, result, out),
             BrowseEvent::FolderMade { id, result } => self.folder_made(id, result, out),

@@ -197,16 +197,7 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     if up.clicked() {
         b.upload(out, None);
     }
-    let up_dir = icon_button(ui, here, icon::ICON_DRIVE_FOLDER_UPLOAD, "Upload folder…")
-        .on_hover_text("Upload a folder with everything in it, keeping its structure");
-    if up_dir.clicked() {
-        b.upload_tree(out, None);
-    }
-    let unfinished = icon_button(ui, here, icon::ICON_DRAFT, "Unfinished uploads…")
-        .on_hover_text("Multipart uploads of this bucket never completed; list and abort them");
-    if unfinished.clicked() {
-        b.show_unfinished(out);
-    }
+    folder_buttons_ui(ui, b, out, here);
     let new_folder = icon_button(
         ui,
         here && b.new_folder.is_none(),
@@ -256,6 +247,30 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
         .clicked()
     {
         b.presign(out, now);
+    }
+}
+
+/// The buttons that work on the whole folder: upload a folder, sync, unfinished uploads.
+fn folder_buttons_ui(
+    ui: &mut egui::Ui,
+    b: &mut crate::state::browser::Browser,
+    out: &mut crate::message::Outbox,
+    here: bool,
+) {
+    let up_dir = icon_button(ui, here, icon::ICON_DRIVE_FOLDER_UPLOAD, "Upload folder…")
+        .on_hover_text("Upload a folder with everything in it, keeping its structure");
+    if up_dir.clicked() {
+        b.upload_tree(out, None);
+    }
+    let sync = icon_button(ui, here, icon::ICON_REFRESH, "Sync…")
+        .on_hover_text("Compare this folder with a local one and copy what differs, either way; shows the plan first");
+    if sync.clicked() {
+        b.open_sync(out);
+    }
+    let unfinished = icon_button(ui, here, icon::ICON_DRAFT, "Unfinished uploads…")
+        .on_hover_text("Multipart uploads of this bucket never completed; list and abort them");
+    if unfinished.clicked() {
+        b.show_unfinished(out);
     }
 }
 

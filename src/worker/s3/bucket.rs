@@ -25,6 +25,7 @@ pub(super) fn refusal(id: RequestId, job: &BucketJob, error: AwsError) -> Vec<Br
     let label = match job {
         BucketJob::Download { plan, .. } => plan_label("Downloading", plan),
         BucketJob::Upload { plan } => plan_label("Uploading", plan),
+        BucketJob::Sync { plan } => sync_label(plan),
         BucketJob::DownloadVersion { key, .. } => format!("Downloading {}", file_name_of(key)),
         BucketJob::Resume { .. } => "Resuming a transfer".to_owned(),
         BucketJob::Discard { .. } => "Discarding a transfer".to_owned(),
@@ -61,6 +62,11 @@ fn answer_for(job: &BucketJob) -> fn(RequestId, AwsError) -> BrowseEvent {
             id,
             update: TransferUpdate::Finished(Err(e)),
         },
+        BucketJob::PlanSync { .. } => |id, e| BrowseEvent::SyncPlanned { id, result: Err(e) },
+        BucketJob::Sync { .. } => |id, e| BrowseEvent::Transfer {
+            id,
+            update: TransferUpdate::Finished(Err(e)),
+        },
         BucketJob::Delete { .. } => |id, e| BrowseEvent::Deleted { id, result: Err(e) },
         BucketJob::NewFolder { .. } => |id, e| BrowseEvent::FolderMade { id, result: Err(e) },
         BucketJob::Versions { .. } => |id, e| BrowseEvent::Versions { id, result: Err(e) },
@@ -81,6 +87,7 @@ pub(super) fn start(t: Task, id: RequestId, at: At, job: BucketJob) {
     match job {
         BucketJob::Download { plan, target } => download(t, id, at, plan, target),
         BucketJob::Upload { plan } => upload(t, id, at, plan),
+        BucketJob::Sync { plan } => sync(t, id, at, plan),
         BucketJob::DownloadVersion {
             key,
             version,
@@ -142,6 +149,7 @@ async fn run(
                 result: counted.map(|p| (p, None)),
             }
         }
+        job @ BucketJob::PlanSync { .. } => return plan_sync(t, id, &client, b, job).await,
         BucketJob::Delete { keys } => {
             let result = s3::delete_keys(&client, b, &keys, &|_| {}).await;
             BrowseEvent::Deleted { id, result }
@@ -180,11 +188,79 @@ async fn run(
         }
         job @ (BucketJob::Download { .. }
         | BucketJob::Upload { .. }
+        | BucketJob::Sync { .. }
         | BucketJob::DownloadVersion { .. }
         | BucketJob::Resume { .. }) => {
             return Err((job, AwsError::new(ErrorKind::Other, "not a one-answer job")));
         }
     })
+}
+
+/// Compares a folder with a local one (asked for with a folder dialog when not given).
+async fn plan_sync(
+    t: &Task,
+    id: RequestId,
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    job: BucketJob,
+) -> Result<BrowseEvent, (BucketJob, AwsError)> {
+    let BucketJob::PlanSync {
+        prefix,
+        local,
+        direction,
+        compare,
+        delete,
+    } = job
+    else {
+        return Err((
+            job,
+            AwsError::new(ErrorKind::Other, "not a sync comparison"),
+        ));
+    };
+    let local = match local {
+        Some(p) => p,
+        None => match t.dialogs.pick_folder().await {
+            Some(dir) => dir,
+            None => {
+                let closed = AwsError::new(ErrorKind::Invalid, "No folder was chosen");
+                let job = BucketJob::PlanSync {
+                    prefix,
+                    local: None,
+                    direction,
+                    compare,
+                    delete,
+                };
+                return Err((job, closed));
+            }
+        },
+    };
+    let spec = s3::sync::Spec {
+        local,
+        bucket: bucket.to_owned(),
+        prefix,
+        direction,
+        compare,
+        delete,
+    };
+    let counted = counter(t, id);
+    let result = s3::sync::plan(client, spec, &|n| counted(n, 0)).await;
+    Ok(BrowseEvent::SyncPlanned { id, result })
+}
+
+/// What hears a count's running totals: a [`BrowseEvent::Counting`] at most every
+/// [`COUNT_EVERY`].
+fn counter(t: &Task, id: RequestId) -> impl Fn(usize, u64) + Send + Sync + use<> {
+    let send = Arc::clone(&t.send);
+    let last = std::sync::Mutex::new(None::<Instant>);
+    move |files: usize, bytes: u64| {
+        let mut at = last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if at.is_none_or(|t| t.elapsed() >= COUNT_EVERY) {
+            *at = Some(Instant::now());
+            send(Event::Browse(BrowseEvent::Counting { id, files, bytes }));
+        }
+    }
 }
 
 /// Counts a download or deletion; a deletion also asks whether the bucket keeps versions.
@@ -197,17 +273,7 @@ async fn plan(
     picked: &[Picked],
     purpose: Purpose,
 ) -> Result<(Plan, Option<bool>), AwsError> {
-    let send = Arc::clone(&t.send);
-    let last = std::sync::Mutex::new(None::<Instant>);
-    let counted = move |files: usize, bytes: u64| {
-        let mut at = last
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if at.is_none_or(|t| t.elapsed() >= COUNT_EVERY) {
-            *at = Some(Instant::now());
-            send(Event::Browse(BrowseEvent::Counting { id, files, bytes }));
-        }
-    };
+    let counted = counter(t, id);
     if purpose == Purpose::Delete {
         let plan = s3::plan_delete(client, bucket, picked, &counted).await?;
         // Not knowing (no permission to read it) is said as such, not guessed.
@@ -298,6 +364,48 @@ fn upload(t: Task, id: RequestId, at: At, plan: Plan) {
                 let report = s3::upload_plan(&client, &bucket, plan, progress).await;
                 report.summary(&format!(
                     "Uploaded {} file{} ({}) to {bucket}",
+                    report.done,
+                    if report.done == 1 { "" } else { "s" },
+                    human_size(report.bytes)
+                ))
+            },
+        );
+    });
+}
+
+fn sync_label(plan: &s3::sync::SyncPlan) -> String {
+    let verb = match plan.spec.direction {
+        s3::sync::Direction::Upload => "Syncing into",
+        s3::sync::Direction::Download => "Syncing from",
+    };
+    format!(
+        "{verb} s3://{}/{} ({})",
+        plan.spec.bucket,
+        plan.spec.prefix,
+        human_size(plan.bytes())
+    )
+}
+
+/// Runs a compared sync as one transfer.
+fn sync(t: Task, id: RequestId, at: At, plan: Box<s3::sync::SyncPlan>) {
+    let label = sync_label(&plan);
+    let total = Some(plan.bytes());
+    tokio::spawn(async move {
+        let client = match t.client(&at).await {
+            Ok(c) => c,
+            Err(e) => return fail(&t.send, refusal(id, &BucketJob::Sync { plan }, e)),
+        };
+        start_transfer(
+            &t.jobs,
+            id,
+            &at.lease,
+            &t.send,
+            (label, total),
+            None,
+            move |progress| async move {
+                let report = s3::sync::run(&client, *plan, progress).await;
+                report.summary(&format!(
+                    "Synced {} file{} ({})",
                     report.done,
                     if report.done == 1 { "" } else { "s" },
                     human_size(report.bytes)
