@@ -69,3 +69,39 @@ fn browser_light() {
 fn browser_dark() {
     browser_view(Theme::Dark, "dark");
 }
+
+/// The sync dialog with a compared plan over the browser (light theme).
+#[test]
+fn sync_dialog_light() {
+    use keyfob::aws::s3::sync::{Action, Compare, SyncPlan};
+    let rig = Rig::rendered(Theme::Light)
+        .given_profiles()
+        .now_signed_in(MFA_TOKEN);
+    let mut rig = rig.now_browsing();
+    let list = rig.open("reports");
+    rig.page(list.id, &["2026/"], vec![obj("summary.pdf", 48_213)], None);
+    rig.click("Sync…");
+    rig.type_into("Local folder", "/home/me/site");
+    rig.click("Compare");
+    let (id, _) = crate::bucket::take_job(&mut rig);
+    let plan = SyncPlan {
+        spec: crate::sync::spec(Compare::SizeAndTime, false),
+        items: vec![
+            crate::sync::item("index.html", Action::Changed, "newer on disk"),
+            crate::sync::item("css/site.css", Action::New, "not at the destination"),
+            crate::sync::item(
+                "old/notes.txt",
+                Action::OnlyThere,
+                "only at the destination",
+            ),
+        ],
+        same: 1_204,
+        by_content: 0,
+        skipped: Vec::new(),
+    };
+    rig.reply(Event::Browse(BrowseEvent::SyncPlanned {
+        id,
+        result: Ok(plan),
+    }));
+    rig.h.snapshot("sync_dialog_light");
+}

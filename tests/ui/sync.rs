@@ -13,7 +13,7 @@ use keyfob::message::BucketJob;
 use crate::bucket::{in_reports, take_job};
 use crate::rig::*;
 
-fn item(rel: &str, action: Action, why: &'static str) -> Item {
+pub(crate) fn item(rel: &str, action: Action, why: &'static str) -> Item {
     let stamp = Stamp {
         size: 100,
         modified: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
@@ -37,7 +37,7 @@ fn item(rel: &str, action: Action, why: &'static str) -> Item {
     }
 }
 
-fn spec(compare: Compare, delete: bool) -> Spec {
+pub(crate) fn spec(compare: Compare, delete: bool) -> Spec {
     Spec {
         local: PathBuf::from("/home/me/site"),
         bucket: "reports".into(),
