@@ -11,6 +11,7 @@
 mod cache;
 mod changes;
 mod inspect;
+mod props;
 mod selection;
 mod transfers;
 mod view;
@@ -18,6 +19,7 @@ mod view;
 pub use cache::{Cached, ListingCache};
 pub use changes::{Confirm, NewFolder, TYPE_COUNT_ABOVE, objects, thousands};
 pub use inspect::Inspect;
+pub use props::{PROPS_MAX, Pair, Problems, PropsForm, PropsPanels, Restoring, SettingsView};
 pub use selection::Presigned;
 pub use transfers::{Transfer, UnfinishedUploads};
 
@@ -114,6 +116,8 @@ pub struct Browser {
     pub deleting: Option<(RequestId, usize)>,
     pub preview: Option<Inspect<Preview>>,
     pub versions: Option<Inspect<Vec<VersionInfo>>>,
+    /// Properties, a version being restored, the bucket's settings.
+    pub props: PropsPanels,
 }
 
 impl Browser {
@@ -339,6 +343,7 @@ impl Browser {
             BrowseEvent::Preview { id, result } => self.preview_arrived(id, result),
             BrowseEvent::Interrupted(records) => self.interrupted = records,
             BrowseEvent::Unfinished { id, result } => self.unfinished_arrived(id, result),
+            BrowseEvent::Props { id, answer } => self.props_arrived(id, answer, out),
         }
     }
 
