@@ -5,6 +5,7 @@
 mod actions;
 mod confirm;
 mod inspect;
+mod props;
 mod table;
 
 pub use table::ROW_HEIGHT;
@@ -51,6 +52,7 @@ pub fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
         table::table_ui(ui, state, now);
     }
     confirm::confirm_ui(&ui.ctx().clone(), state);
+    props::props_windows_ui(&ui.ctx().clone(), state);
 }
 
 /// Session view, Back, Up, Refresh and the breadcrumbs; Renew instead once the session ended.
