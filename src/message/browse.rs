@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::RequestId;
+use super::props::{PropsAnswer, PropsJob};
 use crate::aws::errors::AwsError;
 use crate::aws::s3::sync::{Compare, Direction, SyncPlan};
 use crate::aws::s3::{
@@ -124,6 +125,8 @@ pub enum BrowseEvent {
         id: RequestId,
         result: Result<Vec<Unfinished>, AwsError>,
     },
+    /// The properties panel's or the bucket inspector's answer.
+    Props { id: RequestId, answer: PropsAnswer },
 }
 
 /// What the S3 browser asks of the worker. Each names the session whose credentials it uses; the
@@ -295,6 +298,8 @@ pub enum BucketJob {
     Unfinished,
     /// Abort these unfinished uploads (key, upload id), then list them again.
     AbortUnfinished { uploads: Vec<(String, String)> },
+    /// Properties, a version restored, the bucket's settings.
+    Props(PropsJob),
 }
 
 impl BrowseCommand {

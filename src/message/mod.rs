@@ -13,7 +13,9 @@ use crate::session::Session;
 use std::time::SystemTime;
 
 mod browse;
+mod props;
 pub use browse::{BrowseCommand, BrowseEvent, BucketAt, BucketJob, Purpose, TransferUpdate};
+pub use props::{ApplyReport, PropsAnswer, PropsJob};
 
 /// Tags a request so its answer can be matched, and dropped when a newer request replaced it.
 pub type RequestId = u64;

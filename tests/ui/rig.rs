@@ -328,7 +328,19 @@ impl Rig {
             || b.versions.as_ref().is_some_and(|v| v.result.is_none())
             || b.new_folder.as_ref().is_some_and(|n| n.id.is_some())
             || b.sync_panel.as_ref().is_some_and(|p| p.id.is_some())
-            || b.deleting.is_some();
+            || b.deleting.is_some()
+            || b.props
+                .form
+                .as_ref()
+                .is_some_and(|f| f.read_id.is_some() || f.apply_id.is_some())
+            || b.props
+                .settings
+                .as_ref()
+                .is_some_and(|s| s.result.is_none())
+            || b.props
+                .restoring
+                .as_ref()
+                .is_some_and(|r| r.outcome.is_none());
         let busy = st.sign_in.pending.is_some()
             || (b.shown && (b.buckets_id.is_some() || b.list_id.is_some() || waiting));
         if !busy {

@@ -9,8 +9,10 @@ mod download;
 mod location;
 mod partial;
 mod preview;
+mod props;
 mod query;
 mod resume;
+mod settings;
 pub mod sync;
 mod tree;
 mod unfinished;
@@ -31,6 +33,12 @@ pub use partial::resume_download;
 pub use preview::{
     IMAGE_MAX, IMAGE_SIDE, Preview, PreviewKind, TEXT_MAX, decode, preview, preview_kind,
 };
+pub use props::{
+    COPY_MAX, KeptHeaders, METADATA_MAX, ObjectProps, PropsChange, STORAGE_CLASS_CHOICES,
+    TAG_KEY_MAX, TAG_VALUE_MAX, TAGS_MAX, apply_change, content_type_problem, edited,
+    metadata_bytes, metadata_key_problem, metadata_value_problem, read_props, restore_version,
+    tag_key_problem, tag_value_problem,
+};
 pub use query::{
     BucketInfo, Clients, ObjectDetails, ObjectEntry, PRESIGN_MAX, Page, bucket_region, client,
     head_object, list_buckets, list_page, presign_get,
@@ -39,6 +47,7 @@ pub use resume::{
     DownloadState, FileTime, Job, Keep, RECORD_VERSION, Record, Resumed, Store, UploadState,
     valid_id,
 };
+pub use settings::{BucketSettings, LifecycleSummary, Setting, bucket_settings, pretty_json};
 pub use tree::{
     Picked, Plan, PlannedFile, Skipped, plan_delete, plan_download, plan_upload, safe_relative,
 };

@@ -11,6 +11,7 @@
 mod cache;
 mod changes;
 mod inspect;
+mod props;
 mod selection;
 mod sync_panel;
 mod transfers;
@@ -20,6 +21,7 @@ pub use crate::listing::thousands;
 pub use cache::{Cached, ListingCache};
 pub use changes::{Confirm, NewFolder, TYPE_COUNT_ABOVE, objects};
 pub use inspect::Inspect;
+pub use props::{PROPS_MAX, Pair, Problems, PropsForm, PropsPanels, Restoring, SettingsView};
 pub use selection::Presigned;
 pub use sync_panel::SyncPanel;
 pub use transfers::{Transfer, UnfinishedUploads};
@@ -119,6 +121,8 @@ pub struct Browser {
     pub versions: Option<Inspect<Vec<VersionInfo>>>,
     /// The sync panel, when open.
     pub sync_panel: Option<SyncPanel>,
+    /// Properties, a version being restored, the bucket's settings.
+    pub props: PropsPanels,
 }
 
 impl Browser {
@@ -349,6 +353,7 @@ impl Browser {
             BrowseEvent::Preview { id, result } => self.preview_arrived(id, result),
             BrowseEvent::Interrupted(records) => self.interrupted = records,
             BrowseEvent::Unfinished { id, result } => self.unfinished_arrived(id, result),
+            BrowseEvent::Props { id, answer } => self.props_arrived(id, answer, out),
         }
     }
 

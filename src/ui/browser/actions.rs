@@ -211,6 +211,7 @@ fn buttons_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     if delete.clicked() {
         b.delete(out);
     }
+    super::props::props_buttons_ui(ui, b, out, !objects.is_empty());
     if new_folder.clicked() {
         super::confirm::start_new_folder(state);
         return;

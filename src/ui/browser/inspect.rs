@@ -108,7 +108,9 @@ fn text_ui(ui: &mut egui::Ui, text: &str) {
 pub(super) fn versions_ui(ui: &mut egui::Ui, state: &mut AppState) {
     let (b, out) = (&mut state.browser, &mut state.outbox);
     let Some(v) = &b.versions else { return };
-    ui.strong(format!("Versions of {}", v.key));
+    let key = v.key.clone();
+    ui.strong(format!("Versions of {key}"));
+    super::props::restoring_ui(ui, b, &key);
     let list = match &v.result {
         None => {
             ui.spinner();
@@ -125,7 +127,8 @@ pub(super) fn versions_ui(ui: &mut egui::Ui, state: &mut AppState) {
         Some(Ok(list)) => list.clone(),
     };
     let mut chosen: Option<(VersionInfo, bool)> = None;
-    egui::Grid::new("versions").num_columns(5).show(ui, |ui| {
+    let mut restore: Option<VersionInfo> = None;
+    egui::Grid::new("versions").num_columns(6).show(ui, |ui| {
         for ver in &list {
             ui.label(short_time(ver.modified));
             ui.label(if ver.delete_marker {
@@ -153,10 +156,16 @@ pub(super) fn versions_ui(ui: &mut egui::Ui, state: &mut AppState) {
                 {
                     chosen = Some((ver.clone(), false));
                 }
+                if super::props::restore_button_ui(ui, ver) {
+                    restore = Some(ver.clone());
+                }
             }
             ui.end_row();
         }
     });
+    if let Some(ver) = restore {
+        b.restore_version(out, &ver);
+    }
     match chosen {
         Some((ver, true)) => b.download_version(out, &ver),
         Some((ver, false)) => b.preview(out, Some((ver.version_id, ver.size))),

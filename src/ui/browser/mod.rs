@@ -5,6 +5,7 @@
 mod actions;
 mod confirm;
 mod inspect;
+mod props;
 mod sync_panel;
 mod table;
 
@@ -53,6 +54,7 @@ pub fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     }
     confirm::confirm_ui(&ui.ctx().clone(), state);
     sync_panel::sync_ui(&ui.ctx().clone(), state);
+    props::props_windows_ui(&ui.ctx().clone(), state);
 }
 
 /// Session view, Back, Up, Refresh and the breadcrumbs; Renew instead once the session ended.

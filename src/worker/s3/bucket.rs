@@ -74,6 +74,7 @@ fn answer_for(job: &BucketJob) -> fn(RequestId, AwsError) -> BrowseEvent {
         BucketJob::Unfinished | BucketJob::AbortUnfinished { .. } => {
             |id, e| BrowseEvent::Unfinished { id, result: Err(e) }
         }
+        BucketJob::Props(job) => super::props::answer_for(job),
     }
 }
 
@@ -186,6 +187,7 @@ async fn run(
         BucketJob::AbortUnfinished { uploads } => {
             super::resume::abort_unfinished(t, id, &client, b, &uploads).await
         }
+        BucketJob::Props(job) => Box::pin(super::props::run(&client, b, id, job)).await,
         job @ (BucketJob::Download { .. }
         | BucketJob::Upload { .. }
         | BucketJob::Sync { .. }

@@ -7,6 +7,7 @@
 //! what is running stops and says which of the two happened.
 
 mod bucket;
+mod props;
 mod resume;
 mod transfer;
 
