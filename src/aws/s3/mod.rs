@@ -6,6 +6,7 @@
 mod batch;
 mod change;
 mod download;
+pub mod location;
 mod partial;
 mod preview;
 mod query;
