@@ -6,6 +6,7 @@
 mod batch;
 mod change;
 mod download;
+pub mod endpoint;
 pub mod location;
 mod partial;
 mod preview;
@@ -30,7 +31,7 @@ pub use preview::{
 };
 pub use query::{
     BucketInfo, Clients, ObjectDetails, ObjectEntry, PRESIGN_MAX, Page, bucket_region, client,
-    head_object, list_buckets, list_page, presign_get,
+    client_in, head_object, list_buckets, list_page, presign_get,
 };
 pub use resume::{
     DownloadState, FileTime, Job, Keep, RECORD_VERSION, Record, Resumed, Store, UploadState,
