@@ -17,6 +17,7 @@ mod browser_sign_in;
 mod bucket;
 mod console;
 mod keyring;
+mod reach;
 mod renewal;
 mod sessions;
 mod sign_in;

@@ -329,7 +329,11 @@ impl Rig {
             || b.new_folder.as_ref().is_some_and(|n| n.id.is_some())
             || b.deleting.is_some();
         let busy = st.sign_in.pending.is_some()
-            || (b.shown && (b.buckets_id.is_some() || b.list_id.is_some() || waiting));
+            || (b.shown
+                && (b.buckets_id.is_some()
+                    || b.reach.more_id.is_some()
+                    || b.list_id.is_some()
+                    || waiting));
         if !busy {
             self.h.run();
         }

@@ -4,6 +4,7 @@
 //! progress.
 
 mod batch;
+mod buckets;
 mod change;
 mod download;
 pub mod endpoint;
@@ -18,6 +19,7 @@ mod upload;
 mod verify;
 
 pub use batch::{BatchReport, FILES_AT_ONCE, download_plan, upload_plan};
+pub use buckets::{BUCKET_PAGE, BucketPage, BucketQuery, list_bucket_page};
 pub use change::{
     DELETE_BATCH, DeleteReport, VersionInfo, bucket_versioned, create_folder, delete_keys,
     list_versions,
