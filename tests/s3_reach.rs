@@ -346,3 +346,65 @@ async fn a_profile_endpoint_is_path_style_and_sends_no_checksums_unasked() {
         put_through(&moto, &env, &seed.alice, "compat-sums", "compat/summed.txt").await;
     assert!(!checksum_headers(&headers).is_empty(), "{headers:?}");
 }
+
+#[test]
+fn a_filter_query_waits_on_the_worker_and_a_newer_one_goes_ahead() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let moto = recording_moto(&dir);
+    let seed = rt.block_on(seed(&moto));
+    let ch = keyfob::worker::spawn(
+        moto.env(),
+        Err(KeystoreError::Unavailable("not used here".into())),
+        keyfob::worker::Ports::headless(),
+    )
+    .unwrap();
+    reset_recording(&moto);
+    let creds = SessionCreds {
+        session: "alice".into(),
+        expires_at: std::time::SystemTime::now() + Duration::from_secs(3600),
+        credentials: seed.alice.clone(),
+        profile: None,
+    };
+    let query = |prefix: &str| BucketQuery {
+        prefix: prefix.into(),
+        ..BucketQuery::default()
+    };
+    // A query still in its pause (an hour here) has sent nothing when a newer one has answered.
+    let (waiting, newer) = (next_id(), next_id());
+    for (id, prefix, delay) in [
+        (waiting, "keyfob-demo-r", Duration::from_secs(3600)),
+        (newer, "keyfob-demo-l", Duration::ZERO),
+    ] {
+        ch.commands
+            .send(Command::Browse(BrowseCommand::BucketPage {
+                id,
+                creds: creds.clone(),
+                query: query(prefix),
+                delay,
+            }))
+            .unwrap();
+    }
+    let page = loop {
+        match next(&ch.events) {
+            BrowseEvent::BucketPage { id, result } => {
+                assert_eq!(id, newer, "only the newer query answers");
+                break result.unwrap();
+            }
+            BrowseEvent::Endpoint(endpoint) => {
+                assert_eq!(endpoint.as_deref(), Some(moto.url.as_str()));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    let names: Vec<&str> = page.buckets.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names, ["keyfob-demo-logs"]);
+    let listed: Vec<String> = recorded(&moto)
+        .into_iter()
+        .filter(|(m, url, _)| m == "GET" && url.contains("max-buckets"))
+        .map(|(_, url, _)| url)
+        .collect();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(listed[0].contains("prefix=keyfob-demo-l"), "{listed:?}");
+    ch.commands.send(Command::Cancel { id: waiting }).unwrap();
+}
