@@ -255,3 +255,23 @@ fn buckets_come_a_page_at_a_time_and_the_filters_are_asked_of_the_server() {
     ))));
     rig.shows("S3 at http://127.0.0.1:9000");
 }
+
+#[test]
+fn with_listbuckets_denied_the_list_says_so_and_a_location_still_opens() {
+    let mut rig = Rig::signed_in(MFA_TOKEN);
+    rig.sent();
+    rig.click("Browse S3");
+    let id = expect_command!(rig, Command::Browse(BucketPage { id, .. }) => *id);
+    let denied = AwsError::new(ErrorKind::AccessDenied, "Listing buckets: access denied");
+    rig.reply(Event::Browse(BrowseEvent::BucketPage {
+        id,
+        result: Err(denied),
+    }));
+    rig.shows("Listing buckets: access denied");
+    rig.shows("A bucket you may read still opens: type its location above");
+    assert_eq!(
+        reach(&mut rig, "team-data/reports"),
+        ("team-data".into(), "reports/".into())
+    );
+    rig.shows("data.csv");
+}

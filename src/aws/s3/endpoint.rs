@@ -113,6 +113,8 @@ pub fn read(
         Some("virtual") => Addressing::Virtual,
         _ => Addressing::Auto,
     };
+    // The SDK's loader reads these keys too, but fills in its default (`when_supported`) when
+    // neither is set, so whether the user chose one is read here.
     S3Config {
         endpoint,
         addressing,

@@ -126,7 +126,6 @@ impl Browser {
         match location::parse(&self.reach.text) {
             Ok(S3Location { bucket, prefix }) => {
                 self.reach.error = None;
-                self.search = false;
                 self.go(out, Location { bucket, prefix });
             }
             Err(why) => self.reach.error = Some(why),
@@ -135,7 +134,6 @@ impl Browser {
 
     /// Opens a bookmark or a recent location.
     pub fn open_place(&mut self, out: &mut Outbox, place: &Place) {
-        self.search = false;
         let loc = Location {
             bucket: place.bucket.clone(),
             prefix: place.prefix.clone(),
@@ -143,9 +141,10 @@ impl Browser {
         self.go(out, loc);
     }
 
-    /// Bookmarks the folder shown, named after its last part (or the bucket); once per folder.
+    /// Bookmarks the folder shown, named after its last part (or the bucket); once per folder (not
+    /// a server search, which is no folder).
     pub fn bookmark_here(&mut self) {
-        let Some(loc) = self.location.clone() else {
+        let Some(loc) = self.location.clone().filter(|_| !self.search) else {
             return;
         };
         let place = Place {

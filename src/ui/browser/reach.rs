@@ -3,6 +3,7 @@
 
 use egui::RichText;
 
+use crate::aws::errors::ErrorKind;
 use crate::message::Outbox;
 use crate::notice::Notice;
 use crate::state::AppState;
@@ -47,7 +48,7 @@ pub(super) fn places_ui(ui: &mut egui::Ui, state: &mut AppState) {
         return;
     }
     theme::heading_ui(ui, "Bookmarks");
-    let here = b.location.is_some();
+    let here = b.location.is_some() && !b.search;
     if ui
         .add_enabled(here, egui::Button::new("Bookmark this folder"))
         .on_hover_text("Keep this folder in the list below, for this account")
@@ -126,6 +127,13 @@ pub(super) fn region_filter_ui(ui: &mut egui::Ui, b: &mut Browser, out: &mut Out
 pub(super) fn more_buckets_ui(ui: &mut egui::Ui, b: &mut Browser, out: &mut Outbox) {
     if let Some(e) = &b.reach.more_error {
         notice_ui(ui, &Notice::from(e), Size::Normal);
+    }
+    if let Some(Err(e)) = &b.buckets
+        && e.kind == ErrorKind::AccessDenied
+    {
+        ui.label(
+            RichText::new("A bucket you may read still opens: type its location above").weak(),
+        );
     }
     if b.reach.more_id.is_some() {
         ui.spinner();
