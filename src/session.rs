@@ -180,6 +180,9 @@ pub struct SessionCreds {
     pub expires_at: SystemTime,
     /// The credentials.
     pub credentials: Credentials,
+    /// The profile the session was made from: its S3 settings (an S3-compatible endpoint,
+    /// path-style addressing) apply to the browser's calls.
+    pub profile: Option<String>,
 }
 
 impl SessionCreds {
@@ -214,6 +217,7 @@ impl Session {
             session: self.name.clone(),
             expires_at: self.expires_at,
             credentials: self.credentials.clone(),
+            profile: self.origin.profile.clone(),
         }
     }
 

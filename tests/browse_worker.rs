@@ -46,6 +46,7 @@ fn live(credentials: &Credentials) -> SessionCreds {
         session: "alice".into(),
         expires_at: std::time::SystemTime::now() + Duration::from_secs(3600),
         credentials: credentials.clone(),
+        profile: None,
     }
 }
 

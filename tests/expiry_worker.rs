@@ -71,6 +71,7 @@ fn creds(expires_at: SystemTime) -> SessionCreds {
             secret_access_key: Secret::new("expiry-test-secret"),
             session_token: Some(Secret::new("expiry-test-token")),
         },
+        profile: None,
     }
 }
 

@@ -71,6 +71,7 @@ fn a_suspend_of_an_hour_stops_work_on_a_session_that_ended_meanwhile() {
             secret_access_key: Secret::new("suspend-test-secret"),
             session_token: Some(Secret::new("suspend-test-token")),
         },
+        profile: None,
     };
     ch.commands
         .send(Command::Watch(Watch::Sessions {

@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_s3::Client;
 use common::{Moto, seed};
 use keyfob::aws::s3::sync::{self, Action, Compare, Direction, Spec, SyncPlan};
-use keyfob::aws::s3::{self, Location};
+use keyfob::aws::s3::{self, location};
 
 const BUCKET: &str = "keyfob-sync";
 
@@ -401,5 +401,5 @@ async fn links_out_of_the_tree_are_left_out() {
     .await
     .expect_err("a linked folder is refused");
     assert!(e.message.contains("symbolic link"), "{}", e.message);
-    assert!(Location::parse("s3://Not_A_Bucket/x").is_err());
+    assert!(location::parse("s3://Not_A_Bucket/x").is_err());
 }

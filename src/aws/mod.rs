@@ -175,7 +175,21 @@ impl AwsEnv {
 
     /// The SDK configuration for `source` credentials in `region` (or the usual region chain).
     pub async fn sdk_config(&self, source: &SourceCredentials, region: Option<&str>) -> SdkConfig {
+        self.sdk_config_in(source, region, None).await
+    }
+
+    /// [`Self::sdk_config`] with `profile`'s settings (endpoint, checksums) rather than those of
+    /// the profile `AWS_PROFILE` selects; the credentials are still `source`'s.
+    pub async fn sdk_config_in(
+        &self,
+        source: &SourceCredentials,
+        region: Option<&str>,
+        profile: Option<&str>,
+    ) -> SdkConfig {
         let (mut loader, files) = self.loader(region);
+        if let Some(p) = profile {
+            loader = loader.profile_name(p);
+        }
         loader = match source {
             SourceCredentials::DefaultChain => loader,
             SourceCredentials::Profile(name) => {

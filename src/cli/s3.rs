@@ -5,8 +5,9 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use super::{Ask, Ctx, FAILED, OK};
+use crate::aws::s3;
+use crate::aws::s3::location::{self, S3Location};
 use crate::aws::s3::sync::{self, Action, Compare, Direction, Spec, SyncPlan};
-use crate::aws::s3::{self, Location};
 use crate::listing::human_size;
 
 /// How `keyfob s3 sync` runs.
@@ -23,11 +24,11 @@ pub struct SyncOptions {
 }
 
 /// Which end is which, from the two arguments: exactly one is an `s3://` location.
-fn ends(src: &str, dst: &str) -> Result<(Direction, PathBuf, Location), String> {
+fn ends(src: &str, dst: &str) -> Result<(Direction, PathBuf, S3Location), String> {
     let is_s3 = |s: &str| s.starts_with("s3://");
     match (is_s3(src), is_s3(dst)) {
-        (false, true) => Ok((Direction::Upload, PathBuf::from(src), Location::parse(dst)?)),
-        (true, false) => Ok((Direction::Download, PathBuf::from(dst), Location::parse(src)?)),
+        (false, true) => Ok((Direction::Upload, PathBuf::from(src), location::parse(dst)?)),
+        (true, false) => Ok((Direction::Download, PathBuf::from(dst), location::parse(src)?)),
         (true, true) => Err("one end must be a folder on this computer; copying from bucket to bucket is not offered".into()),
         (false, false) => Err("one end must be an S3 location such as s3://bucket/folder/".into()),
     }
@@ -75,7 +76,7 @@ pub async fn sync(
     let Some(session) = ctx.session_for_tool(profile, Ask::Person, err).await else {
         return FAILED;
     };
-    let client = match client_for(ctx, &session, &at.bucket).await {
+    let client = match client_for(ctx, &session, profile, &at.bucket).await {
         Ok(c) => c,
         Err(e) => {
             say!(err, "keyfob: {}", e.message);
@@ -136,19 +137,21 @@ pub async fn sync(
     if report.failed.is_empty() { OK } else { FAILED }
 }
 
-/// A client for the bucket's own region (found with the session's).
+/// A client for the bucket's own region (found with the session's), with the profile's S3
+/// settings (an S3-compatible endpoint, path-style addressing, checksums).
 async fn client_for(
     ctx: &Ctx,
     session: &crate::session::Session,
+    profile: &str,
     bucket: &str,
 ) -> Result<aws_sdk_s3::Client, crate::aws::errors::AwsError> {
     let creds = &session.credentials;
-    let probe = s3::client(&ctx.env, creds, session.region.as_deref()).await;
+    let probe = s3::client_in(&ctx.env, creds, session.region.as_deref(), Some(profile)).await;
     let region = s3::bucket_region(&probe, bucket).await?;
     Ok(if Some(region.as_str()) == session.region.as_deref() {
         probe
     } else {
-        s3::client(&ctx.env, creds, Some(&region)).await
+        s3::client_in(&ctx.env, creds, Some(&region), Some(profile)).await
     })
 }
 

@@ -8,8 +8,8 @@ use super::props::{PropsAnswer, PropsJob};
 use crate::aws::errors::AwsError;
 use crate::aws::s3::sync::{Compare, Direction, SyncPlan};
 use crate::aws::s3::{
-    BucketInfo, DeleteReport, ObjectDetails, Page, Picked, Plan, Preview, PreviewKind, Record,
-    Unfinished, VersionInfo,
+    BucketInfo, BucketPage, BucketQuery, DeleteReport, ObjectDetails, Page, Picked, Plan, Preview,
+    PreviewKind, Record, Unfinished, VersionInfo,
 };
 use crate::secret::Secret;
 use crate::session::SessionCreds;
@@ -40,6 +40,13 @@ pub enum BrowseEvent {
         /// The buckets or why not.
         result: Result<Vec<BucketInfo>, AwsError>,
     },
+    /// One page of the bucket list.
+    BucketPage {
+        id: RequestId,
+        result: Result<BucketPage, AwsError>,
+    },
+    /// The endpoint the session's S3 calls go to when it is not AWS's (`None`: AWS).
+    Endpoint(Option<String>),
     /// A bucket's region was found.
     Region {
         /// The bucket.
@@ -139,6 +146,14 @@ pub enum BrowseCommand {
         id: RequestId,
         /// The session's credentials (refused once it has ended).
         creds: SessionCreds,
+    },
+    /// One page of the bucket list, after `delay` (while the filter is typed: a newer query
+    /// cancels this one as it waits).
+    BucketPage {
+        id: RequestId,
+        creds: SessionCreds,
+        query: BucketQuery,
+        delay: Duration,
     },
     /// List a folder, page after page (each page an event), until the end or Cancel.
     ListObjects {
@@ -308,6 +323,7 @@ impl BrowseCommand {
     pub fn creds(&self) -> &SessionCreds {
         match self {
             Self::ListBuckets { creds, .. }
+            | Self::BucketPage { creds, .. }
             | Self::ListObjects { creds, .. }
             | Self::HeadObject { creds, .. }
             | Self::Presign { creds, .. }

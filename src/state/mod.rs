@@ -49,6 +49,8 @@ pub struct Prefs {
     pub renew_minutes: u64,
     /// Closing the window while sessions are live keeps keyfob in the tray (when one shows it).
     pub keep_in_tray: bool,
+    /// The S3 browser's bookmarks and recent locations per account: bucket and folder names.
+    pub places: browser::Places,
 }
 
 impl Default for Prefs {
@@ -59,6 +61,7 @@ impl Default for Prefs {
             clear_clipboard_after: 60,
             renew_minutes: 10,
             keep_in_tray: true,
+            places: browser::Places::default(),
         }
     }
 }
@@ -96,6 +99,7 @@ impl AppState {
         state.sessions.clear_clipboard_after = prefs.clear_clipboard_after;
         state.sessions.renew_minutes = prefs.renew_minutes;
         state.keep_in_tray = prefs.keep_in_tray;
+        state.browser.reach.places = prefs.places;
         state
     }
 
@@ -111,6 +115,7 @@ impl AppState {
             clear_clipboard_after: self.sessions.clear_clipboard_after,
             renew_minutes: self.sessions.renew_minutes,
             keep_in_tray: self.keep_in_tray,
+            places: self.browser.reach.places.clone(),
         }
     }
 

@@ -178,6 +178,7 @@ mod tests {
                 secret_access_key: Secret::new("jobs-test-secret"),
                 session_token: None,
             },
+            profile: None,
         }
     }
 

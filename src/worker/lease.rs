@@ -159,6 +159,7 @@ mod tests {
                 secret_access_key: Secret::new("lease-test-secret"),
                 session_token: None,
             },
+            profile: None,
         }
     }
 

@@ -1,7 +1,10 @@
 //! The S3 browser: listings, paging, navigation, details, links, an ended session, failures.
 
+use keyfob::aws::s3::BucketPage as Buckets;
 use keyfob::aws::s3::{BucketInfo, ObjectDetails, ObjectEntry, Page};
-use keyfob::message::BrowseCommand::{Download, HeadObject, ListBuckets, ListObjects, Presign};
+use keyfob::message::BrowseCommand::{
+    BucketPage, Download, HeadObject, ListBuckets, ListObjects, Presign,
+};
 use keyfob::secret::Secret;
 
 use crate::rig::*;
@@ -35,17 +38,21 @@ impl Rig {
         rig.sent();
         rig.click("Browse S3");
         // The session's keys, named and dated so that the worker can refuse them after its end.
-        let id = expect_command!(rig, Command::Browse(ListBuckets { id, creds })
+        let id = expect_command!(rig, Command::Browse(BucketPage { id, creds, query, delay })
             if creds.credentials.access_key_id == "ASIAEXAMPLEEXAMPLE01"
-                && (creds.session.as_str(), creds.expires_at) == ("alice", t(3600)) => *id);
+                && (creds.session.as_str(), creds.expires_at) == ("alice", t(3600))
+                && query.token.is_none() && delay.is_zero() => *id);
         let names = ["reports", "logs", "archive-2019"].into_iter().enumerate();
         let buckets = names.map(|(i, name)| BucketInfo {
             name: name.into(),
             created: Some(t(i as u64)),
             region: Some("us-east-1".into()),
         });
-        let result = Ok(buckets.collect());
-        rig.reply(Event::Browse(BrowseEvent::Buckets { id, result }));
+        let result = Ok(Buckets {
+            buckets: buckets.collect(),
+            next: None,
+        });
+        rig.reply(Event::Browse(BrowseEvent::BucketPage { id, result }));
         rig
     }
 
@@ -259,7 +266,10 @@ fn with_the_clock_past_expiry_the_browser_sends_nothing_and_offers_renew() {
     }
     for c in rig.sent() {
         let Command::Browse(b) = &c else { continue };
-        let lists = matches!(b, ListBuckets { .. } | ListObjects { .. });
+        let lists = matches!(
+            b,
+            ListBuckets { .. } | BucketPage { .. } | ListObjects { .. }
+        );
         let reads = matches!(b, HeadObject { .. } | Download { .. });
         assert!(!lists && !reads, "asked with an ended session: {c:?}");
     }

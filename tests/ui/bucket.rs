@@ -26,13 +26,17 @@ pub(crate) fn in_reports() -> Rig {
     let mut rig = Rig::signed_in(MFA_TOKEN);
     rig.sent();
     rig.click("Browse S3");
-    let id = find_command!(rig, Command::Browse(keyfob::message::BrowseCommand::ListBuckets { id, .. }) => *id);
-    let result = Ok(vec![keyfob::aws::s3::BucketInfo {
+    let id = find_command!(rig, Command::Browse(keyfob::message::BrowseCommand::BucketPage { id, .. }) => *id);
+    let buckets = vec![keyfob::aws::s3::BucketInfo {
         name: "reports".into(),
         created: Some(t(0)),
         region: Some("us-east-1".into()),
-    }]);
-    rig.reply(Event::Browse(BrowseEvent::Buckets { id, result }));
+    }];
+    let result = Ok(keyfob::aws::s3::BucketPage {
+        buckets,
+        next: None,
+    });
+    rig.reply(Event::Browse(BrowseEvent::BucketPage { id, result }));
     rig.click_label("reports");
     let id = find_command!(rig, Command::Browse(ListObjects { id, .. }) => *id);
     let page = keyfob::aws::s3::Page {

@@ -18,6 +18,7 @@ mod bucket;
 mod console;
 mod keyring;
 mod props;
+mod reach;
 mod renewal;
 mod sessions;
 mod sign_in;

@@ -342,7 +342,11 @@ impl Rig {
                 .as_ref()
                 .is_some_and(|r| r.outcome.is_none());
         let busy = st.sign_in.pending.is_some()
-            || (b.shown && (b.buckets_id.is_some() || b.list_id.is_some() || waiting));
+            || (b.shown
+                && (b.buckets_id.is_some()
+                    || b.reach.more_id.is_some()
+                    || b.list_id.is_some()
+                    || waiting));
         if !busy {
             self.h.run();
         }

@@ -4,9 +4,11 @@
 //! progress.
 
 mod batch;
+mod buckets;
 mod change;
 mod download;
-mod location;
+pub mod endpoint;
+pub mod location;
 mod partial;
 mod preview;
 mod props;
@@ -20,6 +22,7 @@ mod upload;
 mod verify;
 
 pub use batch::{BatchReport, FILES_AT_ONCE, download_plan, upload_plan};
+pub use buckets::{BUCKET_PAGE, BucketPage, BucketQuery, list_bucket_page};
 pub use change::{
     DELETE_BATCH, DeleteReport, VersionInfo, bucket_versioned, create_folder, delete_keys,
     list_versions,
@@ -28,7 +31,6 @@ pub use download::{
     Existing, Object, PARALLEL_RANGES, RANGE_SIZE, download, download_if_match, download_object,
     download_resumable,
 };
-pub use location::{Location, bucket_name};
 pub use partial::resume_download;
 pub use preview::{
     IMAGE_MAX, IMAGE_SIDE, Preview, PreviewKind, TEXT_MAX, decode, preview, preview_kind,
@@ -41,7 +43,7 @@ pub use props::{
 };
 pub use query::{
     BucketInfo, Clients, ObjectDetails, ObjectEntry, PRESIGN_MAX, Page, bucket_region, client,
-    head_object, list_buckets, list_page, presign_get,
+    client_in, head_object, list_buckets, list_page, presign_get,
 };
 pub use resume::{
     DownloadState, FileTime, Job, Keep, RECORD_VERSION, Record, Resumed, Store, UploadState,

@@ -4,6 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::presigning::PresigningConfig;
 
 use crate::aws::errors::{AwsError, ErrorKind};
@@ -15,27 +16,50 @@ use crate::session::Credentials;
 /// The longest a presigned URL may live (S3's limit for SigV4).
 pub const PRESIGN_MAX: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// An S3 client for `region` signed with the session's credentials. Path-style addressing when an
-/// endpoint is configured (local servers), virtual-host style on AWS.
+/// An S3 client for `region` signed with the session's credentials, with the S3 settings of the
+/// selected profile (see [`client_in`]).
 pub async fn client(env: &AwsEnv, creds: &Credentials, region: Option<&str>) -> Client {
-    let conf = env
-        .sdk_config(&SourceCredentials::Static(creds.clone()), region)
-        .await;
-    let path_style = conf.endpoint_url().is_some();
-    Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(path_style)
-            .build(),
-    )
+    client_in(env, creds, region, None).await
 }
 
-/// S3 clients by access key and region, made once and reused: a client holds the SDK's HTTP
+/// An S3 client for `region` signed with the session's credentials, with `profile`'s S3 settings
+/// (`None`, or a profile no longer in the files: the selected profile's): path-style addressing
+/// when an endpoint is configured (local and S3-compatible servers) unless the profile asks for
+/// virtual hosts, and on a non-AWS endpoint checksums only where required unless configured.
+pub async fn client_in(
+    env: &AwsEnv,
+    creds: &Credentials,
+    region: Option<&str>,
+    profile: Option<&str>,
+) -> Client {
+    let (settings, profile) = super::endpoint::settings(env, profile).await;
+    let conf = env
+        .sdk_config_in(
+            &SourceCredentials::Static(creds.clone()),
+            region,
+            profile.as_deref(),
+        )
+        .await;
+    let mut b = aws_sdk_s3::config::Builder::from(&conf).force_path_style(settings.path_style);
+    if settings.request_when_required {
+        b = b.request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
+    }
+    if settings.response_when_required {
+        b = b.response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+    }
+    Client::from_conf(b.build())
+}
+
+/// Access key, region, profile.
+type ClientKey = (String, String, String);
+
+/// S3 clients by access key, region and profile, made once and reused: a client holds the SDK's HTTP
 /// connection pool, so reusing it keeps connections (and their TLS sessions) open between a
 /// folder's pages, the details, the links and the transfers, where a client per request paid a
 /// new connection each time. A session's key is its own, so a renewed session gets new clients.
 #[derive(Debug, Default)]
 pub struct Clients {
-    cache: std::sync::Mutex<std::collections::HashMap<(String, String), Client>>,
+    cache: std::sync::Mutex<std::collections::HashMap<ClientKey, Client>>,
 }
 
 impl Clients {
@@ -44,15 +68,27 @@ impl Clients {
 
     /// The client for `creds` in `region` (`None`: the configured or default region).
     pub async fn get(&self, env: &AwsEnv, creds: &Credentials, region: Option<&str>) -> Client {
+        self.get_in(env, creds, region, None).await
+    }
+
+    /// The client for `creds` in `region` with `profile`'s S3 settings (see [`client_in`]).
+    pub async fn get_in(
+        &self,
+        env: &AwsEnv,
+        creds: &Credentials,
+        region: Option<&str>,
+        profile: Option<&str>,
+    ) -> Client {
         let key = (
             creds.access_key_id.clone(),
             region.unwrap_or_default().to_owned(),
+            profile.unwrap_or_default().to_owned(),
         );
         if let Some(c) = self.lock().get(&key) {
             return c.clone();
         }
         // Built without the lock held: two first uses may both build, and one is kept.
-        let made = client(env, creds, region).await;
+        let made = client_in(env, creds, region, profile).await;
         let mut cache = self.lock();
         if cache.len() >= Self::MAX {
             cache.clear();
@@ -71,9 +107,7 @@ impl Clients {
         self.len() == 0
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(String, String), Client>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<ClientKey, Client>> {
         // A panic while the lock was held cannot leave the map half-changed: use it as it is.
         self.cache
             .lock()

@@ -12,6 +12,7 @@ mod cache;
 mod changes;
 mod inspect;
 mod props;
+mod reach;
 mod selection;
 mod sync_panel;
 mod transfers;
@@ -22,6 +23,7 @@ pub use cache::{Cached, ListingCache};
 pub use changes::{Confirm, NewFolder, TYPE_COUNT_ABOVE, objects};
 pub use inspect::Inspect;
 pub use props::{PROPS_MAX, Pair, Problems, PropsForm, PropsPanels, Restoring, SettingsView};
+pub use reach::{Bookmark, FILTER_PAUSE, Place, Places, RECENT_MAX, Reach, account_key};
 pub use selection::Presigned;
 pub use sync_panel::SyncPanel;
 pub use transfers::{Transfer, UnfinishedUploads};
@@ -123,6 +125,8 @@ pub struct Browser {
     pub sync_panel: Option<SyncPanel>,
     /// Properties, a version being restored, the bucket's settings.
     pub props: PropsPanels,
+    /// The location box, bookmarks, recent locations, the bucket list's pages.
+    pub reach: Reach,
 }
 
 impl Browser {
@@ -146,6 +150,7 @@ impl Browser {
         });
         if !same {
             self.creds = Some(s.creds());
+            self.reach.account = account_key(s);
             self.cache.clear();
             self.refresh(out);
         }
@@ -173,10 +178,7 @@ impl Browser {
     }
 
     fn load_buckets(&mut self, out: &mut Outbox) {
-        let id = next_id();
-        if self.send(out, |creds| BrowseCommand::ListBuckets { id, creds }) {
-            self.buckets_id = Some(id);
-        }
+        self.first_bucket_page(out, std::time::Duration::ZERO);
     }
 
     /// Starts listing `loc` from the beginning (or from `token`, continuing).
@@ -319,10 +321,17 @@ impl Browser {
                 }
                 self.buckets = Some(result);
             }
+            BrowseEvent::BucketPage { id, result } => self.bucket_page_arrived(id, result),
+            BrowseEvent::Endpoint(endpoint) => self.reach.endpoint = endpoint,
             BrowseEvent::Region { bucket, region } => {
                 self.regions.insert(bucket, region);
             }
-            BrowseEvent::Page { id, page } if self.list_id == Some(id) => self.add_page(&page),
+            BrowseEvent::Page { id, page } if self.list_id == Some(id) => {
+                if !self.search {
+                    self.reached();
+                }
+                self.add_page(&page);
+            }
             BrowseEvent::ListFailed { id, error } if self.list_id == Some(id) => {
                 self.list_id = None;
                 // A background refresh that fails leaves the kept rows (and their token) as

@@ -35,7 +35,7 @@ impl Browser {
         let needle = self.bucket_filter.trim().to_lowercase();
         let mut out: Vec<&BucketInfo> = list
             .iter()
-            .filter(|b| needle.is_empty() || b.name.to_lowercase().contains(&needle))
+            .filter(|b| b.name.to_lowercase().starts_with(&needle))
             .collect();
         match self.bucket_sort {
             BucketSort::Name => out.sort_by(|a, b| a.name.cmp(&b.name)),

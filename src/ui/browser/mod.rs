@@ -6,6 +6,7 @@ mod actions;
 mod confirm;
 mod inspect;
 mod props;
+mod reach;
 mod sync_panel;
 mod table;
 
@@ -28,12 +29,14 @@ pub fn browser_ui(ui: &mut egui::Ui, state: &mut AppState, now: SystemTime) {
     if !live {
         return;
     }
+    ui.horizontal(|ui| reach::location_ui(ui, state));
     ui.separator();
     egui::Panel::left("buckets")
         .resizable(true)
         .default_size(230.0)
         .show(ui, |ui| {
             theme::name_panel(ui, "Buckets");
+            reach::places_ui(ui, state);
             buckets_ui(ui, state);
         });
     // Tall enough for the buttons and the details grid (a resizable panel otherwise keeps the
@@ -129,9 +132,14 @@ fn buckets_ui(ui: &mut egui::Ui, state: &mut AppState) {
     let (b, out) = (&mut state.browser, &mut state.outbox);
     theme::heading_ui(ui, "Buckets");
     let label = ui.label("Filter buckets");
-    ui.add(egui::TextEdit::singleline(&mut b.bucket_filter).hint_text("part of a name"))
+    let typed = ui
+        .add(egui::TextEdit::singleline(&mut b.bucket_filter).hint_text("start of a name"))
         .labelled_by(label.id)
-        .on_hover_text("Shows the buckets whose name contains this, in any case");
+        .on_hover_text("Shows the buckets whose name begins with this (asked of S3 as you type)");
+    if typed.changed() {
+        b.bucket_filter_changed(out);
+    }
+    reach::region_filter_ui(ui, b, out);
     ui.horizontal(|ui| {
         ui.selectable_value(&mut b.bucket_sort, BucketSort::Name, "A to Z")
             .on_hover_text("Sort by name");
@@ -174,6 +182,7 @@ fn buckets_ui(ui: &mut egui::Ui, state: &mut AppState) {
                     open = Some(bucket.name.clone());
                 }
             }
+            reach::more_buckets_ui(ui, b, out);
         });
     if let Some(name) = open {
         b.open_bucket(out, &name);

@@ -8,6 +8,7 @@
 
 mod bucket;
 mod props;
+mod reach;
 mod resume;
 mod transfer;
 
@@ -56,6 +57,10 @@ fn live<'a>(creds: &'a SessionCreds, clock: &Clock) -> Result<&'a Credentials, A
 fn refuse(command: BrowseCommand, error: AwsError, send: &Send_) {
     let event = match command {
         BrowseCommand::ListBuckets { id, .. } => BrowseEvent::Buckets {
+            id,
+            result: Err(error),
+        },
+        BrowseCommand::BucketPage { id, .. } => BrowseEvent::BucketPage {
             id,
             result: Err(error),
         },
@@ -113,7 +118,7 @@ impl Task {
         let region = match &at.region {
             Some(r) => r.clone(),
             None => {
-                let probe = self.s3.get(&self.env, creds, None).await;
+                let probe = self.s3.get_in(&self.env, creds, None, at.profile()).await;
                 let r = s3::bucket_region(&probe, &at.bucket).await?;
                 (self.send)(Event::Browse(BrowseEvent::Region {
                     bucket: at.bucket.clone(),
@@ -122,7 +127,10 @@ impl Task {
                 r
             }
         };
-        Ok(self.s3.get(&self.env, creds, Some(&region)).await)
+        Ok(self
+            .s3
+            .get_in(&self.env, creds, Some(&region), at.profile())
+            .await)
     }
 }
 
@@ -144,6 +152,10 @@ impl At {
             bucket,
             region,
         }
+    }
+
+    fn profile(&self) -> Option<&str> {
+        self.creds.profile.as_deref()
     }
 
     /// The credentials while the lease holds and they are live now, else the refusal (checked
@@ -233,6 +245,19 @@ fn browse(rt: &Runtime, t: Task, lease: Lease, command: BrowseCommand) {
             let task = list_buckets(t, id, creds);
             jobs.spawn(rt, id, JobKind::Listing, Some(lease), task, on_stop);
         }
+        BrowseCommand::BucketPage {
+            id,
+            creds,
+            query,
+            delay,
+        } => {
+            let on_stop = stop(Box::new(move |e| BrowseEvent::BucketPage {
+                id,
+                result: Err(e),
+            }));
+            let task = reach::bucket_page(t, id, creds, query, delay);
+            jobs.spawn(rt, id, JobKind::Listing, Some(lease), task, on_stop);
+        }
         BrowseCommand::ListObjects {
             id,
             creds,
@@ -287,7 +312,8 @@ fn browse(rt: &Runtime, t: Task, lease: Lease, command: BrowseCommand) {
 type Answer = Box<dyn FnOnce(AwsError) -> BrowseEvent + Send>;
 
 async fn list_buckets(t: Task, id: RequestId, creds: SessionCreds) {
-    let client = t.s3.get(&t.env, &creds.credentials, None).await;
+    let profile = creds.profile.as_deref();
+    let client = t.s3.get_in(&t.env, &creds.credentials, None, profile).await;
     let result = s3::list_buckets(&client).await;
     (t.send)(Event::Browse(BrowseEvent::Buckets { id, result }));
 }
