@@ -26,12 +26,13 @@ use common::fake::{Behaviour, FakeServer};
 use common::{BUCKETS, Moto, seed};
 use keyfob::aws::AwsEnv;
 use keyfob::aws::errors::{AwsError, ErrorKind};
-use keyfob::aws::s3::{Picked, Plan, PlannedFile, PreviewKind};
+use keyfob::aws::s3::{Picked, Plan, PlannedFile, PreviewKind, sync};
 use keyfob::keystore::KeystoreError;
 use keyfob::message::{
     BrowseCommand, BrowseEvent, BucketAt, BucketJob, Command, Event, Purpose, RequestId,
     TransferUpdate, Watch, Watched, next_id,
 };
+use keyfob::message::{PropsAnswer, PropsJob};
 use keyfob::secret::Secret;
 use keyfob::session::{Credentials, EXPIRED_SENTENCE, SessionCreds};
 use keyfob::worker::{Answer, Channels, FileDialogs, Ports};
@@ -493,6 +494,15 @@ fn answer_of(events: &Receiver<Event>, id: RequestId) -> AwsError {
             BrowseEvent::FolderMade { id, result } => (id, result.map(|_| ())),
             BrowseEvent::Versions { id, result } => (id, result.map(|_| ())),
             BrowseEvent::Preview { id, result } => (id, result.map(|_| ())),
+            BrowseEvent::SyncPlanned { id, result } => (id, result.map(|_| ())),
+            BrowseEvent::Props {
+                id,
+                answer: PropsAnswer::Read(result),
+            } => (id, result.map(|_| ())),
+            BrowseEvent::Props {
+                id,
+                answer: PropsAnswer::Settings(result),
+            } => (id, result.map(|_| ())),
             BrowseEvent::Transfer {
                 id,
                 update: TransferUpdate::Finished(result),
@@ -570,6 +580,29 @@ fn bucket_jobs_for_an_ended_session_are_refused_without_a_request() {
                 target: Some(dir.path().to_owned()),
             },
         ),
+        (
+            "Sync comparison",
+            BucketJob::PlanSync {
+                prefix: "site/".into(),
+                local: Some(dir.path().to_owned()),
+                direction: sync::Direction::Download,
+                compare: sync::Compare::Checksum,
+                delete: true,
+            },
+        ),
+        (
+            "Sync",
+            BucketJob::Sync {
+                plan: Box::new(sync_plan(dir.path())),
+            },
+        ),
+        (
+            "Properties",
+            BucketJob::Props(PropsJob::Read {
+                keys: vec!["a.txt".into()],
+            }),
+        ),
+        ("Bucket settings", BucketJob::Props(PropsJob::Settings)),
     ];
     for (what, job) in jobs {
         let id = next_id();
@@ -580,6 +613,35 @@ fn bucket_jobs_for_an_ended_session_are_refused_without_a_request() {
     }
     assert_eq!(server.count(), 0, "no request reached the server");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// A download sync of two new files into `dir`.
+fn sync_plan(dir: &std::path::Path) -> sync::SyncPlan {
+    let item = |rel: &str| sync::Item {
+        rel: rel.into(),
+        action: sync::Action::New,
+        why: "not at the destination",
+        local: None,
+        remote: Some(sync::Remote {
+            size: 5,
+            modified: 1_700_000_000,
+            etag: "0123456789abcdef0123456789abcdef".into(),
+        }),
+    };
+    sync::SyncPlan {
+        spec: sync::Spec {
+            local: dir.to_owned(),
+            bucket: "reports".into(),
+            prefix: "site/".into(),
+            direction: sync::Direction::Download,
+            compare: sync::Compare::SizeAndTime,
+            delete: false,
+        },
+        items: vec![item("a.txt"), item("b/c.txt")],
+        same: 0,
+        by_content: 0,
+        skipped: Vec::new(),
+    }
 }
 
 /// Every file under `dir`, at any depth.
