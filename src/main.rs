@@ -208,8 +208,10 @@ enum S3Cmd {
     /// DST. Both are compared first (size and modification time, or with --checksum the content)
     /// and the plan is printed: new, changed, and only at the destination. Nothing is deleted
     /// unless --delete is given. Then keyfob asks before it starts (or goes ahead with --yes).
-    /// Every write is conditional: a file changed meanwhile by someone else is reported and left
-    /// as it is. Symbolic links are not followed.
+    /// Uploads and downloads are conditional (If-None-Match / If-Match on the ETag compared, and
+    /// the local file checked before it is replaced), and a deletion checks first: a file changed
+    /// meanwhile by someone else is reported and left as it is. Symbolic links are not followed,
+    /// and what is under one in S3 is left alone.
     Sync {
         /// Where the files come from: a folder, or s3://bucket/folder/.
         src: String,

@@ -378,6 +378,38 @@ async fn links_out_of_the_tree_are_left_out() {
     write(outside.path(), "secret.txt", b"secret");
     std::os::unix::fs::symlink(outside.path(), root.join("out")).unwrap();
     std::os::unix::fs::symlink(outside.path().join("secret.txt"), root.join("s.txt")).unwrap();
+    // Objects in S3 under the linked folder's path are not "only in S3": deleting is asked for,
+    // and they are left alone.
+    put(&client, "site/out/secret.txt", "uploaded earlier").await;
+    put(&client, "site/s.txt", "uploaded earlier").await;
+    put(&client, "site/gone.txt", "only in S3").await;
+    let with_delete = plan(
+        &client,
+        spec(&root, Direction::Upload, Compare::SizeAndTime, true),
+    )
+    .await;
+    assert_eq!(rels(&with_delete, Action::Delete), ["gone.txt"]);
+    client
+        .delete_objects()
+        .bucket(BUCKET)
+        .delete(
+            aws_sdk_s3::types::Delete::builder()
+                .set_objects(Some(
+                    ["site/out/secret.txt", "site/s.txt", "site/gone.txt"]
+                        .map(|k| {
+                            aws_sdk_s3::types::ObjectIdentifier::builder()
+                                .key(k)
+                                .build()
+                                .unwrap()
+                        })
+                        .to_vec(),
+                ))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
     let planned = plan(
         &client,
         spec(&root, Direction::Upload, Compare::SizeAndTime, false),

@@ -6,7 +6,8 @@ Usage (as the command of `keyfob exec --server --profile P -- python server_load
 CLIENTS threads send REQUESTS requests in all, each on a connection of its own as the SDKs do,
 to AWS_CONTAINER_CREDENTIALS_FULL_URI with AWS_CONTAINER_AUTHORIZATION_TOKEN. After a third of
 them RENEW_CMD runs (a new session in the keyring), after two thirds SIGNOUT_CMD (no session);
-each is a shell command, run while the clients go on. Every answer is kept with its start and end
+each is a shell command, run while the clients go on (requests past two thirds wait for the
+renewal to end, requests past four fifths for the sign-out). Every answer is kept with its start and end
 times; the endpoint's process (this one's parent) has its resident memory, open descriptors and
 threads read from /proc before, at four fifths (after the sign-out: every kind of answer has
 been given) and after. OUT_JSON gets it all.
@@ -66,6 +67,13 @@ sent = 0
 answers = []
 events = {}
 mid = {}
+# The story keeps its order however fast the requests go: requests past two thirds (and the
+# sign-out) wait for the renewal to end, requests past four fifths for the sign-out to end; a
+# renewal slower than a third of the requests (a YubiKey's code takes a moment) would otherwise
+# meet the sign-out. The memory at "four fifths" is read after the first answer that follows the
+# sign-out, when every kind of answer has been given.
+renewed = threading.Event()
+signed_out = threading.Event()
 
 
 def client():
@@ -76,16 +84,24 @@ def client():
                 return
             sent += 1
             n = sent
+        if n >= 2 * total // 3:
+            renewed.wait(120)
+        if n >= total * 4 // 5:
+            signed_out.wait(120)
         for mark, cmd in ((total // 3, renew_cmd), (2 * total // 3, signout_cmd)):
             if n == mark:
                 name = "renew" if cmd is renew_cmd else "signout"
                 events[name + "_start"] = time.monotonic()
-                subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL)
+                done = subprocess.run(cmd, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                 events[name + "_end"] = time.monotonic()
+                if done.returncode != 0:
+                    # What the endpoint answers now, beside what the command said.
+                    events[name + "_failed"] = f"{done.stderr.strip()[-400:]} (the endpoint now: {one()[2:]})"
+                (renewed if name == "renew" else signed_out).set()
         a = one()
         with lock:
             answers.append(a)
-            if len(answers) == total * 4 // 5:
+            if not mid and signed_out.is_set() and len(answers) >= total * 4 // 5:
                 mid.update(proc())
 
 

@@ -179,3 +179,40 @@ fn a_failed_comparison_keeps_the_form_and_an_empty_plan_cannot_run() {
     rig.click("Close");
     rig.hides("S3 folder: s3://reports/");
 }
+
+#[test]
+fn a_choice_changed_while_comparing_stops_the_comparison() {
+    let mut rig = in_reports();
+    rig.click("Sync…");
+    rig.type_into("Local folder", "/home/me/site");
+    rig.click_label("Delete what is only at the destination");
+    rig.click("Compare");
+    let (id, job) = take_job(&mut rig);
+    assert!(
+        matches!(job, BucketJob::PlanSync { delete: true, .. }),
+        "{job:?}"
+    );
+    // Deleting is unticked while the comparison runs: it stops, and its late answer is dropped.
+    rig.click_label("Delete what is only at the destination");
+    let cancelled = rig
+        .sent()
+        .into_iter()
+        .any(|c| matches!(c, Command::Cancel { id: c } if c == id));
+    assert!(cancelled, "the comparison for the old choices is cancelled");
+    rig.reply(Event::Browse(BrowseEvent::SyncPlanned {
+        id,
+        result: Ok(SyncPlan {
+            spec: spec(Compare::SizeAndTime, true),
+            items: vec![item(
+                "old.txt",
+                Action::Delete,
+                "only at the destination: deleted as asked",
+            )],
+            same: 0,
+            by_content: 0,
+            skipped: Vec::new(),
+        }),
+    }));
+    rig.hides("old.txt");
+    assert!(rig.button_disabled("Sync now"));
+}

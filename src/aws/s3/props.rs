@@ -404,7 +404,9 @@ async fn copy_in_place(
         .copy_object()
         .bucket(bucket)
         .key(key)
-        .copy_source(copy_source(bucket, key, read.version_id.as_deref()))
+        // The current object, not the version read: pinned to that version the condition below
+        // would always hold, and a newer upload made meanwhile would be silently undone.
+        .copy_source(copy_source(bucket, key, None))
         .copy_source_if_match(&read.etag)
         .metadata_directive(MetadataDirective::Replace)
         .set_metadata(Some(metadata.into_iter().collect()))
@@ -468,21 +470,26 @@ pub async fn restore_version(
     }
     // The current version, unless the key's newest version is a delete marker (then nothing is
     // current and HeadObject answers 404 or 405).
-    let current = match client.head_object().bucket(bucket).key(key).send().await {
-        Ok(h) => Some((
-            h.version_id().map(str::to_owned),
-            h.e_tag().map(str::to_owned),
-        )),
+    // (The delete marker's own version id comes in the refusal's headers, so a deletion made
+    // since the listing is noticed too.)
+    let (current, newest) = match client.head_object().bucket(bucket).key(key).send().await {
+        Ok(h) => {
+            let v = h.version_id().map(str::to_owned);
+            (Some((v.clone(), h.e_tag().map(str::to_owned))), v)
+        }
         Err(e)
             if e.raw_response()
                 .is_some_and(|r| matches!(r.status().as_u16(), 404 | 405)) =>
         {
-            None
+            let marker = e
+                .raw_response()
+                .and_then(|r| r.headers().get("x-amz-version-id"))
+                .map(str::to_owned);
+            (None, marker)
         }
         Err(e) => return Err(AwsError::from_sdk(&format!("Reading {key}"), &e)),
     };
-    let current_version = current.as_ref().and_then(|(v, _)| v.as_deref());
-    if let (Some(latest), Some(now)) = (latest, current_version)
+    if let (Some(latest), Some(now)) = (latest, newest.as_deref())
         && latest != now
     {
         return Err(AwsError::new(

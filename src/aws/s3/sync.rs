@@ -1,10 +1,12 @@
 //! Sync between a folder on disk and a prefix in S3, either way: both sides are listed and compared
 //! (by size and modification time, or by content: the object's checksum or ETag against the local
 //! file's, hashed in parallel), the plan is shown, and only then run. Nothing on the other side is
-//! deleted unless asked. Every write is guarded: an upload is sent with `If-None-Match: *` (new)
-//! or `If-Match: <the ETag compared>` (changed), a download is fetched with `If-Match` and put in
-//! place only while the local file is still the one compared, so a change made meanwhile by
-//! someone else is reported, not overwritten.
+//! deleted unless asked, and deletions run after every copy. Every write is guarded: an upload is
+//! sent with `If-None-Match: *` (new) or `If-Match: <the ETag compared>` (changed), a download is
+//! fetched with `If-Match` and put in place only while the local file is still the one compared,
+//! and a deletion first checks that its object or file is still the one compared, so a change made
+//! meanwhile by someone else is reported, not overwritten (a deletion's check and the deletion are
+//! two steps: a change in the moment between them is not caught).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -241,19 +243,46 @@ fn is_own_temp(name: &str) -> bool {
     name.starts_with(".keyfob-part-") || name.starts_with(".keyfob-sync-")
 }
 
-/// Every file under `root`, by its path with `/` between parts. Symbolic links are not followed
-/// (each is left out with its reason, so nothing outside the folder is read or written through
-/// one); names that are not UTF-8, and paths whose key would be over S3's 1,024 bytes, are left
-/// out too. A `root` that does not exist is empty; one that is a link or not a folder is refused.
-/// Reads the disk: run it on a blocking thread.
-pub fn local_files(
-    root: &Path,
-    prefix: &str,
-) -> Result<(BTreeMap<String, Stamp>, Vec<Skipped>), AwsError> {
-    let mut files = BTreeMap::new();
-    let mut skipped = Vec::new();
+/// The local side of a sync, as walked.
+#[derive(Debug, Default)]
+pub struct LocalFiles {
+    /// Every file, by its path with `/` between parts.
+    pub files: BTreeMap<String, Stamp>,
+    /// Left out, each with its reason.
+    pub skipped: Vec<Skipped>,
+    /// The paths left out (links, folders that cannot be read, keyfob's own temporary files):
+    /// what is at or under them in S3 is left alone too, never deleted nor downloaded through
+    /// them.
+    pub left_out: Vec<String>,
+}
+
+impl LocalFiles {
+    fn leave_out(&mut self, rel: &str, reason: Option<String>) {
+        if let Some(reason) = reason {
+            self.skipped.push(skip(rel, reason));
+        }
+        self.left_out.push(rel.to_owned());
+    }
+
+    /// Whether `rel` (a path in S3 under the prefix) is at or under a path left out here.
+    #[must_use]
+    pub fn shadows(&self, rel: &str) -> bool {
+        self.left_out.iter().any(|l| {
+            rel.strip_prefix(l.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    }
+}
+
+/// Every file under `root`. Symbolic links are not followed (each is left out with its reason, so
+/// nothing outside the folder is read or written through one); names that are not UTF-8, and
+/// paths whose key would be over S3's 1,024 bytes, are left out too. A `root` that does not exist
+/// is empty; one that is a link, not a folder, or cannot be read is refused. Reads the disk: run
+/// it on a blocking thread.
+pub fn local_files(root: &Path, prefix: &str) -> Result<LocalFiles, AwsError> {
+    let mut out = LocalFiles::default();
     match std::fs::symlink_metadata(root) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((files, skipped)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
         Err(e) => return Err(local_error(root, &e.to_string())),
         Ok(m) if m.file_type().is_symlink() => {
             return Err(local_error(
@@ -268,8 +297,11 @@ pub fn local_files(
     while let Some((dir, rel)) = stack.pop() {
         let entries = match std::fs::read_dir(&dir) {
             Ok(rd) => rd,
+            Err(e) if rel.is_empty() => {
+                return Err(local_error(root, &format!("cannot be read: {e}")));
+            }
             Err(e) => {
-                skipped.push(skip(dir.display(), format!("cannot be read: {e}")));
+                out.leave_out(&rel, Some(format!("cannot be read: {e}")));
                 continue;
             }
         };
@@ -277,50 +309,53 @@ pub fn local_files(
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    skipped.push(skip(dir.display(), format!("cannot be read: {e}")));
+                    let shown = if rel.is_empty() { "." } else { rel.as_str() };
+                    out.skipped
+                        .push(skip(shown, format!("cannot be read: {e}")));
                     continue;
                 }
             };
             let path = entry.path();
             let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-                skipped.push(skip(
+                // No key can have this name, so nothing in S3 is at it.
+                out.skipped.push(skip(
                     path.display(),
                     "its name is not valid UTF-8, which S3 keys must be",
                 ));
                 continue;
             };
-            if is_own_temp(&name) {
-                continue;
-            }
             let here = if rel.is_empty() {
-                name
+                name.clone()
             } else {
                 format!("{rel}/{name}")
             };
+            if is_own_temp(&name) {
+                out.leave_out(&here, None);
+                continue;
+            }
             let meta = match std::fs::symlink_metadata(&path) {
                 Ok(m) => m,
                 Err(e) => {
-                    skipped.push(skip(here, format!("cannot be read: {e}")));
+                    out.leave_out(&here, Some(format!("cannot be read: {e}")));
                     continue;
                 }
             };
             if meta.file_type().is_symlink() {
-                skipped.push(skip(
-                    here,
-                    "it is a symbolic link, which keyfob does not follow",
-                ));
+                let why = "it is a symbolic link, which keyfob does not follow";
+                out.leave_out(&here, Some(why.to_owned()));
             } else if meta.is_dir() {
                 stack.push((path, here));
             } else if !meta.is_file() {
-                skipped.push(skip(here, "it is neither a file nor a folder"));
+                out.leave_out(&here, Some("it is neither a file nor a folder".to_owned()));
             } else if prefix.len() + here.len() > KEY_MAX {
-                skipped.push(skip(here, "its key would be longer than S3's 1,024 bytes"));
+                let why = "its key would be longer than S3's 1,024 bytes";
+                out.skipped.push(skip(here, why));
             } else {
-                files.insert(here, Stamp::of(&meta));
+                out.files.insert(here, Stamp::of(&meta));
             }
         }
     }
-    Ok((files, skipped))
+    Ok(out)
 }
 
 fn local_error(path: &Path, what: &str) -> AwsError {
@@ -398,18 +433,24 @@ pub async fn plan(
     let (root, prefix) = (spec.local.clone(), spec.prefix.clone());
     let local = tokio::task::spawn_blocking(move || local_files(&root, &prefix));
     let (remote, remote_skipped) = remote_objects(client, &spec.bucket, &spec.prefix).await?;
-    let (local, mut skipped) = local
+    let local = local
         .await
         .map_err(|e| AwsError::new(ErrorKind::Other, e.to_string()))??;
+    // What is in S3 at or under a path left out here is left alone too: an unreadable folder or
+    // a link is not "only in S3", and a download never writes through one.
+    let mut remote = remote;
+    remote.retain(|rel, _| !local.shadows(rel));
+    let mut skipped = local.skipped;
     skipped.extend(remote_skipped);
-    let (mut items, mut same, to_hash) = match_up(&spec, local, remote, counted);
+    let (mut items, mut same, to_hash) = match_up(&spec, local.files, remote, counted);
     let by_content = to_hash.len();
     let done_before = items.len() + same;
     let judged = compare_contents(client, &spec, to_hash, &|n| counted(done_before + n)).await?;
     for (rel, stamp, obj, verdict) in judged {
         match verdict {
-            Verdict::Same => same += 1,
-            Verdict::Differs(why) => items.push(Item {
+            Err(reason) => skipped.push(skip(rel, reason)),
+            Ok(Verdict::Same) => same += 1,
+            Ok(Verdict::Differs(why)) => items.push(Item {
                 rel,
                 action: Action::Changed,
                 why,
@@ -515,7 +556,16 @@ enum Verdict {
     Differs(&'static str),
 }
 
-type Judged = Vec<(String, Stamp, Remote, Verdict)>;
+/// Each pair with its verdict, or why it could not be compared.
+type Judged = Vec<(String, Stamp, Remote, Result<Verdict, String>)>;
+
+/// Whether an error is the session's, not one path's.
+fn ends_all(e: &AwsError) -> bool {
+    matches!(
+        e.kind,
+        ErrorKind::Expired | ErrorKind::InvalidToken | ErrorKind::AccessDenied
+    )
+}
 
 /// Compares each pair's content, [`COMPARE_AT_ONCE`] at a time.
 async fn compare_contents(
@@ -533,8 +583,15 @@ async fn compare_contents(
         let bucket = spec.bucket.clone();
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await;
-            let verdict = same_content(&client, &bucket, &key, &obj, &path).await;
-            verdict.map(|v| (rel, stamp, obj, v))
+            let verdict = match same_content(&client, &bucket, &key, &obj, &path).await {
+                Ok(v) => Ok(v),
+                // The session cannot read S3 any more: the whole comparison stops.
+                Err(e) if ends_all(&e) => return Err(e),
+                // One path that cannot be compared (a file unreadable, an object gone since the
+                // listing) is left out with its reason; the others go on.
+                Err(e) => Err(e.message),
+            };
+            Ok((rel, stamp, obj, verdict))
         });
     }
     let mut out = Vec::with_capacity(tasks.len());
@@ -726,7 +783,7 @@ impl super::batch::Named for Job {
 }
 
 /// Runs a plan: its new and changed files copied (8 at a time, large ones in parallel parts or
-/// ranges), then, when asked, what is only at the destination deleted. Every write is guarded
+/// ranges), then, when asked, what is only at the destination deleted (after every copy). Every write is guarded
 /// (see the module's note); a path that changed since the comparison is reported with the others
 /// that failed and left as it is. Returns how it went (the plan's left-out paths are not in it).
 pub async fn run(client: &Client, plan: SyncPlan, progress: Progress) -> BatchReport {
@@ -743,18 +800,22 @@ pub async fn run(client: &Client, plan: SyncPlan, progress: Progress) -> BatchRe
             ..BatchReport::default()
         };
     }
-    let jobs: Vec<Job> = plan
+    let (deletes, copies): (Vec<Item>, Vec<Item>) = plan
         .items
         .into_iter()
         .filter(|i| i.action != Action::OnlyThere)
-        .map(|item| Job {
-            item,
-            spec: Arc::clone(&spec),
-        })
-        .collect();
+        .partition(|i| i.action == Action::Delete);
+    let jobs = |items: Vec<Item>| -> Vec<Job> {
+        items
+            .into_iter()
+            .map(|item| Job {
+                item,
+                spec: Arc::clone(&spec),
+            })
+            .collect()
+    };
     let client = client.clone();
-    // What the plan left out was shown with it; the report is about what ran.
-    in_parallel(jobs, Vec::new(), move |job: Job| {
+    let run_one = move |job: Job| {
         let (client, progress) = (client.clone(), tally.for_file());
         async move {
             match job.spec.direction {
@@ -762,8 +823,16 @@ pub async fn run(client: &Client, plan: SyncPlan, progress: Progress) -> BatchRe
                 Direction::Download => fetch(&client, &job, progress).await,
             }
         }
-    })
-    .await
+    };
+    // What the plan left out was shown with it; the report is about what ran. Deletions come
+    // after every copy, so a sync stopped halfway has deleted nothing it was still to copy over.
+    let mut report = in_parallel(jobs(copies), Vec::new(), run_one.clone()).await;
+    if !deletes.is_empty() {
+        let deleted = in_parallel(jobs(deletes), Vec::new(), run_one).await;
+        report.done += deleted.done;
+        report.failed.extend(deleted.failed);
+    }
+    report
 }
 
 /// One path of an upload.
@@ -970,7 +1039,8 @@ mod tests {
         std::fs::write(root.join(".keyfob-part-1-2"), "partial").expect("write");
         #[cfg(unix)]
         std::os::unix::fs::symlink("/etc", root.join("out")).expect("symlink");
-        let (files, skipped) = local_files(&root, "p/").expect("walk");
+        let walked = local_files(&root, "p/").expect("walk");
+        let (files, skipped) = (&walked.files, &walked.skipped);
         let names: Vec<&str> = files.keys().map(String::as_str).collect();
         assert_eq!(names, ["a/b/c.txt", "top.txt"]);
         #[cfg(unix)]
@@ -986,7 +1056,10 @@ mod tests {
             let e = local_files(&dir.path().join("link"), "").expect_err("a linked root");
             assert!(e.message.contains("symbolic link"), "{}", e.message);
         }
-        let (none, _) = local_files(&dir.path().join("absent"), "").expect("absent is empty");
-        assert!(none.is_empty());
+        #[cfg(unix)]
+        assert!(walked.shadows("out") && walked.shadows("out/x.txt"));
+        assert!(walked.shadows(".keyfob-part-1-2") && !walked.shadows("outside.txt"));
+        let none = local_files(&dir.path().join("absent"), "").expect("absent is empty");
+        assert!(none.files.is_empty());
     }
 }

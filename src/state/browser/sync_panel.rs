@@ -163,6 +163,19 @@ impl Browser {
         }
     }
 
+    /// A choice changed: the plan shown no longer answers it, and a comparison under way for the
+    /// old choices stops (its answer would be dropped).
+    pub fn sync_choices_changed(&mut self, out: &mut Outbox) {
+        let Some(p) = self.sync_panel.as_mut() else {
+            return;
+        };
+        p.plan = None;
+        p.local_error = None;
+        if let Some(id) = p.id.take() {
+            out.send(Command::Cancel { id });
+        }
+    }
+
     /// Closes the panel; a comparison under way stops.
     pub fn close_sync(&mut self, out: &mut Outbox) {
         if let Some(id) = self.sync_panel.take().and_then(|p| p.id) {

@@ -18,12 +18,12 @@ pub(super) fn sync_ui(ctx: &egui::Context, state: &mut AppState) {
     let Some(p) = b.sync_panel.as_mut() else {
         return;
     };
-    let (mut compare, mut go, mut close) = (false, false, false);
+    let (mut compare, mut go, mut close, mut changed) = (false, false, false, false);
     let modal = egui::Modal::new(egui::Id::unique("sync_dialog")).show(ctx, |ui| {
         ui.set_max_width(620.0);
         crate::ui::theme::heading_ui(ui, "Sync");
         ui.label(format!("S3 folder: {}", p.place()));
-        let mut changed = choices_ui(ui, p);
+        changed = choices_ui(ui, p);
         ui.horizontal(|ui| {
             let label = ui.label("Local folder");
             let field = ui
@@ -37,10 +37,6 @@ pub(super) fn sync_ui(ctx: &egui::Context, state: &mut AppState) {
         });
         if let Some(why) = &p.local_error {
             notice_ui(ui, &Notice::error(why.clone()), Size::Normal);
-        }
-        if changed {
-            p.plan = None;
-            p.local_error = None;
         }
         ui.horizontal(|ui| {
             compare = ui
@@ -68,6 +64,9 @@ pub(super) fn sync_ui(ctx: &egui::Context, state: &mut AppState) {
             close = ui.button("Close").clicked();
         });
     });
+    if changed {
+        b.sync_choices_changed(out);
+    }
     if compare {
         b.compare_sync(out);
     } else if go {
