@@ -847,14 +847,28 @@ async fn put(client: &Client, job: &Job, progress: Progress) -> Result<u64, AwsE
         (Action::Changed, Some(obj)) => Guard::Etag(obj.etag.clone()),
         _ => Guard::Absent,
     };
-    // A local path that became a link since the comparison is not followed.
-    if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
+    // A local path that became a link since the comparison (the file, or a folder on its way)
+    // is not followed.
+    if !plain_all_the_way(&spec.local, &item.rel) {
         return Err(AwsError::new(
             ErrorKind::Changed,
-            "is no longer a plain file; left out",
+            "is no longer a plain file in a plain folder; left out",
         ));
     }
     upload_guarded(client, &spec.bucket, &key, &path, progress, &guard).await
+}
+
+/// Whether every folder from `root` down to `rel`'s file is a real folder and the file a real
+/// file (no symbolic link anywhere on the way).
+fn plain_all_the_way(root: &Path, rel: &str) -> bool {
+    let mut at = root.to_owned();
+    let parts: Vec<&str> = rel.split('/').collect();
+    let last = parts.len().saturating_sub(1);
+    parts.iter().enumerate().all(|(i, part)| {
+        at.push(part);
+        std::fs::symlink_metadata(&at)
+            .is_ok_and(|m| if i == last { m.is_file() } else { m.is_dir() })
+    })
 }
 
 /// Deletes `key` if it is still the object compared. S3 has no condition on a general purpose
@@ -1027,6 +1041,21 @@ mod tests {
             checksum_of(&path, "crc32").await.expect("crc32"),
             base64::engine::general_purpose::STANDARD.encode(0x3981_703a_u32.to_be_bytes())
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_swapped_for_a_link_is_not_read_through() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("tree");
+        std::fs::create_dir_all(root.join("a")).expect("dirs");
+        std::fs::write(root.join("a/f.txt"), "f").expect("write");
+        assert!(plain_all_the_way(&root, "a/f.txt"));
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::rename(root.join("a"), &elsewhere).expect("move");
+        std::os::unix::fs::symlink(&elsewhere, root.join("a")).expect("symlink");
+        assert!(root.join("a/f.txt").is_file(), "reachable through the link");
+        assert!(!plain_all_the_way(&root, "a/f.txt"));
     }
 
     #[test]

@@ -373,8 +373,10 @@ impl PendingUpload {
         parts: BTreeMap<i32, String>,
         size: u64,
     ) -> Result<(), AwsError> {
-        // A multipart object's ETag ends in "-N", N its parts.
+        // A multipart object's ETag ends in "-N", N its parts; where each part's ETag is its MD5,
+        // the whole ETag is known: the MD5 of those MD5s, then "-N".
         let multipart_tag = format!("-{}", parts.len());
+        let expected = expected_etag(parts.values());
         let parts: Vec<CompletedPart> = parts
             .into_iter()
             .map(|(number, tag)| {
@@ -407,12 +409,18 @@ impl PendingUpload {
             // read; the object is then there, which HeadObject settles.
             let ok_status = e.raw_response().is_some_and(|r| r.status().as_u16() == 200);
             // An object of the same size that was there before is not enough: it must be the one
-            // made of these parts.
+            // made of these parts. Under a condition, only the exact ETag of these parts proves
+            // it (another writer's object could have the same size and part count).
+            let guarded = self.guard != Guard::Any;
             let there = ok_status
                 && head_object(&self.client, &self.bucket, &self.key)
                     .await
                     .is_ok_and(|d| {
-                        d.size == size && d.etag.is_some_and(|t| t.ends_with(&multipart_tag))
+                        let tag = d.etag.unwrap_or_default();
+                        match &expected {
+                            Some(whole) => d.size == size && tag == *whole,
+                            None => !guarded && d.size == size && tag.ends_with(&multipart_tag),
+                        }
                     });
             if !there {
                 return Err(AwsError::from_sdk("Finishing the upload", &e));
@@ -447,6 +455,31 @@ pub(super) async fn try_abort(
         .map_err(|e| AwsError::from_sdk("Aborting the upload", &e))
 }
 
+/// The ETag S3 gives an object completed from parts with these ETags, when each is an MD5 (not
+/// under SSE-KMS or SSE-C): the MD5 of the parts' MD5s, then `-` and their count.
+fn expected_etag<'a>(parts: impl ExactSizeIterator<Item = &'a String>) -> Option<String> {
+    use md5::Digest as _;
+    let count = parts.len();
+    let mut joined = Vec::with_capacity(count * 16);
+    for tag in parts {
+        let hex = tag.trim_matches('"');
+        if hex.len() != 32 {
+            return None;
+        }
+        for pair in hex.as_bytes().chunks(2) {
+            let byte = std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())?;
+            joined.push(byte);
+        }
+    }
+    let whole: String = md5::Md5::digest(&joined)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Some(format!("{whole}-{count}"))
+}
+
 /// The sentence for a write S3 refused because its condition failed: 412 (the object is not the
 /// one compared, or one appeared) or 409 (another write to the key won the race).
 pub(super) fn refused_write<E>(
@@ -459,4 +492,27 @@ pub(super) fn refused_write<E>(
             "changed in S3 since it was compared; left as it is",
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_multipart_etag_is_known_from_its_parts_md5s() {
+        use md5::Digest as _;
+        let hex = |b: &[u8]| -> String { b.iter().map(|x| format!("{x:02x}")).collect() };
+        let parts: Vec<String> = [&b"abcd"[..], b"ef"]
+            .iter()
+            .map(|p| format!("\"{}\"", hex(&md5::Md5::digest(p))))
+            .collect();
+        let mut joined = Vec::new();
+        for p in [&b"abcd"[..], b"ef"] {
+            joined.extend_from_slice(&md5::Md5::digest(p));
+        }
+        let want = format!("{}-2", hex(&md5::Md5::digest(&joined)));
+        assert_eq!(expected_etag(parts.iter()), Some(want));
+        let kms = ["not-an-md5".to_owned()];
+        assert_eq!(expected_etag(kms.iter()), None);
+    }
 }
