@@ -117,7 +117,8 @@ pub async fn sync(
         .filter(|i| i.action == Action::Delete)
         .map(|i| i.rel.clone())
         .collect();
-    let report = sync::run(&client, plan, std::sync::Arc::new(|_| {})).await;
+    let total = plan.bytes();
+    let report = sync::run(&client, plan, progress_line(total)).await;
     let deleted = deletes.len()
         - report
             .failed
@@ -135,6 +136,30 @@ pub async fn sync(
         report.failed.len()
     );
     if report.failed.is_empty() { OK } else { FAILED }
+}
+
+/// On a terminal, the bytes copied so far on one line of stderr, at most five times a second
+/// (elsewhere nothing: a log gets the plan and the outcome only).
+fn progress_line(total: u64) -> s3::Progress {
+    use std::time::{Duration, Instant};
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return std::sync::Arc::new(|_| {});
+    }
+    let last = std::sync::Mutex::new(None::<Instant>);
+    std::sync::Arc::new(move |done| {
+        let mut at = last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if done < total && at.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
+            return;
+        }
+        *at = Some(Instant::now());
+        let line = format!("\rCopied {} of {}   ", human_size(done), human_size(total));
+        let _ = std::io::stderr().write_all(line.as_bytes());
+        if done >= total {
+            let _ = std::io::stderr().write_all(b"\n");
+        }
+    })
 }
 
 /// A client for the bucket's own region (found with the session's), with the profile's S3
