@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::types::{ChecksumMode, ChecksumType, ServerSideEncryption};
+use aws_sdk_s3::types::{ChecksumMode, ChecksumType};
 use base64::Engine as _;
 use md5::{Digest as _, Md5};
 
@@ -25,6 +25,7 @@ use super::batch::{BatchReport, Tally, in_parallel, make_dirs};
 use super::download::{Existing, Object, download_if_match};
 use super::tree::{Skipped, safe_relative};
 use super::upload::{Guard, part_size, upload_guarded};
+use super::verify::{by_kms, etag_of_parts, hex, is_md5, md5_of_file, read_chunks};
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::listing::thousands;
 
@@ -644,10 +645,8 @@ async fn same_content(
             Verdict::Differs("content differs")
         });
     }
-    let encrypted = matches!(
-        head.server_side_encryption(),
-        Some(ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse)
-    ) || head.sse_customer_algorithm().is_some();
+    let encrypted =
+        by_kms(head.server_side_encryption()) || head.sse_customer_algorithm().is_some();
     if plain_md5 && !encrypted {
         // The ETag is the object's MD5, and it differed.
         return Ok(Verdict::Differs("content differs"));
@@ -668,54 +667,15 @@ async fn same_content(
     Ok(Verdict::Differs("no checksum to compare"))
 }
 
-fn is_md5(etag: &str) -> bool {
-    etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// The part count of a multipart ETag (`<hex>-<parts>`).
 fn multipart_parts(etag: &str) -> Option<u64> {
     let (hash, parts) = etag.split_once('-')?;
     is_md5(hash).then(|| parts.parse().ok()).flatten()
 }
 
-/// Reads `path` in chunks, each given to `eat`, on a blocking thread.
-async fn read_chunks<T: Send + 'static>(
-    path: &Path,
-    mut state: T,
-    eat: impl Fn(&mut T, &[u8]) + Send + 'static,
-) -> Result<T, AwsError> {
-    let path = path.to_owned();
-    tokio::task::spawn_blocking(move || {
-        use std::io::Read as _;
-        let mut file = std::fs::File::open(&path).map_err(|e| read_error(&path, &e))?;
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = file.read(&mut buf).map_err(|e| read_error(&path, &e))?;
-            if n == 0 {
-                return Ok(state);
-            }
-            eat(&mut state, buf.get(..n).unwrap_or_default());
-        }
-    })
-    .await
-    .map_err(|e| AwsError::new(ErrorKind::Other, e.to_string()))?
-}
-
-fn read_error(path: &Path, e: &std::io::Error) -> AwsError {
-    AwsError::new(
-        ErrorKind::Invalid,
-        format!("Cannot read {}: {e}", path.display()),
-    )
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The file's MD5 in hex.
 async fn md5_hex(path: &Path) -> Result<String, AwsError> {
-    let md5 = read_chunks(path, Md5::new(), |m, b| m.update(b)).await?;
-    Ok(hex(&md5.finalize()))
+    Ok(hex(&md5_of_file(path).await?.finalize()))
 }
 
 /// The ETag S3 gives an object uploaded in parts of `part` bytes: the MD5 of the parts' MD5s,
@@ -725,15 +685,14 @@ async fn multipart_etag(path: &Path, part: u64) -> Result<String, AwsError> {
         part: u64,
         in_part: u64,
         md5: Md5,
+        /// The finished parts' MD5s, one after the other.
         digests: Vec<u8>,
-        count: u64,
     }
     let start = Parts {
         part,
         in_part: 0,
         md5: Md5::new(),
         digests: Vec::new(),
-        count: 0,
     };
     let mut parts = read_chunks(path, start, |p, mut bytes| {
         while !bytes.is_empty() {
@@ -744,7 +703,6 @@ async fn multipart_etag(path: &Path, part: u64) -> Result<String, AwsError> {
             if p.in_part == p.part {
                 let full = std::mem::replace(&mut p.md5, Md5::new());
                 p.digests.extend_from_slice(&full.finalize());
-                p.count += 1;
                 p.in_part = 0;
             }
             bytes = rest;
@@ -753,13 +711,9 @@ async fn multipart_etag(path: &Path, part: u64) -> Result<String, AwsError> {
     .await?;
     if parts.in_part > 0 {
         parts.digests.extend_from_slice(&parts.md5.finalize());
-        parts.count += 1;
     }
-    Ok(format!(
-        "{}-{}",
-        hex(&Md5::digest(&parts.digests)),
-        parts.count
-    ))
+    let count = parts.digests.len() / 16;
+    Ok(etag_of_parts(&parts.digests, count))
 }
 
 /// The file's checksum by an S3 algorithm name, base64 as S3 gives it.

@@ -17,7 +17,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use super::Progress;
 use super::query::head_object;
 use super::resume::{FileTime, Job, Keep, RECORD_VERSION, Record, UploadState, save_parts};
-use super::verify::io_error;
+use super::verify::{etag_of_parts, io_error, is_md5};
 use crate::aws::errors::{AwsError, ErrorKind};
 
 /// Uploads larger than this go in parts.
@@ -458,26 +458,21 @@ pub(super) async fn try_abort(
 /// The ETag S3 gives an object completed from parts with these ETags, when each is an MD5 (not
 /// under SSE-KMS or SSE-C): the MD5 of the parts' MD5s, then `-` and their count.
 fn expected_etag<'a>(parts: impl ExactSizeIterator<Item = &'a String>) -> Option<String> {
-    use md5::Digest as _;
     let count = parts.len();
-    let mut joined = Vec::with_capacity(count * 16);
+    let mut md5s = Vec::with_capacity(count * 16);
     for tag in parts {
         let hex = tag.trim_matches('"');
-        if hex.len() != 32 {
+        if !is_md5(hex) {
             return None;
         }
         for pair in hex.as_bytes().chunks(2) {
             let byte = std::str::from_utf8(pair)
                 .ok()
                 .and_then(|p| u8::from_str_radix(p, 16).ok())?;
-            joined.push(byte);
+            md5s.push(byte);
         }
     }
-    let whole: String = md5::Md5::digest(&joined)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Some(format!("{whole}-{count}"))
+    Some(etag_of_parts(&md5s, count))
 }
 
 /// The sentence for a write S3 refused because its condition failed: 412 (the object is not the
@@ -500,8 +495,8 @@ mod tests {
 
     #[test]
     fn a_multipart_etag_is_known_from_its_parts_md5s() {
+        use super::super::verify::hex;
         use md5::Digest as _;
-        let hex = |b: &[u8]| -> String { b.iter().map(|x| format!("{x:02x}")).collect() };
         let parts: Vec<String> = [&b"abcd"[..], b"ef"]
             .iter()
             .map(|p| format!("\"{}\"", hex(&md5::Md5::digest(p))))
