@@ -31,6 +31,11 @@ pub(super) fn refusal(id: RequestId, job: &BucketJob, error: AwsError) -> Vec<Br
         BucketJob::Discard { .. } => "Discarding a transfer".to_owned(),
         _ => return vec![answer(id, job, error)],
     };
+    transfer_refusal(id, label, error)
+}
+
+/// A transfer labelled `label` that ended with `error` before it began: its start and its end.
+fn transfer_refusal(id: RequestId, label: String, error: AwsError) -> Vec<BrowseEvent> {
     vec![
         BrowseEvent::Transfer {
             id,
@@ -41,6 +46,31 @@ pub(super) fn refusal(id: RequestId, job: &BucketJob, error: AwsError) -> Vec<Br
             update: TransferUpdate::Finished(Err(error)),
         },
     ]
+}
+
+/// Runs `work` with a client for the bucket as one transfer (`label`, bytes in all); a session
+/// that ended meanwhile refuses it as that transfer.
+fn as_transfer<W, Fut>(t: Task, id: RequestId, at: At, (label, total): (String, u64), work: W)
+where
+    W: FnOnce(aws_sdk_s3::Client, s3::Progress) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<String, AwsError>> + Send + 'static,
+{
+    tokio::spawn(async move {
+        let client = match t.client(&at).await {
+            Ok(c) => c,
+            Err(e) => return fail(&t.send, transfer_refusal(id, label, e)),
+        };
+        let run = move |progress| work(client, progress);
+        start_transfer(
+            &t.jobs,
+            id,
+            &at.lease,
+            &t.send,
+            (label, Some(total)),
+            None,
+            run,
+        );
+    });
 }
 
 /// The one event a job that is not a transfer answers with, holding `error`.
@@ -347,31 +377,16 @@ fn download(t: Task, id: RequestId, at: At, plan: Plan, target: Option<PathBuf>)
 
 /// Runs a counted upload as one transfer.
 fn upload(t: Task, id: RequestId, at: At, plan: Plan) {
-    let label = plan_label("Uploading", &plan);
-    let total = Some(plan.bytes);
-    tokio::spawn(async move {
-        let client = match t.client(&at).await {
-            Ok(c) => c,
-            Err(e) => return fail(&t.send, refusal(id, &BucketJob::Upload { plan }, e)),
-        };
-        let bucket = at.bucket.clone();
-        start_transfer(
-            &t.jobs,
-            id,
-            &at.lease,
-            &t.send,
-            (label, total),
-            None,
-            move |progress| async move {
-                let report = s3::upload_plan(&client, &bucket, plan, progress).await;
-                report.summary(&format!(
-                    "Uploaded {} file{} ({}) to {bucket}",
-                    report.done,
-                    if report.done == 1 { "" } else { "s" },
-                    human_size(report.bytes)
-                ))
-            },
-        );
+    let label = (plan_label("Uploading", &plan), plan.bytes);
+    let bucket = at.bucket.clone();
+    as_transfer(t, id, at, label, move |client, progress| async move {
+        let report = s3::upload_plan(&client, &bucket, plan, progress).await;
+        report.summary(&format!(
+            "Uploaded {} file{} ({}) to {bucket}",
+            report.done,
+            if report.done == 1 { "" } else { "s" },
+            human_size(report.bytes)
+        ))
     });
 }
 
@@ -390,30 +405,15 @@ fn sync_label(plan: &s3::sync::SyncPlan) -> String {
 
 /// Runs a compared sync as one transfer.
 fn sync(t: Task, id: RequestId, at: At, plan: Box<s3::sync::SyncPlan>) {
-    let label = sync_label(&plan);
-    let total = Some(plan.bytes());
-    tokio::spawn(async move {
-        let client = match t.client(&at).await {
-            Ok(c) => c,
-            Err(e) => return fail(&t.send, refusal(id, &BucketJob::Sync { plan }, e)),
-        };
-        start_transfer(
-            &t.jobs,
-            id,
-            &at.lease,
-            &t.send,
-            (label, total),
-            None,
-            move |progress| async move {
-                let report = s3::sync::run(&client, *plan, progress).await;
-                report.summary(&format!(
-                    "Synced {} file{} ({})",
-                    report.done,
-                    if report.done == 1 { "" } else { "s" },
-                    human_size(report.bytes)
-                ))
-            },
-        );
+    let label = (sync_label(&plan), plan.bytes());
+    as_transfer(t, id, at, label, move |client, progress| async move {
+        let report = s3::sync::run(&client, *plan, progress).await;
+        report.summary(&format!(
+            "Synced {} file{} ({})",
+            report.done,
+            if report.done == 1 { "" } else { "s" },
+            human_size(report.bytes)
+        ))
     });
 }
 
