@@ -16,15 +16,14 @@ use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use common::{BUCKETS, Moto, seed};
+use common::{BUCKETS, Moto, browse_worker, live_session, next_browse, seed};
 use keyfob::aws::s3;
 use keyfob::aws::s3::Picked;
-use keyfob::keystore::KeystoreError;
 use keyfob::message::{
     BrowseCommand, BrowseEvent, BucketAt, BucketJob, Command, Event, Purpose, TransferUpdate,
     next_id,
 };
-use keyfob::session::{Credentials, SessionCreds};
+use keyfob::session::SessionCreds;
 use keyfob::worker::Channels;
 
 /// Asks the worker to download the 12 MiB `pages/big.bin` to `target`.
@@ -40,34 +39,13 @@ fn download_big(ch: &Channels, creds: &SessionCreds, target: PathBuf) {
         .unwrap();
 }
 
-/// The credentials as a session that lasts another hour.
-fn live(credentials: &Credentials) -> SessionCreds {
-    SessionCreds {
-        session: "alice".into(),
-        expires_at: std::time::SystemTime::now() + Duration::from_secs(3600),
-        credentials: credentials.clone(),
-        profile: None,
-    }
-}
-
-fn next(events: &Receiver<Event>) -> BrowseEvent {
-    loop {
-        let event = events
-            .recv_timeout(Duration::from_secs(30))
-            .expect("an event");
-        if let Event::Browse(e) = event {
-            return e;
-        }
-    }
-}
-
 #[test]
 fn a_folder_streams_in_pages_and_transfers_report_progress() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let moto = Moto::start();
     let seed = rt.block_on(seed(&moto));
     let client = rt.block_on(s3::client(&moto.env(), &seed.alice, Some("us-east-1")));
-    let creds = live(&seed.alice);
+    let creds = live_session(&seed.alice);
     rt.block_on(async {
         for i in 0..450 {
             client
@@ -88,12 +66,7 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
             .await
             .unwrap();
     });
-    let ch = keyfob::worker::spawn(
-        moto.env(),
-        Err(KeystoreError::Unavailable("not used here".into())),
-        keyfob::worker::Ports::headless(),
-    )
-    .unwrap();
+    let ch = browse_worker(moto.env());
 
     // 451 rows in pages of 100: five pages, the region found first (it was not given).
     let id = next_id();
@@ -110,12 +83,12 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
         }))
         .unwrap();
     assert!(
-        matches!(next(&ch.events), BrowseEvent::Region { region, .. } if region == "us-east-1")
+        matches!(next_browse(&ch.events), BrowseEvent::Region { region, .. } if region == "us-east-1")
     );
     let mut rows = 0;
     let mut pages = 0;
     loop {
-        let BrowseEvent::Page { id: pid, page } = next(&ch.events) else {
+        let BrowseEvent::Page { id: pid, page } = next_browse(&ch.events) else {
             panic!("expected a page");
         };
         assert_eq!(pid, id);
@@ -141,7 +114,7 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
             page_size: Some(1),
         }))
         .unwrap();
-    assert!(matches!(next(&ch.events), BrowseEvent::Page { .. }));
+    assert!(matches!(next_browse(&ch.events), BrowseEvent::Page { .. }));
     ch.commands.send(Command::Cancel { id }).unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let after: Vec<Event> = ch.events.try_iter().collect();
@@ -159,7 +132,7 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
         if let BrowseEvent::Transfer {
             update: TransferUpdate::Finished(r),
             ..
-        } = next(&ch.events)
+        } = next_browse(&ch.events)
         {
             finished = Some(r);
         }
@@ -184,7 +157,7 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
         .unwrap();
     let mut progress = 0;
     let result = loop {
-        match next(&ch.events) {
+        match next_browse(&ch.events) {
             BrowseEvent::Transfer {
                 update: TransferUpdate::Progress(_),
                 ..
@@ -205,7 +178,7 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
         if let BrowseEvent::Transfer {
             id,
             update: TransferUpdate::Started { .. },
-        } = next(&ch.events)
+        } = next_browse(&ch.events)
         {
             break id;
         }
@@ -215,7 +188,7 @@ fn a_folder_streams_in_pages_and_transfers_report_progress() {
         if let BrowseEvent::Transfer {
             id,
             update: TransferUpdate::Finished(r),
-        } = next(&ch.events)
+        } = next_browse(&ch.events)
             && id == tid
         {
             break r;
@@ -256,7 +229,7 @@ fn job(ch: &Channels, creds: &SessionCreds, job: BucketJob) -> u64 {
 /// The first event for request `id` other than counting and progress.
 fn answer(events: &Receiver<Event>, id: u64) -> BrowseEvent {
     loop {
-        match next(events) {
+        match next_browse(events) {
             BrowseEvent::Counting { .. }
             | BrowseEvent::Transfer {
                 update: TransferUpdate::Started { .. } | TransferUpdate::Progress(_),
@@ -282,7 +255,7 @@ fn a_folder_is_counted_downloaded_as_one_transfer_previewed_and_deleted() {
     let moto = Moto::start();
     let seed = rt.block_on(seed(&moto));
     let client = rt.block_on(s3::client(&moto.env(), &seed.alice, Some("us-east-1")));
-    let creds = live(&seed.alice);
+    let creds = live_session(&seed.alice);
     rt.block_on(async {
         for key in [
             "docs/a.txt",
@@ -300,12 +273,7 @@ fn a_folder_is_counted_downloaded_as_one_transfer_previewed_and_deleted() {
                 .unwrap();
         }
     });
-    let ch = keyfob::worker::spawn(
-        moto.env(),
-        Err(KeystoreError::Unavailable("not used here".into())),
-        keyfob::worker::Ports::headless(),
-    )
-    .unwrap();
+    let ch = browse_worker(moto.env());
     let docs = Picked {
         key: "docs/".into(),
         folder: true,

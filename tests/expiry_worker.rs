@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use common::fake::{Behaviour, FakeServer};
-use common::{BUCKETS, Moto, seed};
+use common::{BUCKETS, Moto, next_browse, seed};
 use keyfob::aws::AwsEnv;
 use keyfob::aws::errors::{AwsError, ErrorKind};
 use keyfob::aws::s3::{Picked, Plan, PlannedFile, PreviewKind, sync};
@@ -76,16 +76,6 @@ fn creds(expires_at: SystemTime) -> SessionCreds {
     }
 }
 
-fn next(events: &Receiver<Event>) -> BrowseEvent {
-    loop {
-        match events.recv_timeout(Duration::from_secs(30)) {
-            Ok(Event::Browse(e)) => return e,
-            Ok(_) => {}
-            Err(e) => panic!("no browser event in 30 s: {e}"),
-        }
-    }
-}
-
 fn assert_expired(error: &AwsError) {
     assert_eq!(error.kind, ErrorKind::Expired, "{error:?}");
     assert_eq!(error.message, EXPIRED_SENTENCE);
@@ -108,7 +98,7 @@ fn commands_for_an_ended_session_are_refused_without_a_request() {
             creds: ended.clone(),
         }))
         .unwrap();
-    let BrowseEvent::Buckets { result: Err(e), .. } = next(&ch.events) else {
+    let BrowseEvent::Buckets { result: Err(e), .. } = next_browse(&ch.events) else {
         panic!("buckets were listed")
     };
     assert_expired(&e);
@@ -125,7 +115,7 @@ fn commands_for_an_ended_session_are_refused_without_a_request() {
             page_size: None,
         }))
         .unwrap();
-    let BrowseEvent::ListFailed { error, .. } = next(&ch.events) else {
+    let BrowseEvent::ListFailed { error, .. } = next_browse(&ch.events) else {
         panic!("the folder was listed")
     };
     assert_expired(&error);
@@ -139,7 +129,7 @@ fn commands_for_an_ended_session_are_refused_without_a_request() {
             key: "a.txt".into(),
         }))
         .unwrap();
-    let BrowseEvent::Details { result: Err(e), .. } = next(&ch.events) else {
+    let BrowseEvent::Details { result: Err(e), .. } = next_browse(&ch.events) else {
         panic!("details were fetched")
     };
     assert_expired(&e);
@@ -154,7 +144,7 @@ fn commands_for_an_ended_session_are_refused_without_a_request() {
             session_left: Duration::ZERO,
         }))
         .unwrap();
-    let BrowseEvent::Presigned(Err(e)) = next(&ch.events) else {
+    let BrowseEvent::Presigned(Err(e)) = next_browse(&ch.events) else {
         panic!("a link was made")
     };
     assert_expired(&e);
@@ -172,7 +162,7 @@ fn commands_for_an_ended_session_are_refused_without_a_request() {
         if let BrowseEvent::Transfer {
             update: TransferUpdate::Finished(r),
             ..
-        } = next(&ch.events)
+        } = next_browse(&ch.events)
         {
             break r.expect_err("the download ran");
         }
@@ -221,7 +211,7 @@ fn a_transfer_running_at_expiry_is_cancelled_and_leaves_no_file() {
         .unwrap();
     let mut progressed = false;
     let result = loop {
-        match next(&ch.events) {
+        match next_browse(&ch.events) {
             BrowseEvent::Transfer {
                 update: TransferUpdate::Progress(_),
                 ..
@@ -274,7 +264,7 @@ fn a_listing_running_at_expiry_stops() {
             page_size: None,
         }))
         .unwrap();
-    let BrowseEvent::ListFailed { id: failed, error } = next(&ch.events) else {
+    let BrowseEvent::ListFailed { id: failed, error } = next_browse(&ch.events) else {
         panic!("the listing answered")
     };
     assert_eq!(failed, id);
@@ -330,14 +320,14 @@ fn a_listing_whose_session_ends_between_pages_stops_there() {
             page_size: Some(1),
         }))
         .unwrap();
-    let BrowseEvent::Page { page, .. } = next(&ch.events) else {
+    let BrowseEvent::Page { page, .. } = next_browse(&ch.events) else {
         panic!("no first page")
     };
     assert!(page.next.is_some(), "more pages to come");
     *now.lock().unwrap() = start + Duration::from_secs(3601);
     let mut pages = 1;
     let error = loop {
-        match next(&ch.events) {
+        match next_browse(&ch.events) {
             BrowseEvent::Page { .. } => pages += 1,
             BrowseEvent::ListFailed { error, .. } => break error,
             other => panic!("{other:?}"),
@@ -444,7 +434,7 @@ fn a_transfer_whose_dialog_is_answered_after_expiry_is_refused() {
             if let BrowseEvent::Transfer {
                 update: TransferUpdate::Finished(r),
                 ..
-            } = next(&ch.events)
+            } = next_browse(&ch.events)
             {
                 break r;
             }
@@ -488,7 +478,7 @@ fn plan_of(keys: &[&str]) -> Plan {
 /// The error a bucket job answered `id` with (a transfer's end, or its one answer).
 fn answer_of(events: &Receiver<Event>, id: RequestId) -> AwsError {
     loop {
-        let (got, result) = match next(events) {
+        let (got, result) = match next_browse(events) {
             BrowseEvent::Planned { id, result } => (id, result.map(|_| ())),
             BrowseEvent::Deleted { id, result } => (id, result.map(|_| ())),
             BrowseEvent::FolderMade { id, result } => (id, result.map(|_| ())),
@@ -722,7 +712,7 @@ fn finished(
             std::time::Instant::now() < deadline,
             "no transfer ended in 30 s (started: {started:?})"
         );
-        if let BrowseEvent::Transfer { id, update } = next(events) {
+        if let BrowseEvent::Transfer { id, update } = next_browse(events) {
             match update {
                 TransferUpdate::Started { label, .. } => started.push((id, label)),
                 TransferUpdate::Finished(result) => {
@@ -900,7 +890,7 @@ fn a_transfer_whose_dialog_is_answered_after_sign_out_is_refused() {
             creds: creds(SystemTime::now() - Duration::from_secs(1)),
         }))
         .unwrap();
-    let BrowseEvent::Buckets { result: Err(_), .. } = next(&ch.events) else {
+    let BrowseEvent::Buckets { result: Err(_), .. } = next_browse(&ch.events) else {
         panic!("the ended session's buckets were listed")
     };
     answer_tx.send(saved_as.clone()).unwrap();

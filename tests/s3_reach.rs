@@ -16,26 +16,13 @@
 
 mod common;
 
-use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use common::{BUCKETS, Moto, http, seed};
+use common::{BUCKETS, Moto, browse_worker, http, live_session, next_browse, seed};
 use keyfob::aws::s3::{self, BucketQuery, location};
 use keyfob::aws::{AwsEnv, ProfileFilesSpec};
-use keyfob::keystore::KeystoreError;
-use keyfob::message::{BrowseCommand, BrowseEvent, Command, Event, next_id};
-use keyfob::session::{Credentials, SessionCreds};
-
-fn next(events: &Receiver<Event>) -> BrowseEvent {
-    loop {
-        let event = events
-            .recv_timeout(Duration::from_secs(30))
-            .expect("an event");
-        if let Event::Browse(e) = event {
-            return e;
-        }
-    }
-}
+use keyfob::message::{BrowseCommand, BrowseEvent, Command, next_id};
+use keyfob::session::Credentials;
 
 /// moto with its request recorder on, writing to a file of the test's own.
 fn recording_moto(dir: &tempfile::TempDir) -> Moto {
@@ -105,21 +92,11 @@ fn a_typed_location_opens_through_the_worker_without_listbuckets() {
                 .unwrap();
         }
     });
-    let ch = keyfob::worker::spawn(
-        moto.env(),
-        Err(KeystoreError::Unavailable("not used here".into())),
-        keyfob::worker::Ports::headless(),
-    )
-    .unwrap();
+    let ch = browse_worker(moto.env());
     reset_recording(&moto);
     let loc = location::parse("s3://keyfob-reach-eu/team/2026").unwrap();
     let id = next_id();
-    let creds = SessionCreds {
-        session: "alice".into(),
-        expires_at: std::time::SystemTime::now() + Duration::from_secs(3600),
-        credentials: seed.alice.clone(),
-        profile: None,
-    };
+    let creds = live_session(&seed.alice);
     ch.commands
         .send(Command::Browse(BrowseCommand::ListObjects {
             id,
@@ -132,14 +109,14 @@ fn a_typed_location_opens_through_the_worker_without_listbuckets() {
             page_size: None,
         }))
         .unwrap();
-    let BrowseEvent::Region { bucket, region } = next(&ch.events) else {
+    let BrowseEvent::Region { bucket, region } = next_browse(&ch.events) else {
         panic!("the region first");
     };
     assert_eq!(
         (bucket.as_str(), region.as_str()),
         ("keyfob-reach-eu", "eu-west-1")
     );
-    let BrowseEvent::Page { id: got, page } = next(&ch.events) else {
+    let BrowseEvent::Page { id: got, page } = next_browse(&ch.events) else {
         panic!("a page");
     };
     assert_eq!(got, id);
@@ -353,19 +330,9 @@ fn a_filter_query_waits_on_the_worker_and_a_newer_one_goes_ahead() {
     let dir = tempfile::tempdir().unwrap();
     let moto = recording_moto(&dir);
     let seed = rt.block_on(seed(&moto));
-    let ch = keyfob::worker::spawn(
-        moto.env(),
-        Err(KeystoreError::Unavailable("not used here".into())),
-        keyfob::worker::Ports::headless(),
-    )
-    .unwrap();
+    let ch = browse_worker(moto.env());
     reset_recording(&moto);
-    let creds = SessionCreds {
-        session: "alice".into(),
-        expires_at: std::time::SystemTime::now() + Duration::from_secs(3600),
-        credentials: seed.alice.clone(),
-        profile: None,
-    };
+    let creds = live_session(&seed.alice);
     let query = |prefix: &str| BucketQuery {
         prefix: prefix.into(),
         ..BucketQuery::default()
@@ -386,7 +353,7 @@ fn a_filter_query_waits_on_the_worker_and_a_newer_one_goes_ahead() {
             .unwrap();
     }
     let page = loop {
-        match next(&ch.events) {
+        match next_browse(&ch.events) {
             BrowseEvent::BucketPage { id, result } => {
                 assert_eq!(id, newer, "only the newer query answers");
                 break result.unwrap();

@@ -314,3 +314,38 @@ pub fn request(source: SourceCredentials, flow: Flow) -> SignInRequest {
         flow,
     }
 }
+
+/// The next event for the S3 browser (others are passed over), or a panic after 30 s.
+pub fn next_browse(
+    events: &std::sync::mpsc::Receiver<keyfob::message::Event>,
+) -> keyfob::message::BrowseEvent {
+    loop {
+        match events.recv_timeout(Duration::from_secs(30)) {
+            Ok(keyfob::message::Event::Browse(e)) => return e,
+            Ok(_) => {}
+            Err(e) => panic!("no browser event in 30 s: {e}"),
+        }
+    }
+}
+
+/// `credentials` as alice's session, for another hour, from no profile.
+pub fn live_session(credentials: &Credentials) -> keyfob::session::SessionCreds {
+    keyfob::session::SessionCreds {
+        session: "alice".into(),
+        expires_at: std::time::SystemTime::now() + Duration::from_secs(3600),
+        credentials: credentials.clone(),
+        profile: None,
+    }
+}
+
+/// The real worker reaching `env`, with no keyring and headless ports (the browser's tests).
+pub fn browse_worker(env: AwsEnv) -> keyfob::worker::Channels {
+    keyfob::worker::spawn(
+        env,
+        Err(keyfob::keystore::KeystoreError::Unavailable(
+            "not used here".into(),
+        )),
+        keyfob::worker::Ports::headless(),
+    )
+    .unwrap()
+}
