@@ -141,19 +141,15 @@ pub async fn sync(
 /// On a terminal, the bytes copied so far on one line of stderr, at most five times a second
 /// (elsewhere nothing: a log gets the plan and the outcome only).
 fn progress_line(total: u64) -> s3::Progress {
-    use std::time::{Duration, Instant};
     if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         return std::sync::Arc::new(|_| {});
     }
-    let last = std::sync::Mutex::new(None::<Instant>);
+    let every = crate::clock::Throttle::new(std::time::Duration::from_millis(200));
     std::sync::Arc::new(move |done| {
-        let mut at = last
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if done < total && at.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
+        // The last report always shows.
+        if !every.ready() && done < total {
             return;
         }
-        *at = Some(Instant::now());
         let line = format!("\rCopied {} of {}   ", human_size(done), human_size(total));
         let _ = std::io::stderr().write_all(line.as_bytes());
         if done >= total {

@@ -5,12 +5,13 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::transfer::{Kept, file_name_of, start_transfer};
 use super::{At, Task, answer_stop};
 use crate::aws::errors::{AwsError, ErrorKind};
 use crate::aws::s3::{self, Object, Picked, Plan};
+use crate::clock::Throttle;
 use crate::listing::human_size;
 use crate::message::{BrowseEvent, BucketJob, Event, Purpose, RequestId, TransferUpdate};
 use crate::worker::jobs::JobKind;
@@ -283,13 +284,9 @@ async fn plan_sync(
 /// [`COUNT_EVERY`].
 fn counter(t: &Task, id: RequestId) -> impl Fn(usize, u64) + Send + Sync + use<> {
     let send = Arc::clone(&t.send);
-    let last = std::sync::Mutex::new(None::<Instant>);
+    let every = Throttle::new(COUNT_EVERY);
     move |files: usize, bytes: u64| {
-        let mut at = last
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if at.is_none_or(|t| t.elapsed() >= COUNT_EVERY) {
-            *at = Some(Instant::now());
+        if every.ready() {
             send(Event::Browse(BrowseEvent::Counting { id, files, bytes }));
         }
     }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{At, Task};
 use crate::aws::errors::{AwsError, ErrorKind};
@@ -209,15 +209,11 @@ pub(super) fn start_transfer<F, Fut>(
     }));
     // The first report always goes out (the bar moves at once), later ones at most every
     // PROGRESS_EVERY.
-    let last: Arc<std::sync::Mutex<Option<Instant>>> = Arc::default();
+    let every = crate::clock::Throttle::new(PROGRESS_EVERY);
     let progress: s3::Progress = {
         let send = Arc::clone(send);
         Arc::new(move |done| {
-            let mut at = last
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if at.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
-                *at = Some(Instant::now());
+            if every.ready() {
                 send(Event::Browse(BrowseEvent::Transfer {
                     id,
                     update: TransferUpdate::Progress(done),
