@@ -2,7 +2,7 @@
 //! `--yes`) run with the session of a profile, as the window's sync does.
 
 use std::io::{BufRead, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{Ask, Ctx, FAILED, OK};
 use crate::aws::s3;
@@ -69,8 +69,9 @@ pub async fn sync(
             return FAILED;
         }
     };
-    if let Err(why) = local_end(&local, direction) {
-        say!(err, "keyfob: {why}");
+    // Refused before any keyring or AWS call.
+    if let Err(e) = sync::local_root(&local, direction) {
+        say!(err, "keyfob: {}", e.message);
         return FAILED;
     }
     let Some(session) = ctx.session_for_tool(profile, Ask::Person, err).await else {
@@ -193,19 +194,4 @@ fn agreed(ask: Option<&mut dyn BufRead>, out: &mut dyn Write, err: &mut dyn Writ
         return false;
     }
     true
-}
-
-/// The folder's end: for an upload it must be a folder; for a download a folder or nothing yet.
-/// Never a symbolic link (what it points to may be outside what the user meant).
-fn local_end(path: &Path, direction: Direction) -> Result<(), String> {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => Err(format!(
-            "{} is a symbolic link; give the folder it points to",
-            path.display()
-        )),
-        Ok(m) if !m.is_dir() => Err(format!("{} is not a folder", path.display())),
-        Ok(_) => Ok(()),
-        Err(_) if direction == Direction::Download => Ok(()),
-        Err(e) => Err(format!("{} cannot be read: {e}", path.display())),
-    }
 }

@@ -275,24 +275,37 @@ impl LocalFiles {
     }
 }
 
-/// Every file under `root`. Symbolic links are not followed (each is left out with its reason, so
-/// nothing outside the folder is read or written through one); names that are not UTF-8, and
-/// paths whose key would be over S3's 1,024 bytes, are left out too. A `root` that does not exist
-/// is empty; one that is a link, not a folder, or cannot be read is refused. Reads the disk: run
-/// it on a blocking thread.
-pub fn local_files(root: &Path, prefix: &str) -> Result<LocalFiles, AwsError> {
-    let mut out = LocalFiles::default();
+/// Whether `root` can be the folder's end of a sync going `direction`: a folder, or for a download
+/// nothing yet (it is made); never a symbolic link (what it points to may be outside what the
+/// user meant). Whether it exists (`Ok(false)`: not yet), or the refusal in one sentence.
+pub fn local_root(root: &Path, direction: Direction) -> Result<bool, AwsError> {
     match std::fs::symlink_metadata(root) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(local_error(root, &e.to_string())),
-        Ok(m) if m.file_type().is_symlink() => {
-            return Err(local_error(
-                root,
-                "is a symbolic link; give the folder it points to",
-            ));
-        }
-        Ok(m) if !m.is_dir() => return Err(local_error(root, "is not a folder")),
-        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => match direction {
+            Direction::Download => Ok(false),
+            Direction::Upload => Err(local_error(root, "does not exist")),
+        },
+        Err(e) => Err(local_error(root, &format!("cannot be read: {e}"))),
+        Ok(m) if m.file_type().is_symlink() => Err(local_error(
+            root,
+            "is a symbolic link; give the folder it points to",
+        )),
+        Ok(m) if !m.is_dir() => Err(local_error(root, "is not a folder")),
+        Ok(_) => Ok(true),
+    }
+}
+
+/// Every file under `root` (see [`local_root`]; a folder not made yet is empty). Symbolic links
+/// are not followed (each is left out with its reason, so nothing outside the folder is read or
+/// written through one); names that are not UTF-8, and paths whose key would be over S3's 1,024
+/// bytes, are left out too. Reads the disk: run it on a blocking thread.
+pub fn local_files(
+    root: &Path,
+    prefix: &str,
+    direction: Direction,
+) -> Result<LocalFiles, AwsError> {
+    let mut out = LocalFiles::default();
+    if !local_root(root, direction)? {
+        return Ok(out);
     }
     let mut stack = vec![(root.to_owned(), String::new())];
     while let Some((dir, rel)) = stack.pop() {
@@ -428,11 +441,8 @@ pub async fn plan(
     spec: Spec,
     counted: &(dyn Fn(usize) + Send + Sync),
 ) -> Result<SyncPlan, AwsError> {
-    if spec.direction == Direction::Upload && !spec.local.exists() {
-        return Err(local_error(&spec.local, "does not exist"));
-    }
-    let (root, prefix) = (spec.local.clone(), spec.prefix.clone());
-    let local = tokio::task::spawn_blocking(move || local_files(&root, &prefix));
+    let (root, prefix, direction) = (spec.local.clone(), spec.prefix.clone(), spec.direction);
+    let local = tokio::task::spawn_blocking(move || local_files(&root, &prefix, direction));
     let (remote, remote_skipped) = remote_objects(client, &spec.bucket, &spec.prefix).await?;
     let local = local
         .await
@@ -1022,7 +1032,7 @@ mod tests {
         std::fs::write(root.join(".keyfob-part-1-2"), "partial").expect("write");
         #[cfg(unix)]
         std::os::unix::fs::symlink("/etc", root.join("out")).expect("symlink");
-        let walked = local_files(&root, "p/").expect("walk");
+        let walked = local_files(&root, "p/", Direction::Upload).expect("walk");
         let (files, skipped) = (&walked.files, &walked.skipped);
         let names: Vec<&str> = files.keys().map(String::as_str).collect();
         assert_eq!(names, ["a/b/c.txt", "top.txt"]);
@@ -1036,13 +1046,17 @@ mod tests {
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(&root, dir.path().join("link")).expect("symlink");
-            let e = local_files(&dir.path().join("link"), "").expect_err("a linked root");
+            let e = local_files(&dir.path().join("link"), "", Direction::Download)
+                .expect_err("a linked root");
             assert!(e.message.contains("symbolic link"), "{}", e.message);
         }
         #[cfg(unix)]
         assert!(walked.shadows("out") && walked.shadows("out/x.txt"));
         assert!(walked.shadows(".keyfob-part-1-2") && !walked.shadows("outside.txt"));
-        let none = local_files(&dir.path().join("absent"), "").expect("absent is empty");
+        let absent = dir.path().join("absent");
+        let none = local_files(&absent, "", Direction::Download).expect("absent is empty");
         assert!(none.files.is_empty());
+        let e = local_files(&absent, "", Direction::Upload).expect_err("nothing to upload");
+        assert!(e.message.contains("does not exist"), "{}", e.message);
     }
 }
