@@ -6,8 +6,9 @@
 /// The longest key (and so key prefix) S3 accepts, in bytes.
 pub const KEY_MAX: usize = 1024;
 
-/// A checked location: a bucket and a folder in it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A bucket and a folder in it: where the browser is, a bookmark or recent place (kept in the
+/// preferences: names only), a location typed and checked.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct S3Location {
     /// A valid bucket name.
     pub bucket: String,

@@ -81,7 +81,7 @@ impl Confirm {
             );
         };
         let (files, bytes) = (plan.files.len(), human_size(plan.bytes));
-        let place = format!("s3://{}/{}", self.at.bucket, self.at.prefix);
+        let place = self.at.uri();
         match self.purpose {
             Purpose::Download => format!("Download {}, {bytes}?", plural(files, "file", "files")),
             Purpose::Upload => format!(

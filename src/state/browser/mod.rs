@@ -38,12 +38,7 @@ use crate::notice::Notice;
 use crate::session::{Session, SessionCreds};
 
 /// Where the user is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Location {
-    pub bucket: String,
-    /// "" for the bucket's top, else ending in `/`.
-    pub prefix: String,
-}
+pub use crate::aws::s3::location::S3Location as Location;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum BucketSort {

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Browser, Location};
+use super::Browser;
 use crate::aws::errors::AwsError;
-use crate::aws::s3::location::{self, S3Location};
+use crate::aws::s3::location;
 use crate::aws::s3::{BucketPage, BucketQuery};
 use crate::message::{BrowseCommand, Command, Outbox, RequestId, next_id};
 use crate::session::{Session, SessionKind};
@@ -21,20 +21,7 @@ pub const RECENT_MAX: usize = 10;
 pub const FILTER_PAUSE: Duration = Duration::from_millis(350);
 
 /// A folder, as saved: names only.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Place {
-    pub bucket: String,
-    /// "" for the bucket's top, else ending in `/`.
-    pub prefix: String,
-}
-
-impl Place {
-    /// `s3://bucket/prefix`.
-    #[must_use]
-    pub fn uri(&self) -> String {
-        format!("s3://{}/{}", self.bucket, self.prefix)
-    }
-}
+pub use super::Location as Place;
 
 /// A bookmarked folder and the name the user gave it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,9 +111,9 @@ impl Browser {
     /// Opens the location in the box, or says why not (and sends nothing).
     pub fn open_typed(&mut self, out: &mut Outbox) {
         match location::parse(&self.reach.text) {
-            Ok(S3Location { bucket, prefix }) => {
+            Ok(at) => {
                 self.reach.error = None;
-                self.go(out, Location { bucket, prefix });
+                self.go(out, at);
             }
             Err(why) => self.reach.error = Some(why),
         }
@@ -134,11 +121,7 @@ impl Browser {
 
     /// Opens a bookmark or a recent location.
     pub fn open_place(&mut self, out: &mut Outbox, place: &Place) {
-        let loc = Location {
-            bucket: place.bucket.clone(),
-            prefix: place.prefix.clone(),
-        };
-        self.go(out, loc);
+        self.go(out, place.clone());
     }
 
     /// Bookmarks the folder shown, named after its last part (or the bucket); once per folder (not
@@ -147,10 +130,7 @@ impl Browser {
         let Some(loc) = self.location.clone().filter(|_| !self.search) else {
             return;
         };
-        let place = Place {
-            bucket: loc.bucket.clone(),
-            prefix: loc.prefix.clone(),
-        };
+        let place = loc.clone();
         let name = crate::listing::parent(&loc.prefix);
         let last = loc.prefix.get(name.len()..).unwrap_or_default();
         let name = last.trim_end_matches('/');
@@ -189,10 +169,7 @@ impl Browser {
         else {
             return;
         };
-        let place = Place {
-            bucket: loc.bucket.clone(),
-            prefix: loc.prefix.clone(),
-        };
+        let place = loc.clone();
         let list = self.reach.places.recent.entry(account).or_default();
         list.retain(|p| *p != place);
         list.insert(0, place);

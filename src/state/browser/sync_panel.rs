@@ -77,7 +77,7 @@ impl SyncPanel {
     /// The S3 end, as the user reads it.
     #[must_use]
     pub fn place(&self) -> String {
-        format!("s3://{}/{}", self.at.bucket, self.at.prefix)
+        self.at.uri()
     }
 
     /// The plan's rows by action, for the counts line.
